@@ -1,0 +1,239 @@
+/**
+ * The resolved workload: what the simulation core consumes. Every field is filled in
+ * (defaults applied by src/workload/parse-workload.ts) and carries base units:
+ * sizes in bytes, times in seconds, rates in events (pages or blocks) per second,
+ * bandwidths in bytes per second. Nothing here is optional unless "absent" has a meaning
+ * of its own (for example `switchoverBandwidthBytesPerSec: null` = use the estimate).
+ * See ../shared/MODEL.md §8.1 for the file format these come from.
+ */
+
+export type WritePattern = 'uniform' | 'zipf' | 'sequential';
+export type Arrivals = 'even' | 'poisson';
+export type Layout = 'ordered' | 'shuffled';
+export type Preset = 'qemu' | 'pass' | 'xen' | 'xen-legacy';
+export type TrackingMode = 'write-protect' | 'pml' | 'dirty-ring';
+export type ClearMode = 'sync' | 'lazy';
+export type Fill = 'data' | 'zero';
+export type StrategyName = 'free-page-hint' | 'merge-notifier' | 'page-reporting' | 'per-page' | 'unaccepted';
+
+export interface InitialState {
+  usedBytes: number;
+  freeDirtyBytes: number;
+  /** Share of free bytes in mixed blocks, 0..1. */
+  fragmentation: number;
+  layout: Layout;
+  /** Path of a /proc/buddyinfo file (resolved relative to the workload file), or null. */
+  buddyinfoPath: string | null;
+}
+
+export interface GuestConfig {
+  memoryBytes: number;
+  pageSizeBytes: number;
+  maxOrder: number;
+  pageblockOrder: number;
+  initOnAlloc: boolean;
+  initOnFree: boolean;
+  vcpus: number;
+  /** null = Linux's formula (MODEL.md §1.3). */
+  minFreeBytes: number | null;
+  zeroRateBytesPerSec: number;
+  firstTouchRateBytesPerSec: number;
+  pcp: { highPages: number; batchPages: number } | null;
+  initial: InitialState;
+}
+
+export interface WriteStream {
+  ratePagesPerSec: number;
+  workingSetBytes: number;
+  extentBytes: number;
+  pattern: WritePattern;
+  skew: number;
+  arrivals: Arrivals;
+  /** null = round-robin assignment in declaration order. */
+  vcpu: number | null;
+}
+
+export interface ChurnStream {
+  rateBlocksPerSec: number;
+  /** Orders and their weights; weights sum to > 0 (not necessarily 1). */
+  orders: { order: number; weight: number }[];
+  lifetimeSec: number;
+  fill: Fill;
+  arrivals: Arrivals;
+  vcpu: number | null;
+}
+
+export interface Phase {
+  /** null only for the last phase: runs until the end of stop-and-copy. */
+  durationSec: number | null;
+  writes: WriteStream[];
+  churn: ChurnStream[];
+  /** Resolved path of a trace file, or null. */
+  tracePath: string | null;
+}
+
+export interface AutoConverge {
+  enabled: boolean;
+  initialPct: number;
+  incrementPct: number;
+  maxPct: number;
+  triggerThresholdPct: number;
+}
+
+export interface TrackingConfig {
+  mode: TrackingMode;
+  clear: ClearMode;
+  clearChunkBytes: number;
+  granularityBytes: number;
+  faultCostSec: number;
+  pmlEntries: number;
+  ringSize: number;
+  costsSlowGuest: boolean;
+}
+
+export interface WireConfig {
+  pageHeaderBytes: number;
+  zeroPageBytes: number;
+  eosBytes: number;
+  deviceStateBytes: number;
+  zeroPageDetection: boolean;
+}
+
+export interface MigrationConfig {
+  preset: Preset;
+  startSec: number;
+  /** max-bandwidth; Infinity for `unlimited`. Never above linkBandwidth (clamped). */
+  bandwidthBytesPerSec: number;
+  linkBandwidthBytesPerSec: number;
+  switchoverBandwidthBytesPerSec: number | null;
+  estimate: 'measured' | 'configured';
+  scanRateBytesPerSec: number;
+  rateSlotSec: number;
+  maxWaitSec: number;
+  syncTimeSecPerGiB: number;
+  downtimeLimitSec: number;
+  switchoverTimeSec: number;
+  /** null = no limit. */
+  maxRounds: number | null;
+  maxDurationSec: number;
+  /** null = no limit. */
+  maxTotalBytes: number | null;
+  /** null = not a rule of this preset. */
+  minDirtyPages: number | null;
+  tracking: TrackingConfig;
+  wire: WireConfig;
+  autoConverge: AutoConverge;
+}
+
+export interface FreePageHintOptions {
+  order: number;
+  /** Blocks per second cap, or null. */
+  rateBlocksPerSec: number | null;
+  callCostSec: number;
+  inPlace: boolean;
+  latencySec: number;
+  timing: 'after-logging' | 'before-logging';
+  clearsDirtyLog: boolean;
+}
+
+export interface MergeNotifierOptions {
+  order: number;
+  placement: 'at-order' | 'after-merge';
+  callCostSec: number;
+}
+
+export interface PageReportingOptions {
+  minOrder: number;
+  capacity: number;
+  delaySec: number;
+  callCostSec: number;
+}
+
+export interface PerPageOptions {
+  capacity: number;
+  batch: number;
+  callCostSec: number;
+}
+
+export interface UnacceptedOptions {
+  acceptedAtBootBytes: number;
+  chunkBytes: number;
+  acceptGranularityBytes: number;
+  callCostSec: number;
+}
+
+/** One entry of `hints[]`: a run compared against `none`. */
+export interface HintConfig {
+  label: string;
+  strategies: StrategyName[];
+  freePageHint: FreePageHintOptions | null;
+  mergeNotifier: MergeNotifierOptions | null;
+  pageReporting: PageReportingOptions | null;
+  perPage: PerPageOptions | null;
+  unaccepted: UnacceptedOptions | null;
+}
+
+export interface Workload {
+  name: string;
+  seed: number;
+  description: string | null;
+  guest: GuestConfig;
+  phases: Phase[];
+  migration: MigrationConfig;
+  hints: HintConfig[];
+}
+
+/** Per-round statistics: one CSV row (MODEL.md §6). */
+export interface RoundStats {
+  round: number;
+  kind: 'bulk' | 'iterate' | 'stop-copy';
+  startSec: number;
+  durationSec: number;
+  normalPages: number;
+  zeroPages: number;
+  skippedPages: number;
+  unacceptedPages: number;
+  bytes: number;
+  cumulativeBytes: number;
+  dirtyPages: number;
+}
+
+/** Guest-side and tracking costs of one run (MODEL.md §4.6). */
+export interface CostCounters {
+  hintCalls: number;
+  pagesHinted: number;
+  redundantPagesHinted: number;
+  blocksHeldPeak: number;
+  acceptCalls: number;
+  allocFailures: number;
+  /** Failures where free memory sufficed but no block of the order existed. */
+  allocFailuresFragmented: number;
+  guestCpuSec: number;
+  zeroingSec: number;
+  maxLockHoldSec: number;
+  faults: number;
+  exits: number;
+}
+
+export interface RunSummary {
+  workload: string;
+  run: string;
+  seed: number;
+  rounds: number;
+  totalBytes: number;
+  totalTimeSec: number;
+  downtimeSec: number;
+  converged: boolean;
+  lostPages: number;
+  /** Lost pages whose source content is zero (the destination holds stale data). */
+  lostZeroPages: number;
+  savedBytes: number;
+  expectedDowntimeSec: number;
+  throttlePct: number;
+  costs: CostCounters;
+}
+
+export interface RunResult {
+  summary: RunSummary;
+  rounds: RoundStats[];
+}
