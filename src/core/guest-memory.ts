@@ -1,0 +1,80 @@
+/**
+ * Per-page state of the guest (MODEL.md §1.2) and the guest write path with dirty
+ * tracking (§1.4, §2). One bit per page per flag, in Uint32Array words indexed by pfn.
+ * Mirrors KVM's write-protect dirty log: a write to a protected page faults and logs its
+ * granule; with manual protect (`clear: lazy`) a page fetched by a sync stays unprotected
+ * (`snap`) until its chunk is cleared. Ignores what the loss check and the byte counts
+ * cannot see: page content beyond "zero or not", and TLB or cache effects.
+ */
+import { Bitmap } from './bitmap.js';
+
+export class GuestMemory {
+  readonly totalPages: number;
+  /** Owned by the workload or kernel: not free, not held by a strategy. */
+  readonly allocated: Bitmap;
+  /** Content is all zero bytes. */
+  readonly zero: Bitmap;
+  /** Backed by host memory (written at least once, not discarded since). */
+  readonly populated: Bitmap;
+  /** In the hypervisor's dirty log. */
+  readonly logged: Bitmap;
+  /** Fetched by the last sync and not yet cleared (lazy clear): unprotected. */
+  readonly snap: Bitmap;
+  /** The destination's copy may differ from the source. */
+  readonly stale: Bitmap;
+  /** The destination last received non-zero content. */
+  readonly dstNonZero: Bitmap;
+  /** Held by a hint strategy (free-page-hint blocks between report and DONE). */
+  readonly held: Bitmap;
+
+  /** Dirty tracking is on (from setup, or from the end of gathering with before-logging). */
+  trackingOn = false;
+  /** Pages per tracking granule (power of two, ≥ 1). */
+  readonly granulePages: number;
+  /** Write-protect faults taken (accounting only). */
+  faults = 0;
+
+  constructor(totalPages: number, granulePages: number) {
+    this.totalPages = totalPages;
+    this.granulePages = granulePages;
+    this.allocated = new Bitmap(totalPages);
+    this.zero = new Bitmap(totalPages);
+    this.populated = new Bitmap(totalPages);
+    this.logged = new Bitmap(totalPages);
+    this.snap = new Bitmap(totalPages);
+    this.stale = new Bitmap(totalPages);
+    this.dstNonZero = new Bitmap(totalPages);
+    this.held = new Bitmap(totalPages);
+  }
+
+  /**
+   * A guest write of one page: `isZero` says whether the data written is all zero.
+   * Returns true when the write faulted (the page was write-protected). Allocation-free.
+   */
+  writePage(pfn: number, isZero: boolean): boolean {
+    const w = pfn >>> 5;
+    const m = 1 << (pfn & 31);
+    this.populated.words[w] |= m;
+    if (isZero) this.zero.words[w] |= m;
+    else this.zero.words[w] &= ~m;
+    this.stale.words[w] |= m;
+    if (!this.trackingOn) return false;
+    if (((this.logged.words[w] | this.snap.words[w]) & m) !== 0) return false;
+    this.faults++;
+    if (this.granulePages === 1) {
+      this.logged.words[w] |= m;
+    } else {
+      // Coarse trackers log the whole aligned granule; only the written page changed.
+      const first = pfn - (pfn % this.granulePages);
+      this.logged.setRange(first, first + this.granulePages);
+    }
+    return true;
+  }
+
+  /** Writes every page of [pfn, pfn + count) with the same kind of data. */
+  writeRange(pfn: number, count: number, isZero: boolean): number {
+    let faults = 0;
+    for (let p = pfn; p < pfn + count; p++) if (this.writePage(p, isZero)) faults++;
+    return faults;
+  }
+}

@@ -1,0 +1,264 @@
+/**
+ * virtio-balloon VIRTIO_BALLOON_F_FREE_PAGE_HINT (MODEL.md §4.1), as Linux's
+ * drivers/virtio/virtio_balloon.c and QEMU's hw/virtio/virtio-balloon.c implement it:
+ * per command id the driver allocates blocks of `order` one at a time (init_on_alloc
+ * zeroes each one, page by page), reports each, and holds it until DONE at switchover.
+ * The host clears a reported block's bits in the migration bitmap, unless the report
+ * arrives after STOP. `inPlace` models the earlier design (seed 003): free blocks are
+ * reported from the free lists without being taken, so they can be reused while the
+ * report is in flight; the dirty log is what must catch those pages.
+ *
+ * Lock hold (MODEL.md §4.6): the allocating driver holds the zone lock only inside
+ * alloc_pages (no time of its own here: 0); the in-place walk reports each block from
+ * under the zone lock (walk_free_mem_block), so it holds it for `callCost` per block.
+ */
+import type { BuddyAllocator } from '../buddy-allocator.js';
+import type { GuestMemory } from '../guest-memory.js';
+import type { Precopy } from '../precopy.js';
+import type { CostCounters, FreePageHintOptions, GuestConfig } from '../types.js';
+import type { HintStrategy } from './hint-strategy.js';
+
+export interface FreePageHintContext {
+  memory: GuestMemory;
+  buddy: BuddyAllocator;
+  precopy: Precopy;
+  costs: CostCounters;
+  guest: GuestConfig;
+  minWatermarkPages: number;
+}
+
+export class FreePageHint implements HintStrategy {
+  nextArrivalSec = Infinity;
+  gatheringDone = false;
+
+  private readonly options: FreePageHintOptions;
+  private readonly context: FreePageHintContext;
+  private readonly blockPages: number;
+  private readonly pageSizeBytes: number;
+  private scale = 1;
+
+  private commandId = 0;
+  private commandActive = false;
+  private commandStartSec = 0;
+  /** A start (new command id) is due at commandStartSec; it runs as a guest-side step. */
+  private startPending = false;
+  private blocksThisCommand = 0;
+  private stoppedThisCommand = false;
+
+  // The block being allocated and zeroed (held mode).
+  private blockPfn = -1;
+  private blockStartSec = 0;
+  private zeroIndex = 0;
+  private populatedZeroed = 0;
+  private untouchedZeroed = 0;
+  private populatedPageSec = 0;
+  private untouchedPageSec = 0;
+  private nextZeroSec = Infinity;
+  private reportCommandId = 0;
+
+  // Held blocks, most recent last (given back first under pressure).
+  private readonly heldPfns: Int32Array;
+  private heldCount = 0;
+
+  // In-place mode: the free blocks found at start, reported one after another.
+  private readonly foundPfns: Int32Array;
+  private readonly foundOrders: Int8Array;
+  private foundCount = 0;
+  private reportIndex = 0;
+
+  constructor(options: FreePageHintOptions, context: FreePageHintContext) {
+    this.options = options;
+    this.context = context;
+    this.blockPages = 2 ** options.order;
+    this.pageSizeBytes = context.guest.pageSizeBytes;
+    const maxBlocks = Math.floor(context.memory.totalPages / this.blockPages) + 1;
+    this.heldPfns = new Int32Array(options.inPlace ? 0 : maxBlocks);
+    this.foundPfns = new Int32Array(options.inPlace ? maxBlocks : 0);
+    this.foundOrders = new Int8Array(options.inPlace ? maxBlocks : 0);
+  }
+
+  get nextGuestSec(): number {
+    const start = this.startPending ? this.commandStartSec : Infinity;
+    return start < this.nextZeroSec ? start : this.nextZeroSec;
+  }
+
+  start(timeSec: number): void {
+    this.commandStartSec = timeSec;
+    this.startPending = true;
+  }
+
+  stop(_timeSec: number): void {
+    this.commandActive = false;
+    this.startPending = false;
+    if (this.options.inPlace) this.nextArrivalSec = Infinity;
+  }
+
+  done(_timeSec: number): void {
+    this.stop(_timeSec);
+    const { buddy, memory } = this.context;
+    const order = this.options.order;
+    if (this.blockPfn >= 0) {
+      this.heldPfns[this.heldCount++] = this.blockPfn;
+      this.blockPfn = -1;
+    }
+    while (this.heldCount > 0) {
+      const pfn = this.heldPfns[--this.heldCount];
+      memory.held.clearRange(pfn, pfn + this.blockPages);
+      buddy.free(pfn, order);
+    }
+    this.nextZeroSec = Infinity;
+    this.nextArrivalSec = Infinity;
+  }
+
+  giveBack(): boolean {
+    if (this.heldCount === 0) return false;
+    const pfn = this.heldPfns[--this.heldCount];
+    this.context.memory.held.clearRange(pfn, pfn + this.blockPages);
+    this.context.buddy.free(pfn, this.options.order);
+    return true;
+  }
+
+  setScale(scale: number): void {
+    this.scale = scale;
+  }
+
+  fireGuest(): void {
+    if (this.startPending && this.commandStartSec <= this.nextZeroSec) {
+      this.beginCommand(this.commandStartSec);
+      return;
+    }
+    this.zeroNextPage();
+  }
+
+  fireArrival(): void {
+    const timeSec = this.nextArrivalSec;
+    const costs = this.context.costs;
+    costs.hintCalls++;
+    costs.guestCpuSec += this.options.callCostSec;
+    if (this.options.inPlace) {
+      const pfn = this.foundPfns[this.reportIndex];
+      const pages = 2 ** this.foundOrders[this.reportIndex];
+      costs.pagesHinted += pages;
+      if (this.options.callCostSec > costs.maxLockHoldSec) costs.maxLockHoldSec = this.options.callCostSec;
+      if (this.commandActive) this.context.precopy.applyHint(pfn, pages, this.options.clearsDirtyLog);
+      this.reportIndex++;
+      if (this.reportIndex < this.foundCount) {
+        this.nextArrivalSec = this.inPlaceArrivalSec(this.reportIndex);
+      } else {
+        this.nextArrivalSec = Infinity;
+        this.gatheringDone = true;
+      }
+      return;
+    }
+    // With callCost 0 the report can tie with the last page's zeroing: finish zeroing first.
+    while (this.nextZeroSec !== Infinity) this.zeroNextPage();
+    const pfn = this.blockPfn;
+    this.blockPfn = -1;
+    this.nextArrivalSec = Infinity;
+    costs.pagesHinted += this.blockPages;
+    this.heldPfns[this.heldCount++] = pfn;
+    if (this.heldCount > costs.blocksHeldPeak) costs.blocksHeldPeak = this.heldCount;
+    if (this.commandActive && this.reportCommandId === this.commandId) {
+      this.context.precopy.applyHint(pfn, this.blockPages, this.options.clearsDirtyLog);
+    }
+    this.allocateNext(timeSec);
+  }
+
+  private beginCommand(timeSec: number): void {
+    this.startPending = false;
+    this.commandId++;
+    this.commandActive = true;
+    this.blocksThisCommand = 0;
+    this.stoppedThisCommand = false;
+    if (this.options.inPlace) {
+      this.findFreeBlocks();
+      this.reportIndex = 0;
+      this.nextArrivalSec = this.foundCount > 0 ? this.inPlaceArrivalSec(0) : Infinity;
+      if (this.foundCount === 0) this.gatheringDone = true;
+      return;
+    }
+    if (this.blockPfn < 0) this.allocateNext(timeSec);
+  }
+
+  /** Report k of an in-place command is sent `(k + 1) × callCost` after the start. */
+  private inPlaceArrivalSec(index: number): number {
+    let sendSec = this.commandStartSec + ((index + 1) * this.options.callCostSec) / this.scale;
+    if (this.options.rateBlocksPerSec !== null) {
+      sendSec = Math.max(sendSec, this.commandStartSec + (index + 1) / (this.options.rateBlocksPerSec * this.scale));
+    }
+    return sendSec + this.options.latencySec;
+  }
+
+  /** Walks the free lists of orders ≥ `order`, head to tail, without taking anything. */
+  private findFreeBlocks(): void {
+    const buddy = this.context.buddy;
+    let count = 0;
+    for (let order = this.options.order; order <= buddy.maxOrder; order++) {
+      for (let pfn = buddy.headOf(order); pfn >= 0; pfn = buddy.nextOf(pfn)) {
+        this.foundPfns[count] = pfn;
+        this.foundOrders[count] = order;
+        count++;
+      }
+    }
+    this.foundCount = count;
+  }
+
+  /**
+   * Takes the next block, unless the command stopped, the allocation fails, or the block
+   * would take free memory below the min watermark.
+   */
+  private allocateNext(timeSec: number): void {
+    if (!this.commandActive || this.stoppedThisCommand) return;
+    const { buddy, memory, guest, minWatermarkPages } = this.context;
+    const pfn = buddy.freePages - this.blockPages < minWatermarkPages ? -1 : buddy.alloc(this.options.order);
+    if (pfn < 0) {
+      this.stoppedThisCommand = true;
+      this.gatheringDone = true;
+      return;
+    }
+    this.blocksThisCommand++;
+    memory.held.setRange(pfn, pfn + this.blockPages);
+    this.blockPfn = pfn;
+    this.blockStartSec = timeSec;
+    this.reportCommandId = this.commandId;
+    let zeroingSec = 0;
+    if (guest.initOnAlloc) {
+      this.populatedPageSec = this.pageSizeBytes / guest.zeroRateBytesPerSec / this.scale;
+      this.untouchedPageSec = this.pageSizeBytes / guest.firstTouchRateBytesPerSec / this.scale;
+      const populated = memory.populated.countRange(pfn, pfn + this.blockPages);
+      zeroingSec = populated * this.populatedPageSec + (this.blockPages - populated) * this.untouchedPageSec;
+      this.context.costs.zeroingSec += zeroingSec;
+      this.context.costs.guestCpuSec += zeroingSec;
+      this.zeroIndex = 0;
+      this.populatedZeroed = 0;
+      this.untouchedZeroed = 0;
+      this.nextZeroSec = this.zeroEndSec(pfn);
+    }
+    let sendSec = timeSec + zeroingSec + this.options.callCostSec / this.scale;
+    if (this.options.rateBlocksPerSec !== null) {
+      sendSec = Math.max(sendSec, this.commandStartSec + this.blocksThisCommand / (this.options.rateBlocksPerSec * this.scale));
+    }
+    this.nextArrivalSec = sendSec + this.options.latencySec;
+  }
+
+  /** When zeroing of page `pfn` (the next one) ends: computed from counts, not summed. */
+  private zeroEndSec(pfn: number): number {
+    const populated = this.context.memory.populated.test(pfn);
+    return (
+      this.blockStartSec +
+      (this.populatedZeroed + (populated ? 1 : 0)) * this.populatedPageSec +
+      (this.untouchedZeroed + (populated ? 0 : 1)) * this.untouchedPageSec
+    );
+  }
+
+  /** init_on_alloc zeroes the block page by page; each is a guest write of zeros. */
+  private zeroNextPage(): void {
+    const memory = this.context.memory;
+    const pfn = this.blockPfn + this.zeroIndex;
+    if (memory.populated.test(pfn)) this.populatedZeroed++;
+    else this.untouchedZeroed++;
+    memory.writePage(pfn, true);
+    this.zeroIndex++;
+    this.nextZeroSec = this.zeroIndex < this.blockPages ? this.zeroEndSec(pfn + 1) : Infinity;
+  }
+}

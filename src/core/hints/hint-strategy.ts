@@ -1,0 +1,28 @@
+/**
+ * The one interface every hint strategy implements, as drivers sit behind
+ * page_reporting_dev_info's report(): the simulation drives it with migration events
+ * (start, STOP, DONE), runs its timed work (host-side report arrivals at hint priority,
+ * guest-side work such as zeroing at guest priority), and asks it to give memory back
+ * under allocation pressure. A strategy changes guest state only through the allocator
+ * and GuestMemory, and migration state only through Precopy.applyHint.
+ */
+export interface HintStrategy {
+  /** Time of the next report arriving at the host (priority HINT), or Infinity. */
+  readonly nextArrivalSec: number;
+  /** Time of the next guest-side step (priority GUEST, after the workload's sources), or Infinity. */
+  readonly nextGuestSec: number;
+  fireArrival(): void;
+  fireGuest(): void;
+  /** The host sends a new command id (at setup and after each sync). */
+  start(timeSec: number): void;
+  /** STOP, just before a sync: reports arriving later are ignored. */
+  stop(timeSec: number): void;
+  /** DONE at switchover: held memory goes back to the guest. */
+  done(timeSec: number): void;
+  /** Gives one held block back to the allocator; false when nothing is held. */
+  giveBack(): boolean;
+  /** Auto-converge throttle: guest-side work slows by this factor (1 = full speed). */
+  setScale(scale: number): void;
+  /** With `timing: before-logging`: true once every hint of the first start was applied. */
+  readonly gatheringDone: boolean;
+}

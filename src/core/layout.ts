@@ -1,0 +1,226 @@
+/**
+ * Builds the guest's state at t = 0 from `guest.initial` (MODEL.md §1.3): which pages are
+ * used, which free pages hold old data, and the buddy free lists, built directly (as
+ * memblock hands memory to the buddy allocator at boot) rather than by replaying
+ * allocations. The layout depends only on the workload and seed, so every run of a
+ * workload starts from the same state.
+ *
+ * Ordered layout, lowest pfn first:
+ *   [mixed blocks][used][free, old data][free, never touched][memmap: N × 64 B, top-down]
+ * Mixed blocks hold, per maxOrder block, one free block of each order top…0 beside its used
+ * buddy, so none can merge to pageblockOrder (511 free and 513 used pages per 4 MiB block).
+ */
+import { Bitmap } from './bitmap.js';
+import { BuddyAllocator } from './buddy-allocator.js';
+import { ConfigError } from './errors.js';
+import { GuestMemory } from './guest-memory.js';
+import { Rng } from './rng.js';
+import type { GuestConfig } from './types.js';
+
+/** Linux's memmap costs 64 bytes of struct page per guest page (16 MiB per GiB). */
+const STRUCT_PAGE_BYTES = 64;
+
+export interface LayoutSummary {
+  usedPages: number;
+  freePages: number;
+  freeDirtyPages: number;
+  memmapPages: number;
+  mixedBlocks: number;
+}
+
+/**
+ * Fills `memory` (allocated, zero, populated, stale) and `buddy` (free lists) with the
+ * initial state. Allocates scratch arrays proportional to the number of free blocks.
+ */
+export function buildInitialLayout(
+  guest: GuestConfig,
+  seed: number,
+  memory: GuestMemory,
+  buddy: BuddyAllocator,
+): LayoutSummary {
+  const totalPages = memory.totalPages;
+  const pageSize = guest.pageSizeBytes;
+  const maxOrder = guest.maxOrder;
+  const blockPages = 2 ** maxOrder;
+  const blockCount = Math.floor(totalPages / blockPages);
+  const usedPages = Math.floor(guest.initial.usedBytes / pageSize);
+  const freePages = totalPages - usedPages;
+  const freeDirtyPages = Math.min(freePages, Math.floor(guest.initial.freeDirtyBytes / pageSize));
+  if (usedPages > totalPages) {
+    throw new ConfigError('guest.initial.used', `exceeds guest.memory (got ${usedPages} pages of ${totalPages})`);
+  }
+  const memmapPages = Math.min(usedPages, Math.ceil((totalPages * STRUCT_PAGE_BYTES) / pageSize));
+
+  // Mixed blocks: free orders top…0, each beside its used lower buddy.
+  const topMixedOrder = Math.min(guest.pageblockOrder - 1, maxOrder - 2);
+  const mixedFreePerBlock = topMixedOrder >= 0 ? 2 ** (topMixedOrder + 1) - 1 : 0;
+  const mixedUsedPerBlock = blockPages - mixedFreePerBlock;
+  const mixedBlocks =
+    mixedFreePerBlock > 0 ? Math.round((guest.initial.fragmentation * freePages) / mixedFreePerBlock) : 0;
+  if (mixedBlocks * mixedUsedPerBlock > usedPages - memmapPages || mixedBlocks > blockCount) {
+    throw new ConfigError(
+      'guest.initial.fragmentation',
+      `needs ${mixedBlocks} mixed blocks with ${mixedBlocks * mixedUsedPerBlock} used pages, ` +
+        `but only ${usedPages - memmapPages} used pages lie outside the memmap (got ${guest.initial.fragmentation})`,
+    );
+  }
+  const mixedFreePages = mixedBlocks * mixedFreePerBlock;
+  const mixedDirtyPages = freePages > 0 ? Math.round((mixedFreePages * freeDirtyPages) / freePages) : 0;
+  const usedRunPages = usedPages - memmapPages - mixedBlocks * mixedUsedPerBlock;
+  const dirtyRunPages = freeDirtyPages - mixedDirtyPages;
+
+  const allocated = memory.allocated;
+  const zero = memory.zero;
+  zero.setAll();
+
+  // Mixed blocks.
+  let dirtyLeft = mixedDirtyPages;
+  for (let b = 0; b < mixedBlocks; b++) {
+    const base = b * blockPages;
+    allocated.setRange(base, base + blockPages);
+    zero.clearRange(base, base + blockPages);
+    let offset = 0;
+    for (let order = topMixedOrder; order >= 0; order--) {
+      const half = 2 ** order;
+      const freeStart = base + offset + half;
+      allocated.clearRange(freeStart, freeStart + half);
+      const dirty = Math.min(dirtyLeft, half);
+      zero.setRange(freeStart + dirty, freeStart + half);
+      dirtyLeft -= dirty;
+      offset += 2 * half;
+    }
+  }
+  let pfn = mixedBlocks * blockPages;
+  allocated.setRange(pfn, pfn + usedRunPages);
+  zero.clearRange(pfn, pfn + usedRunPages);
+  pfn += usedRunPages;
+  zero.clearRange(pfn, pfn + dirtyRunPages);
+  pfn += dirtyRunPages;
+  const memmapStart = totalPages - memmapPages;
+  if (pfn > memmapStart) {
+    throw new ConfigError('guest.initial', `used and freeDirty do not fit in guest.memory (got ${pfn + memmapPages} pages of ${totalPages})`);
+  }
+  allocated.setRange(memmapStart, totalPages);
+  zero.clearRange(memmapStart, totalPages);
+
+  const rng = new Rng(seed, 'layout');
+  if (guest.initial.layout === 'shuffled') {
+    shuffleBlocksBelow(Math.floor(memmapStart / blockPages), blockPages, rng, allocated, zero);
+  }
+
+  // Used and old-data pages are populated, non-zero and differ from the (zero) destination.
+  const populatedWords = memory.populated.words;
+  const staleWords = memory.stale.words;
+  const zeroWords = zero.words;
+  for (let w = 0; w < zeroWords.length; w++) {
+    populatedWords[w] = ~zeroWords[w];
+    staleWords[w] = ~zeroWords[w];
+  }
+  if (totalPages % 32 !== 0) {
+    const tailMask = (1 << (totalPages % 32)) - 1;
+    populatedWords[zeroWords.length - 1] &= tailMask;
+    staleWords[zeroWords.length - 1] &= tailMask;
+  }
+
+  buildFreeLists(totalPages, maxOrder, allocated, zero, buddy, rng);
+  return { usedPages, freePages, freeDirtyPages, memmapPages, mixedBlocks };
+}
+
+/** Seeded Fisher–Yates over whole maxOrder blocks [0, blocks): the memmap stays on top. */
+function shuffleBlocksBelow(blocks: number, blockPages: number, rng: Rng, allocated: Bitmap, zero: Bitmap): void {
+  if (blocks < 2) return;
+  const permutation = new Int32Array(blocks);
+  for (let i = 0; i < blocks; i++) permutation[i] = i;
+  rng.shuffleInt32(permutation, 0, blocks);
+  const pages = blocks * blockPages;
+  const allocatedCopy = new Bitmap(pages);
+  const zeroCopy = new Bitmap(pages);
+  for (let i = 0; i < blocks; i++) {
+    const from = permutation[i] * blockPages;
+    const to = i * blockPages;
+    for (let p = 0; p < blockPages; p++) {
+      if (allocated.test(from + p)) allocatedCopy.set(to + p);
+      if (zero.test(from + p)) zeroCopy.set(to + p);
+    }
+  }
+  for (let p = 0; p < pages; p++) {
+    if (allocatedCopy.test(p)) allocated.set(p);
+    else allocated.clear(p);
+    if (zeroCopy.test(p)) zero.set(p);
+    else zero.clear(p);
+  }
+}
+
+/**
+ * Free runs become maximal aligned blocks, as memblock frees memory to the buddy
+ * allocator. Lists start with blocks holding old data (recently freed, in a seeded
+ * order) at the head, then never-touched blocks in ascending pfn (boot order).
+ */
+function buildFreeLists(
+  totalPages: number,
+  maxOrder: number,
+  allocated: Bitmap,
+  zero: Bitmap,
+  buddy: BuddyAllocator,
+  rng: Rng,
+): void {
+  let dirtyCount = 0;
+  let dirtyBlocks = new Int32Array(1024);
+  let pfn = nextFree(allocated, 0, totalPages);
+  while (pfn < totalPages) {
+    const runEnd = nextUsed(allocated, pfn, totalPages);
+    while (pfn < runEnd) {
+      let order = maxOrder;
+      while (order > 0 && (pfn % 2 ** order !== 0 || pfn + 2 ** order > runEnd)) order--;
+      const pages = 2 ** order;
+      if (zero.countRange(pfn, pfn + pages) < pages) {
+        if (dirtyCount === dirtyBlocks.length) {
+          const grown = new Int32Array(dirtyBlocks.length * 2);
+          grown.set(dirtyBlocks);
+          dirtyBlocks = grown;
+        }
+        dirtyBlocks[dirtyCount++] = pfn;
+      } else {
+        buddy.addFreeBlock(pfn, order, true);
+      }
+      pfn += pages;
+    }
+    pfn = nextFree(allocated, runEnd, totalPages);
+  }
+  rng.shuffleInt32(dirtyBlocks, 0, dirtyCount);
+  // Insert in reverse so the first block of the seeded order ends up at the head.
+  for (let i = dirtyCount - 1; i >= 0; i--) {
+    const head = dirtyBlocks[i];
+    let order = maxOrder;
+    while (order > 0 && (head % 2 ** order !== 0 || !isFreeRange(allocated, head, 2 ** order, totalPages))) order--;
+    // The order was chosen above as the largest aligned free block starting at `head`
+    // within its run; recompute it the same way (runs are separated by used pages).
+    buddy.addFreeBlock(head, order, false);
+  }
+}
+
+function isFreeRange(allocated: Bitmap, pfn: number, pages: number, totalPages: number): boolean {
+  if (pfn + pages > totalPages) return false;
+  return allocated.countRange(pfn, pfn + pages) === 0;
+}
+
+/** First pfn ≥ from that is free (allocated bit clear), or `limit`. */
+function nextFree(allocated: Bitmap, from: number, limit: number): number {
+  const words = allocated.words;
+  let w = from >>> 5;
+  if (w >= words.length) return limit;
+  let bits = ~words[w] & (~0 << (from & 31));
+  while (bits === 0) {
+    w++;
+    if (w >= words.length) return limit;
+    bits = ~words[w];
+  }
+  const pfn = (w << 5) + (31 - Math.clz32(bits & -bits));
+  return pfn < limit ? pfn : limit;
+}
+
+/** First pfn ≥ from that is allocated, or `limit`. */
+function nextUsed(allocated: Bitmap, from: number, limit: number): number {
+  const pfn = allocated.nextSet(from);
+  return pfn < 0 || pfn > limit ? limit : pfn;
+}

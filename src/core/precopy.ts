@@ -1,0 +1,575 @@
+/**
+ * Pre-copy live migration (MODEL.md §2, §3), after QEMU's migration thread and
+ * migration/ram.c: the sender walks the migration bitmap page by page under QEMU's 100 ms
+ * rate slots; iterations (ram_save_iterate calls) end on the slot budget, after maxWait,
+ * or when no bit is set; between iterations the pending test decides whether to sync the
+ * dirty log; after each sync the preset decides whether to switch over; stop-and-copy
+ * sends the rest at link speed. Hints reach it through `applyHint`. It runs outside any
+ * event heap: the simulation calls `runUntil(t, priority)` with the next guest event and
+ * the sender advances in a tight loop until then. Ignores multifd, compression, postcopy.
+ *
+ * Sender states and what moves them:
+ *   idle ──setup──▶ sending ──budget used──▶ decide at slot end
+ *                      │ └──maxWait / no bit set──▶ decide now
+ *                      └──pass complete (pass presets)──▶ sync now
+ *   decide: pending < threshold (qemu) ──▶ sync, else ──▶ sending
+ *   sync: switchover? ──▶ stop-and-copy ──▶ done, else ──▶ sending after syncTime
+ */
+import { Bitmap, popcount32 } from './bitmap.js';
+import type { GuestMemory } from './guest-memory.js';
+import type { MigrationConfig, RoundStats } from './types.js';
+
+/** Event priorities at equal times (MODEL.md §1.1). */
+export const PRIORITY_SENDER = 0;
+export const PRIORITY_HINT = 1;
+export const PRIORITY_GUEST = 2;
+export const PRIORITY_DECISION = 3;
+
+const enum SenderState {
+  Idle,
+  Gathering,
+  Sending,
+  Decide,
+  Sync,
+  Done,
+}
+
+/** What the migration asks of the rest of the simulation at its turning points. */
+export interface MigrationHooks {
+  /** Setup is done and logging has started (or gathering begins with before-logging). */
+  onSetup(timeSec: number): void;
+  /** STOP: sent just before every sync while the guest runs. */
+  onStopHints(timeSec: number): void;
+  /** A new command id after a sync that did not switch over; hints may start again. */
+  onStartHints(timeSec: number): void;
+  /** The guest pauses for stop-and-copy; hint strategies get DONE. */
+  onSwitchover(timeSec: number): void;
+  /** Auto-converge raised the throttle to `percent`. */
+  onThrottle(percent: number, timeSec: number): void;
+  onRound(round: RoundStats): void;
+}
+
+export class Precopy {
+  readonly dirty: Bitmap;
+  /** Set bits in the migration bitmap (QEMU's migration_dirty_pages). */
+  dirtyCount = 0;
+  readonly rounds: RoundStats[] = [];
+  totalBytes = 0;
+  converged = true;
+  downtimeSec = 0;
+  expectedDowntimeSec = 0;
+  throttlePct = 0;
+  /** End of stop-and-copy, or NaN while running. */
+  endSec = NaN;
+  /** Setup time: `total_time_s` counts from here. */
+  readonly startSec: number;
+
+  private readonly config: MigrationConfig;
+  private readonly memory: GuestMemory;
+  private readonly hooks: MigrationHooks;
+  private readonly totalPages: number;
+  private readonly pageSizeBytes: number;
+  private readonly normalPageBytes: number;
+  private readonly zeroPageBytes: number;
+  private readonly normalPageSec: number;
+  private readonly zeroPageSec: number;
+  private readonly eosSec: number;
+  private readonly slotBudgetBytes: number;
+  private readonly syncSec: number;
+  private readonly lazyClear: boolean;
+  private readonly chunkPages: number;
+  /** 1 while a clear chunk still holds `snap` pages fetched by the last sync. */
+  private readonly chunkNeedsClear: Uint8Array;
+  private readonly passMode: boolean;
+  private readonly deadlineSec: number;
+
+  private state = SenderState.Idle;
+  private actionSec: number;
+  private gathering: boolean;
+  private position = 0;
+  // The sender's clock: anchor plus page counts, never a running float sum (MODEL.md §3.1).
+  private anchorSec = 0;
+  private normalSinceAnchor = 0;
+  private zeroSinceAnchor = 0;
+  private eosSinceAnchor = 0;
+  private iterationStartSec = 0;
+  // QEMU's rate-limit slot, which is also the bandwidth-estimate window.
+  private slotStartSec = 0;
+  private slotEndSec = 0;
+  private slotBytes = 0;
+  private slotStartTotalBytes = 0;
+  private bandwidthEstimate = 0;
+  private thresholdBytes = 0;
+  // The current round.
+  private roundStartSec = 0;
+  private roundNormal = 0;
+  private roundZero = 0;
+  private roundSkipped = 0;
+  private roundUnaccepted = 0;
+  private roundBytes = 0;
+  // Auto-converge period.
+  private periodStartSec = 0;
+  private periodStartBytes = 0;
+  private periodDirtyPages = 0;
+  private dirtyRateHighCount = 0;
+
+  constructor(config: MigrationConfig, memory: GuestMemory, pageSizeBytes: number, hooks: MigrationHooks, gatherFirst: boolean) {
+    this.config = config;
+    this.memory = memory;
+    this.hooks = hooks;
+    this.totalPages = memory.totalPages;
+    this.pageSizeBytes = pageSizeBytes;
+    this.dirty = new Bitmap(memory.totalPages);
+    const wire = config.wire;
+    this.normalPageBytes = wire.pageHeaderBytes + pageSizeBytes;
+    this.zeroPageBytes = wire.zeroPageBytes;
+    const scanSec = pageSizeBytes / config.scanRateBytesPerSec;
+    this.normalPageSec = Math.max(this.normalPageBytes / config.linkBandwidthBytesPerSec, scanSec);
+    this.zeroPageSec = Math.max(this.zeroPageBytes / config.linkBandwidthBytesPerSec, scanSec);
+    this.eosSec = wire.eosBytes / config.linkBandwidthBytesPerSec;
+    this.slotBudgetBytes = config.bandwidthBytesPerSec * config.rateSlotSec;
+    const memoryGiB = (memory.totalPages * pageSizeBytes) / 2 ** 30;
+    this.syncSec = config.syncTimeSecPerGiB * memoryGiB;
+    this.lazyClear = config.tracking.clear === 'lazy';
+    this.chunkPages = Math.max(1, Math.floor(config.tracking.clearChunkBytes / pageSizeBytes));
+    this.chunkNeedsClear = new Uint8Array(Math.ceil(memory.totalPages / this.chunkPages));
+    this.passMode = config.preset !== 'qemu';
+    this.startSec = config.startSec;
+    this.deadlineSec = config.startSec + config.maxDurationSec;
+    this.actionSec = config.startSec;
+    this.gathering = gatherFirst;
+    if (config.switchoverBandwidthBytesPerSec !== null) {
+      this.thresholdBytes = config.switchoverBandwidthBytesPerSec * config.downtimeLimitSec;
+    } else if (config.estimate === 'configured') {
+      this.thresholdBytes = config.bandwidthBytesPerSec * config.downtimeLimitSec;
+    }
+  }
+
+  get done(): boolean {
+    return this.state === SenderState.Done;
+  }
+
+  /** Bytes the migration still has to send (QEMU's pending: zero pages count in full). */
+  get pendingBytes(): number {
+    return this.dirtyCount * this.pageSizeBytes;
+  }
+
+  /**
+   * Runs every sender action ordered before (limitSec, limitPriority): page sends go first
+   * at equal times, decisions last. Returns when the next action is later, or when done.
+   */
+  runUntil(limitSec: number, limitPriority: number): void {
+    for (;;) {
+      const state = this.state;
+      if (state === SenderState.Done) return;
+      if (state === SenderState.Sending) {
+        if (!this.sendPages(limitSec)) return;
+        continue;
+      }
+      if (state === SenderState.Gathering) return;
+      const at = this.actionSec;
+      if (at > limitSec || (at === limitSec && PRIORITY_DECISION > limitPriority)) return;
+      if (at >= this.deadlineSec) {
+        this.switchoverNow(this.deadlineSec, false);
+        continue;
+      }
+      if (state === SenderState.Idle) this.setup(at);
+      else if (state === SenderState.Decide) this.decide(at);
+      else this.sync(at);
+    }
+  }
+
+  /**
+   * The host applies a free-page hint: clears the lazy log of the chunks it touches
+   * (with `clearsDirtyLog`), then the block's bits in the migration bitmap. Returns the
+   * bits it turned from 1 to 0 (counted as skipped in the current round).
+   */
+  applyHint(pfn: number, pages: number, clearsDirtyLog: boolean): number {
+    if (this.lazyClear && clearsDirtyLog) {
+      const firstChunk = Math.floor(pfn / this.chunkPages);
+      const lastChunk = Math.floor((pfn + pages - 1) / this.chunkPages);
+      for (let c = firstChunk; c <= lastChunk; c++) if (this.chunkNeedsClear[c] === 1) this.clearChunk(c);
+    }
+    const skipped = this.dirty.countRange(pfn, pfn + pages);
+    if (skipped > 0) {
+      this.dirty.clearRange(pfn, pfn + pages);
+      this.dirtyCount -= skipped;
+      this.roundSkipped += skipped;
+    }
+    return skipped;
+  }
+
+  /** Ends hint gathering (before-logging timing): logging starts and round 1 begins. */
+  endGathering(timeSec: number): void {
+    if (this.state !== SenderState.Gathering) return;
+    this.startLogging();
+    this.roundStartSec = timeSec;
+    this.beginSending(timeSec);
+    this.resetSlot(timeSec);
+  }
+
+  /** Whether setup happened and the guest is still running under migration. */
+  get migrating(): boolean {
+    return this.state !== SenderState.Idle && this.state !== SenderState.Done;
+  }
+
+  get isGathering(): boolean {
+    return this.state === SenderState.Gathering;
+  }
+
+  private setup(timeSec: number): void {
+    this.dirty.setAll();
+    this.dirtyCount = this.totalPages;
+    this.roundStartSec = timeSec;
+    this.periodStartSec = timeSec;
+    if (this.gathering) {
+      // Unsafe order: the bitmap is set but the guest runs unlogged while hints gather.
+      this.state = SenderState.Gathering;
+      this.hooks.onSetup(timeSec);
+      return;
+    }
+    this.startLogging();
+    this.resetSlot(timeSec);
+    // QEMU's setup does a first bitmap sync (the INITIALLY_SET fetch) before sending.
+    this.beginSending(timeSec + this.syncSec);
+    this.hooks.onSetup(timeSec + this.syncSec);
+  }
+
+  private startLogging(): void {
+    const memory = this.memory;
+    memory.logged.clearAll();
+    if (this.lazyClear) {
+      memory.snap.setAll();
+      this.chunkNeedsClear.fill(1);
+    } else {
+      memory.snap.clearAll();
+    }
+    memory.trackingOn = true;
+  }
+
+  private resetSlot(timeSec: number): void {
+    this.slotStartSec = timeSec;
+    this.slotEndSec = timeSec + this.config.rateSlotSec;
+    this.slotBytes = 0;
+    this.slotStartTotalBytes = this.totalBytes;
+  }
+
+  private beginSending(timeSec: number): void {
+    this.anchorSec = timeSec;
+    this.normalSinceAnchor = 0;
+    this.zeroSinceAnchor = 0;
+    this.eosSinceAnchor = 0;
+    this.iterationStartSec = timeSec;
+    this.state = SenderState.Sending;
+  }
+
+  private now(): number {
+    return (
+      this.anchorSec +
+      this.normalSinceAnchor * this.normalPageSec +
+      this.zeroSinceAnchor * this.zeroPageSec +
+      this.eosSinceAnchor * this.eosSec
+    );
+  }
+
+  /**
+   * Sends pages while the next send starts no later than `limitSec`. Returns false when
+   * it stopped because of the limit, true when the state changed (iteration end etc.).
+   */
+  private sendPages(limitSec: number): boolean {
+    const memory = this.memory;
+    const dirtyWords = this.dirty.words;
+    const zeroWords = memory.zero.words;
+    const staleWords = memory.stale.words;
+    const dstWords = memory.dstNonZero.words;
+    const detectZero = this.config.wire.zeroPageDetection;
+    const totalPages = this.totalPages;
+    const maxTotal = this.config.maxTotalBytes;
+    const budget = this.slotBudgetBytes;
+    const maxWaitEnd = this.iterationStartSec + this.config.maxWaitSec;
+    for (;;) {
+      const t = this.now();
+      if (t > limitSec) return false;
+      if (t >= this.deadlineSec) {
+        this.switchoverNow(this.deadlineSec, false);
+        return true;
+      }
+      let pfn = this.nextDirtyPfn(this.position);
+      if (pfn < 0) {
+        if (this.passMode) {
+          // The walk reached pfn N: the pass is complete and ends the round.
+          this.endIteration();
+          this.position = 0;
+          this.scheduleAction(SenderState.Sync, this.now());
+          return true;
+        }
+        pfn = this.position > 0 ? this.nextDirtyPfn(0) : -1;
+        if (pfn < 0) {
+          this.endIteration();
+          this.scheduleAction(SenderState.Decide, this.now());
+          return true;
+        }
+      }
+      if (this.lazyClear) {
+        const chunk = Math.floor(pfn / this.chunkPages);
+        if (this.chunkNeedsClear[chunk] === 1) this.clearChunk(chunk);
+      }
+      // The sender reads the page when its send starts: kind, bytes and content.
+      const w = pfn >>> 5;
+      const m = 1 << (pfn & 31);
+      const contentZero = (zeroWords[w] & m) !== 0;
+      dirtyWords[w] &= ~m;
+      this.dirtyCount--;
+      staleWords[w] &= ~m;
+      if (contentZero) dstWords[w] &= ~m;
+      else dstWords[w] |= m;
+      let bytes: number;
+      if (contentZero && detectZero) {
+        bytes = this.zeroPageBytes;
+        this.zeroSinceAnchor++;
+        this.roundZero++;
+      } else {
+        bytes = this.normalPageBytes;
+        this.normalSinceAnchor++;
+        this.roundNormal++;
+      }
+      this.slotBytes += bytes;
+      this.totalBytes += bytes;
+      this.roundBytes += bytes;
+      this.position = pfn + 1 < totalPages ? pfn + 1 : this.passMode ? totalPages : 0;
+      if (maxTotal !== null && this.totalBytes >= maxTotal) {
+        this.switchoverNow(this.now(), false);
+        return true;
+      }
+      if (this.slotBytes >= budget) {
+        // The page that crosses the budget is sent; the sender idles until the slot ends.
+        this.endIteration();
+        this.scheduleAction(SenderState.Decide, Math.max(this.now(), this.slotEndSec));
+        return true;
+      }
+      if (this.now() >= maxWaitEnd) {
+        this.endIteration();
+        this.scheduleAction(SenderState.Decide, this.now());
+        return true;
+      }
+    }
+  }
+
+  private nextDirtyPfn(from: number): number {
+    if (from >= this.totalPages) return -1;
+    return this.dirty.nextSet(from);
+  }
+
+  private endIteration(): void {
+    const eos = this.config.wire.eosBytes;
+    this.eosSinceAnchor++;
+    this.slotBytes += eos;
+    this.totalBytes += eos;
+    this.roundBytes += eos;
+  }
+
+  private scheduleAction(state: SenderState, atSec: number): void {
+    this.state = state;
+    this.actionSec = atSec;
+  }
+
+  /** Between iterations: close the rate/estimate window, then QEMU's pending test. */
+  private decide(timeSec: number): void {
+    if (timeSec >= this.slotEndSec) {
+      const elapsed = timeSec - this.slotStartSec;
+      this.bandwidthEstimate = (this.totalBytes - this.slotStartTotalBytes) / elapsed;
+      if (this.config.switchoverBandwidthBytesPerSec === null && this.config.estimate === 'measured') {
+        this.thresholdBytes = this.bandwidthEstimate * this.config.downtimeLimitSec;
+      }
+      this.resetSlot(timeSec);
+    }
+    if (!this.passMode) {
+      const pending = this.pendingBytes;
+      // QEMU syncs when the estimate falls below the threshold, and also when nothing is
+      // pending at all (migration_iteration_run's `!pending_size`).
+      if (pending < this.thresholdBytes || this.dirtyCount === 0) {
+        this.sync(timeSec);
+        return;
+      }
+    }
+    this.beginSending(timeSec);
+  }
+
+  /** A dirty-log sync ends the round; then the switchover decision. */
+  private sync(timeSec: number): void {
+    this.hooks.onStopHints(timeSec);
+    const newlyDirty = this.syncDirtyLog();
+    this.emitRound(timeSec, newlyDirty);
+    const roundCount = this.rounds.length;
+    const config = this.config;
+    const thresholdRule = config.preset === 'qemu' || config.preset === 'pass';
+    const converge =
+      (thresholdRule && this.pendingBytes <= this.thresholdBytes) ||
+      (config.minDirtyPages !== null && newlyDirty < config.minDirtyPages);
+    const capped = config.maxRounds !== null && roundCount >= config.maxRounds;
+    if (converge || capped) {
+      this.stopAndCopy(timeSec, converge);
+      return;
+    }
+    this.autoConverge(timeSec);
+    this.roundStartSec = timeSec;
+    this.beginSending(timeSec + this.syncSec);
+    this.hooks.onStartHints(timeSec + this.syncSec);
+  }
+
+  /**
+   * Or-s the dirty log into the migration bitmap; returns the bits it turned from 0 to 1.
+   * `sync`: the log is cleared and every page protected. `lazy`: fetched pages move to
+   * `snap` unprotected, and `snap` pages of chunks not cleared since are fetched again.
+   */
+  private syncDirtyLog(): number {
+    const memory = this.memory;
+    const loggedWords = memory.logged.words;
+    const snapWords = memory.snap.words;
+    const dirtyWords = this.dirty.words;
+    const lazy = this.lazyClear;
+    let newlyDirty = 0;
+    for (let w = 0; w < dirtyWords.length; w++) {
+      const fetched = lazy ? loggedWords[w] | snapWords[w] : loggedWords[w];
+      if (fetched === 0) continue;
+      const fresh = fetched & ~dirtyWords[w];
+      if (fresh !== 0) newlyDirty += popcount32(fresh);
+      dirtyWords[w] |= fetched;
+      loggedWords[w] = 0;
+      if (lazy) snapWords[w] = fetched;
+    }
+    if (lazy) this.chunkNeedsClear.fill(1);
+    this.dirtyCount += newlyDirty;
+    this.periodDirtyPages += newlyDirty;
+    return newlyDirty;
+  }
+
+  /** KVM_CLEAR_DIRTY_LOG for one chunk: its `snap` pages are cleared and re-protected. */
+  private clearChunk(chunk: number): void {
+    this.chunkNeedsClear[chunk] = 0;
+    const first = chunk * this.chunkPages;
+    this.memory.snap.clearRange(first, Math.min(first + this.chunkPages, this.totalPages));
+  }
+
+  private emitRound(timeSec: number, newlyDirty: number): void {
+    const round: RoundStats = {
+      round: this.rounds.length + 1,
+      kind: this.rounds.length === 0 ? 'bulk' : 'iterate',
+      startSec: this.roundStartSec,
+      durationSec: timeSec - this.roundStartSec,
+      normalPages: this.roundNormal,
+      zeroPages: this.roundZero,
+      skippedPages: this.roundSkipped,
+      unacceptedPages: this.roundUnaccepted,
+      bytes: this.roundBytes,
+      cumulativeBytes: this.totalBytes,
+      dirtyPages: newlyDirty,
+    };
+    this.rounds.push(round);
+    this.hooks.onRound(round);
+    this.roundNormal = 0;
+    this.roundZero = 0;
+    this.roundSkipped = 0;
+    this.roundUnaccepted = 0;
+    this.roundBytes = 0;
+  }
+
+  /** Unaccepted pages are never sent; reported in the bulk row (MODEL.md §4.5). */
+  addUnacceptedPages(pages: number): void {
+    this.roundUnaccepted += pages;
+  }
+
+  /**
+   * QEMU's migration_trigger_throttle: at a sync at least 1 s into the period, dirtying
+   * faster than `triggerThreshold`% of what was sent counts; two counts raise the throttle.
+   */
+  private autoConverge(timeSec: number): void {
+    const ac = this.config.autoConverge;
+    if (!ac.enabled || timeSec < this.periodStartSec + 1) return;
+    const dirtiedBytes = this.periodDirtyPages * this.pageSizeBytes;
+    const sentBytes = this.totalBytes - this.periodStartBytes;
+    if (dirtiedBytes > (sentBytes * ac.triggerThresholdPct) / 100 && ++this.dirtyRateHighCount >= 2) {
+      this.dirtyRateHighCount = 0;
+      this.throttlePct =
+        this.throttlePct === 0 ? ac.initialPct : Math.min(ac.maxPct, this.throttlePct + ac.incrementPct);
+      this.hooks.onThrottle(this.throttlePct, timeSec);
+    }
+    this.periodStartSec = timeSec;
+    this.periodStartBytes = this.totalBytes;
+    this.periodDirtyPages = 0;
+  }
+
+  /** A cap (maxDuration, maxTotal) forces the switchover at the instant it is crossed. */
+  private switchoverNow(timeSec: number, converged: boolean): void {
+    this.emitRound(timeSec, 0);
+    this.stopAndCopy(timeSec, converged);
+  }
+
+  /**
+   * Stop-and-copy: the guest pauses, the final sync runs, every set page is sent at link
+   * speed with no rate limit, then the device state. The row's duration is the downtime.
+   */
+  private stopAndCopy(timeSec: number, converged: boolean): void {
+    this.converged = converged;
+    this.hooks.onStopHints(timeSec);
+    this.hooks.onSwitchover(timeSec);
+    const estimate =
+      this.config.switchoverBandwidthBytesPerSec ??
+      (this.config.estimate === 'configured' || this.bandwidthEstimate === 0
+        ? this.config.bandwidthBytesPerSec
+        : this.bandwidthEstimate);
+    const newlyDirty = this.syncDirtyLog();
+    this.expectedDowntimeSec = this.pendingBytes / estimate;
+    const memory = this.memory;
+    const zeroWords = memory.zero.words;
+    const staleWords = memory.stale.words;
+    const dstWords = memory.dstNonZero.words;
+    const dirtyWords = this.dirty.words;
+    const detectZero = this.config.wire.zeroPageDetection;
+    let normal = 0;
+    let zero = 0;
+    for (let w = 0; w < dirtyWords.length; w++) {
+      const bits = dirtyWords[w];
+      if (bits === 0) continue;
+      dirtyWords[w] = 0;
+      const zeroBits = zeroWords[w] & bits;
+      staleWords[w] &= ~bits;
+      dstWords[w] = (dstWords[w] & ~bits) | (bits & ~zeroWords[w]);
+      const zeroCount = popcount32(zeroBits);
+      const all = popcount32(bits);
+      if (detectZero) {
+        zero += zeroCount;
+        normal += all - zeroCount;
+      } else {
+        normal += all;
+      }
+    }
+    this.dirtyCount = 0;
+    const wire = this.config.wire;
+    const bytes = normal * this.normalPageBytes + zero * this.zeroPageBytes + wire.eosBytes + wire.deviceStateBytes;
+    const sendSec =
+      normal * this.normalPageSec +
+      zero * this.zeroPageSec +
+      this.eosSec +
+      wire.deviceStateBytes / this.config.linkBandwidthBytesPerSec;
+    this.downtimeSec = this.syncSec + sendSec + this.config.switchoverTimeSec;
+    this.totalBytes += bytes;
+    const round: RoundStats = {
+      round: this.rounds.length + 1,
+      kind: 'stop-copy',
+      startSec: timeSec,
+      durationSec: this.downtimeSec,
+      normalPages: normal,
+      zeroPages: zero,
+      skippedPages: 0,
+      unacceptedPages: 0,
+      bytes,
+      cumulativeBytes: this.totalBytes,
+      dirtyPages: newlyDirty,
+    };
+    this.rounds.push(round);
+    this.hooks.onRound(round);
+    this.endSec = timeSec + this.downtimeSec;
+    this.state = SenderState.Done;
+  }
+}

@@ -1,0 +1,341 @@
+/**
+ * The one entry point of the core: runs a workload's migrations, `none` first, then each
+ * hint configuration, each from the same initial state and the same random streams
+ * (common random numbers), and returns per-round and per-run results (MODEL.md §6).
+ * Guest events come from a handful of sources; each step fires the earliest by
+ * (time, priority, declaration order) after letting the sender run up to it, so the
+ * order at equal times is: sender, hint arrivals, guest events, decisions (§1.1).
+ * Pure and synchronous: no I/O; `hooks` is the only way out (progress bars).
+ */
+import { BuddyAllocator } from './buddy-allocator.js';
+import { ConfigError, InvariantError } from './errors.js';
+import { GuestMemory } from './guest-memory.js';
+import { FreePageHint } from './hints/free-page-hint.js';
+import type { HintStrategy } from './hints/hint-strategy.js';
+import { buildInitialLayout } from './layout.js';
+import { popcount32 } from './bitmap.js';
+import { PRIORITY_GUEST, PRIORITY_HINT, Precopy } from './precopy.js';
+import type { CostCounters, HintConfig, RoundStats, RunResult, Workload } from './types.js';
+import { ChurnSource, FreeQueue, Writer } from './workload-sources.js';
+
+export interface SimulationHooks {
+  onRunStart?(label: string, runIndex: number, runCount: number): void;
+  onRound?(label: string, round: RoundStats): void;
+}
+
+/** Runs `none` then each hint config of the workload, in order; fills savedBytes. */
+export function simulateWorkload(workload: Workload, hooks: SimulationHooks = {}): RunResult[] {
+  const configs: (HintConfig | null)[] = [null, ...workload.hints];
+  const results: RunResult[] = [];
+  configs.forEach((hint, index) => {
+    const label = hint ? hint.label : 'none';
+    hooks.onRunStart?.(label, index, configs.length);
+    const onRound = hooks.onRound ? (round: RoundStats) => hooks.onRound!(label, round) : undefined;
+    results.push(simulateRun(workload, hint, onRound));
+  });
+  const baselineBytes = results[0].summary.totalBytes;
+  for (const result of results) result.summary.savedBytes = baselineBytes - result.summary.totalBytes;
+  return results;
+}
+
+/** One migration of the workload with one hint configuration (null = `none`). */
+export function simulateRun(workload: Workload, hint: HintConfig | null, onRound?: (round: RoundStats) => void): RunResult {
+  return new Simulation(workload, hint, onRound).run();
+}
+
+/** Linux's watermarks (mm/page_alloc.c): min = 4·√(KiB) KiB in [128 KiB, 256 MiB]. */
+export function watermarkPages(memoryBytes: number, pageSizeBytes: number, minFreeBytes: number | null): { min: number; low: number } {
+  const memoryKiB = memoryBytes / 1024;
+  const minKiB = minFreeBytes !== null ? minFreeBytes / 1024 : Math.min(256 * 1024, Math.max(128, Math.floor(4 * Math.sqrt(memoryKiB))));
+  const min = Math.ceil((minKiB * 1024) / pageSizeBytes);
+  const low = min + Math.max(Math.floor(min / 4), Math.floor(memoryBytes / 1000 / pageSizeBytes));
+  return { min, low };
+}
+
+function newCostCounters(): CostCounters {
+  return {
+    hintCalls: 0,
+    pagesHinted: 0,
+    redundantPagesHinted: 0,
+    blocksHeldPeak: 0,
+    acceptCalls: 0,
+    allocFailures: 0,
+    allocFailuresFragmented: 0,
+    guestCpuSec: 0,
+    zeroingSec: 0,
+    maxLockHoldSec: 0,
+    faults: 0,
+    exits: 0,
+  };
+}
+
+const SOURCE_NONE = 0;
+const SOURCE_ARRIVAL = 1;
+const SOURCE_WRITER = 2;
+const SOURCE_CHURN = 3;
+const SOURCE_FREE = 4;
+const SOURCE_STRATEGY = 5;
+
+class Simulation {
+  private readonly workload: Workload;
+  private readonly label: string;
+  private readonly memory: GuestMemory;
+  private readonly buddy: BuddyAllocator;
+  private readonly precopy: Precopy;
+  private readonly writers: Writer[] = [];
+  private readonly churns: ChurnSource[] = [];
+  private readonly frees = new FreeQueue();
+  private readonly strategy: HintStrategy | null = null;
+  private readonly costs = newCostCounters();
+  private readonly lowPages: number;
+  private readonly costsSlowGuest: boolean;
+  private readonly faultCostSec: number;
+
+  constructor(workload: Workload, hint: HintConfig | null, onRound?: (round: RoundStats) => void) {
+    this.workload = workload;
+    this.label = hint ? hint.label : 'none';
+    const guest = workload.guest;
+    const migration = workload.migration;
+    const totalPages = guest.memoryBytes / guest.pageSizeBytes;
+    rejectUnsupported(workload, hint);
+    const granulePages = Math.max(1, Math.floor(migration.tracking.granularityBytes / guest.pageSizeBytes));
+    this.memory = new GuestMemory(totalPages, granulePages);
+    this.buddy = new BuddyAllocator(totalPages, guest.maxOrder);
+    buildInitialLayout(guest, workload.seed, this.memory, this.buddy);
+    const watermarks = watermarkPages(guest.memoryBytes, guest.pageSizeBytes, guest.minFreeBytes);
+    this.lowPages = watermarks.low;
+    this.costsSlowGuest = migration.tracking.costsSlowGuest;
+    this.faultCostSec = migration.tracking.faultCostSec;
+
+    let phaseStart = 0;
+    workload.phases.forEach((phase, p) => {
+      const phaseEnd = phase.durationSec === null ? Infinity : phaseStart + phase.durationSec;
+      phase.writes.forEach((spec, i) => {
+        this.writers.push(
+          new Writer(spec, `phases[${p}].writes[${i}]`, `writer:${p}:${i}`, workload.seed, phaseStart, phaseEnd, guest.pageSizeBytes, this.memory.allocated, totalPages),
+        );
+      });
+      phase.churn.forEach((spec, i) => {
+        this.churns.push(new ChurnSource(spec, `churn:${p}:${i}`, workload.seed, phaseStart, phaseEnd));
+      });
+      phaseStart = phaseEnd;
+    });
+
+    const fph = hint?.freePageHint ?? null;
+    const gatherFirst = fph !== null && fph.timing === 'before-logging';
+    this.precopy = new Precopy(migration, this.memory, guest.pageSizeBytes, {
+      onSetup: (t) => this.strategy?.start(t),
+      onStopHints: (t) => this.strategy?.stop(t),
+      onStartHints: (t) => this.strategy?.start(t),
+      onSwitchover: (t) => this.strategy?.done(t),
+      onThrottle: (percent) => this.applyThrottle(percent),
+      onRound: (round) => onRound?.(round),
+    }, gatherFirst);
+    if (fph !== null) {
+      this.strategy = new FreePageHint(fph, {
+        memory: this.memory,
+        buddy: this.buddy,
+        precopy: this.precopy,
+        costs: this.costs,
+        guest,
+        minWatermarkPages: watermarks.min,
+      });
+    }
+  }
+
+  run(): RunResult {
+    const precopy = this.precopy;
+    const strategy = this.strategy;
+    const writers = this.writers;
+    const churns = this.churns;
+    let lastEventSec = 0;
+    for (;;) {
+      if (strategy !== null && precopy.isGathering && strategy.gatheringDone) precopy.endGathering(lastEventSec);
+      // The earliest non-sender event by (time, priority, declaration order).
+      let nextSec = Infinity;
+      let priority = 9;
+      let source = SOURCE_NONE;
+      let index = -1;
+      if (strategy !== null && strategy.nextArrivalSec < nextSec) {
+        nextSec = strategy.nextArrivalSec;
+        priority = PRIORITY_HINT;
+        source = SOURCE_ARRIVAL;
+      }
+      for (let i = 0; i < writers.length; i++) {
+        const t = writers[i].clock.nextTime;
+        if (t < nextSec) {
+          nextSec = t;
+          priority = PRIORITY_GUEST;
+          source = SOURCE_WRITER;
+          index = i;
+        }
+      }
+      for (let i = 0; i < churns.length; i++) {
+        const t = churns[i].clock.nextTime;
+        if (t < nextSec) {
+          nextSec = t;
+          priority = PRIORITY_GUEST;
+          source = SOURCE_CHURN;
+          index = i;
+        }
+      }
+      if (this.frees.nextTime < nextSec) {
+        nextSec = this.frees.nextTime;
+        priority = PRIORITY_GUEST;
+        source = SOURCE_FREE;
+      }
+      if (strategy !== null && strategy.nextGuestSec < nextSec) {
+        nextSec = strategy.nextGuestSec;
+        priority = PRIORITY_GUEST;
+        source = SOURCE_STRATEGY;
+      }
+      precopy.runUntil(nextSec, priority);
+      if (precopy.done) break;
+      if (source === SOURCE_NONE) {
+        if (precopy.isGathering) {
+          precopy.endGathering(lastEventSec);
+          continue;
+        }
+        throw new InvariantError(`${this.workload.name}/${this.label}: the migration stalled with no events left`);
+      }
+      lastEventSec = nextSec;
+      if (source === SOURCE_WRITER) this.fireWrite(writers[index]);
+      else if (source === SOURCE_CHURN) this.fireChurn(churns[index], nextSec);
+      else if (source === SOURCE_FREE) this.fireFree();
+      else if (source === SOURCE_ARRIVAL) strategy!.fireArrival();
+      else strategy!.fireGuest();
+    }
+    return this.result();
+  }
+
+  private fireWrite(writer: Writer): void {
+    const faulted = this.memory.writePage(writer.nextPfn(), false);
+    writer.clock.advance();
+    if (faulted && this.costsSlowGuest) writer.clock.delay(this.faultCostSec);
+  }
+
+  /** A churn arrival draws its order and lifetime whether or not the allocation succeeds. */
+  private fireChurn(churn: ChurnSource, timeSec: number): void {
+    churn.draw();
+    churn.clock.advance();
+    const order = churn.drawnOrder;
+    const pfn = this.allocate(order);
+    if (pfn < 0) return;
+    const pages = 2 ** order;
+    this.memory.allocated.setRange(pfn, pfn + pages);
+    // init_on_alloc zeroes the block, then the fill writes it: one write per page.
+    const faults = this.memory.writeRange(pfn, pages, churn.fillZero);
+    if (faults > 0 && this.costsSlowGuest) churn.clock.delay(faults * this.faultCostSec);
+    this.frees.push(timeSec + churn.drawnLifetimeSec, pfn, order);
+  }
+
+  private fireFree(): void {
+    const pfn = this.frees.topPfn;
+    const order = this.frees.topOrder;
+    this.frees.pop();
+    const pages = 2 ** order;
+    this.memory.allocated.clearRange(pfn, pfn + pages);
+    if (this.workload.guest.initOnFree) this.memory.writeRange(pfn, pages, true);
+    this.buddy.free(pfn, order);
+  }
+
+  /**
+   * A guest allocation (MODEL.md §1.3): when no block fits, or free memory would fall below
+   * the low watermark, held hint blocks are given back first (most recent first).
+   */
+  private allocate(order: number): number {
+    const buddy = this.buddy;
+    const pages = 2 ** order;
+    const strategy = this.strategy;
+    if (strategy !== null) {
+      while ((!hasFreeBlock(buddy, order) || buddy.freePages - pages < this.lowPages) && strategy.giveBack()) {
+        /* keep giving back */
+      }
+    }
+    const pfn = buddy.alloc(order);
+    if (pfn < 0) {
+      this.costs.allocFailures++;
+      if (buddy.freePages >= pages) this.costs.allocFailuresFragmented++;
+    }
+    return pfn;
+  }
+
+  private applyThrottle(percent: number): void {
+    const scale = 1 - percent / 100;
+    for (const writer of this.writers) writer.clock.setScale(scale);
+    for (const churn of this.churns) churn.clock.setScale(scale);
+    this.strategy?.setScale(scale);
+  }
+
+  /**
+   * The loss check (MODEL.md §5): an allocated page whose destination copy is stale and
+   * differs, because the source holds data or the destination holds data the source no
+   * longer has.
+   */
+  private countLostPages(): { lost: number; lostZero: number } {
+    const memory = this.memory;
+    const allocated = memory.allocated.words;
+    const stale = memory.stale.words;
+    const zero = memory.zero.words;
+    const dst = memory.dstNonZero.words;
+    let lost = 0;
+    let lostZero = 0;
+    for (let w = 0; w < allocated.length; w++) {
+      const candidates = allocated[w] & stale[w];
+      if (candidates === 0) continue;
+      lost += popcount32(candidates & (~zero[w] | dst[w]));
+      lostZero += popcount32(candidates & zero[w] & dst[w]);
+    }
+    return { lost, lostZero };
+  }
+
+  private result(): RunResult {
+    const precopy = this.precopy;
+    const { lost, lostZero } = this.countLostPages();
+    this.costs.faults = this.memory.faults;
+    const rounds = precopy.rounds;
+    return {
+      rounds,
+      summary: {
+        workload: this.workload.name,
+        run: this.label,
+        seed: this.workload.seed,
+        rounds: rounds.length - 1,
+        totalBytes: precopy.totalBytes,
+        totalTimeSec: precopy.endSec - precopy.startSec,
+        downtimeSec: precopy.downtimeSec,
+        converged: precopy.converged,
+        lostPages: lost,
+        lostZeroPages: lostZero,
+        savedBytes: 0,
+        expectedDowntimeSec: precopy.expectedDowntimeSec,
+        throttlePct: precopy.throttlePct,
+        costs: this.costs,
+      },
+    };
+  }
+}
+
+function hasFreeBlock(buddy: BuddyAllocator, order: number): boolean {
+  for (let o = order; o <= buddy.maxOrder; o++) if (buddy.headOf(o) >= 0) return true;
+  return false;
+}
+
+/** Parts of MODEL.md this version does not simulate yet: refuse them rather than guess. */
+function rejectUnsupported(workload: Workload, hint: HintConfig | null): void {
+  const guest = workload.guest;
+  if (guest.initial.buddyinfoPath !== null) throw new ConfigError('guest.initial.buddyinfo', 'is not supported by this version of migsim yet');
+  if (guest.pcp !== null) throw new ConfigError('guest.pcp', 'is not supported by this version of migsim yet');
+  workload.phases.forEach((phase, p) => {
+    if (phase.tracePath !== null) throw new ConfigError(`phases[${p}].trace`, 'trace replay is not supported by this version of migsim yet');
+  });
+  const mode = workload.migration.tracking.mode;
+  if (mode !== 'write-protect') throw new ConfigError('migration.tracking.mode', `is not supported by this version of migsim yet (got ${mode})`);
+  if (hint !== null) {
+    for (const strategy of hint.strategies) {
+      if (strategy !== 'free-page-hint') {
+        throw new ConfigError(`hints[${hint.label}].strategy`, `is not supported by this version of migsim yet (got ${strategy})`);
+      }
+    }
+  }
+}

@@ -1,0 +1,291 @@
+/**
+ * The guest's activity as time-ordered event streams (MODEL.md §1.1, §1.4): page writers
+ * and churn (block allocation) streams, each with its own seeded PRNG stream, plus the
+ * heap of pending churn frees. A periodic stream's k-th event is at `anchor + k/rate`,
+ * computed, never accumulated; a rate change (auto-converge throttle) re-anchors at the
+ * last event. Poisson streams draw exponential gaps. Streams do not touch guest state:
+ * the simulation asks them for the next time and the next draw.
+ */
+import { ConfigError } from './errors.js';
+import { Rng } from './rng.js';
+import { FeistelPermutation, ZipfSampler } from './zipf.js';
+import type { Arrivals, ChurnStream, WritePattern, WriteStream } from './types.js';
+import type { Bitmap } from './bitmap.js';
+
+/** Event timing shared by writers and churn streams. */
+class ArrivalClock {
+  nextTime = Infinity;
+  private anchorSec: number;
+  private lastSec: number;
+  private eventIndex = 0;
+  private ratePerSec: number;
+  private scale = 1;
+  private readonly arrivals: Arrivals;
+  private readonly endSec: number;
+  private readonly rng: Rng;
+
+  constructor(startSec: number, endSec: number, ratePerSec: number, arrivals: Arrivals, rng: Rng) {
+    this.anchorSec = startSec;
+    this.lastSec = startSec;
+    this.endSec = endSec;
+    this.ratePerSec = ratePerSec;
+    this.arrivals = arrivals;
+    this.rng = rng;
+    this.schedule(startSec);
+  }
+
+  /** Moves to the event after the one at `nextTime`. */
+  advance(): void {
+    this.lastSec = this.nextTime;
+    this.schedule(this.nextTime);
+  }
+
+  /** A throttle of x% scales the rate by (1 − x/100); the next event is 1/newRate after the last. */
+  setScale(scale: number): void {
+    if (scale === this.scale) return;
+    this.scale = scale;
+    if (this.nextTime === Infinity) return;
+    this.anchorSec = this.lastSec;
+    this.eventIndex = 0;
+    this.schedule(this.lastSec);
+  }
+
+  /** Guest costs that slow the guest (`costsSlowGuest`) push every later event back. */
+  delay(sec: number): void {
+    if (this.nextTime === Infinity) return;
+    this.anchorSec += sec;
+    this.nextTime += sec;
+    if (this.nextTime >= this.endSec) this.nextTime = Infinity;
+  }
+
+  private schedule(lastSec: number): void {
+    const rate = this.ratePerSec * this.scale;
+    if (!(rate > 0)) {
+      this.nextTime = Infinity;
+      return;
+    }
+    let next: number;
+    if (this.arrivals === 'even') {
+      this.eventIndex++;
+      next = this.anchorSec + this.eventIndex / rate;
+    } else {
+      next = lastSec + this.rng.nextExponential(1 / rate);
+    }
+    this.nextTime = next < this.endSec ? next : Infinity;
+  }
+}
+
+/**
+ * A stream of page writes over a working set drawn once at t = 0 from fully used,
+ * extent-aligned runs of the initial layout.
+ */
+export class Writer {
+  readonly clock: ArrivalClock;
+  private readonly rng: Rng;
+  private readonly pattern: WritePattern;
+  private readonly extentStarts: Int32Array;
+  private readonly extentPages: number;
+  private readonly workingSetPages: number;
+  private readonly zipf: ZipfSampler | null;
+  private readonly ranks: FeistelPermutation | null;
+  private sequentialIndex = 0;
+
+  constructor(
+    spec: WriteStream,
+    fieldPath: string,
+    streamName: string,
+    seed: number,
+    startSec: number,
+    endSec: number,
+    pageSizeBytes: number,
+    allocatedAtStart: Bitmap,
+    totalPages: number,
+  ) {
+    this.rng = new Rng(seed, streamName);
+    this.pattern = spec.pattern;
+    this.extentPages = Math.max(1, Math.floor(spec.extentBytes / pageSizeBytes));
+    this.workingSetPages = Math.floor(spec.workingSetBytes / pageSizeBytes);
+    const extentsNeeded = Math.ceil(this.workingSetPages / this.extentPages);
+    const candidates = fullyUsedExtents(allocatedAtStart, totalPages, this.extentPages);
+    if (candidates.length < extentsNeeded) {
+      throw new ConfigError(
+        `${fieldPath}.workingSet`,
+        `needs ${extentsNeeded} fully used ${spec.extentBytes / 1024} KiB extents, but the initial layout has only ${candidates.length} (got ${spec.workingSetBytes} bytes)`,
+      );
+    }
+    // Partial Fisher–Yates: the first `extentsNeeded` entries are a seeded sample.
+    for (let i = 0; i < extentsNeeded; i++) {
+      const j = i + this.rng.nextInt(candidates.length - i);
+      const t = candidates[i];
+      candidates[i] = candidates[j];
+      candidates[j] = t;
+    }
+    this.extentStarts = candidates.slice(0, extentsNeeded);
+    if (this.pattern === 'sequential') this.extentStarts.sort();
+    this.zipf = this.pattern === 'zipf' && this.workingSetPages > 0 ? new ZipfSampler(this.workingSetPages, spec.skew) : null;
+    this.ranks = this.zipf ? new FeistelPermutation(this.workingSetPages, this.rng) : null;
+    const rate = this.workingSetPages > 0 ? spec.ratePagesPerSec : 0;
+    this.clock = new ArrivalClock(startSec, endSec, rate, spec.arrivals, this.rng);
+  }
+
+  /** The pfn the current event writes. Allocation-free. */
+  nextPfn(): number {
+    let index: number;
+    if (this.pattern === 'uniform') {
+      index = this.rng.nextInt(this.workingSetPages);
+    } else if (this.pattern === 'zipf') {
+      index = this.ranks!.map(this.zipf!.sample(this.rng) - 1);
+    } else {
+      index = this.sequentialIndex;
+      this.sequentialIndex = index + 1 === this.workingSetPages ? 0 : index + 1;
+    }
+    const extent = Math.floor(index / this.extentPages);
+    return this.extentStarts[extent] + (index - extent * this.extentPages);
+  }
+}
+
+/** Starts of aligned extents whose pages are all allocated at t = 0. Allocates the result. */
+function fullyUsedExtents(allocated: Bitmap, totalPages: number, extentPages: number): Int32Array {
+  const count = Math.floor(totalPages / extentPages);
+  const starts = new Int32Array(count);
+  let found = 0;
+  for (let e = 0; e < count; e++) {
+    const pfn = e * extentPages;
+    if (allocated.countRange(pfn, pfn + extentPages) === extentPages) starts[found++] = pfn;
+  }
+  return starts.slice(0, found);
+}
+
+/** A stream of block allocations; each arrival draws its order and lifetime. */
+export class ChurnSource {
+  readonly clock: ArrivalClock;
+  readonly fillZero: boolean;
+  private readonly rng: Rng;
+  private readonly orders: Int8Array;
+  private readonly cumulativeWeights: Float64Array;
+  private readonly lifetimeSec: number;
+  /** Set by draw(): the order and lifetime of the current arrival. */
+  drawnOrder = 0;
+  drawnLifetimeSec = 0;
+
+  constructor(spec: ChurnStream, streamName: string, seed: number, startSec: number, endSec: number) {
+    this.rng = new Rng(seed, streamName);
+    this.fillZero = spec.fill === 'zero';
+    this.orders = new Int8Array(spec.orders.length);
+    this.cumulativeWeights = new Float64Array(spec.orders.length);
+    let total = 0;
+    for (let i = 0; i < spec.orders.length; i++) {
+      this.orders[i] = spec.orders[i].order;
+      total += spec.orders[i].weight;
+      this.cumulativeWeights[i] = total;
+    }
+    for (let i = 0; i < spec.orders.length; i++) this.cumulativeWeights[i] /= total;
+    this.lifetimeSec = spec.lifetimeSec;
+    this.clock = new ArrivalClock(startSec, endSec, spec.rateBlocksPerSec, spec.arrivals, this.rng);
+  }
+
+  /** Draws the order and lifetime of the current arrival, whether or not it will succeed. */
+  draw(): void {
+    const u = this.rng.nextDouble();
+    let i = 0;
+    while (i < this.orders.length - 1 && u >= this.cumulativeWeights[i]) i++;
+    this.drawnOrder = this.orders[i];
+    this.drawnLifetimeSec = this.rng.nextExponential(this.lifetimeSec);
+  }
+}
+
+/**
+ * Pending churn frees, a binary min-heap on (time, sequence) in growable typed arrays.
+ * Ties at equal times go in allocation order.
+ */
+export class FreeQueue {
+  private times = new Float64Array(256);
+  private sequences = new Float64Array(256);
+  private pfns = new Int32Array(256);
+  private orders = new Int8Array(256);
+  private count = 0;
+  private nextSequence = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  get nextTime(): number {
+    return this.count > 0 ? this.times[0] : Infinity;
+  }
+
+  get topPfn(): number {
+    return this.pfns[0];
+  }
+
+  get topOrder(): number {
+    return this.orders[0];
+  }
+
+  push(timeSec: number, pfn: number, order: number): void {
+    if (this.count === this.times.length) this.grow();
+    let i = this.count++;
+    const sequence = this.nextSequence++;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (this.times[parent] < timeSec || (this.times[parent] === timeSec && this.sequences[parent] < sequence)) break;
+      this.move(parent, i);
+      i = parent;
+    }
+    this.times[i] = timeSec;
+    this.sequences[i] = sequence;
+    this.pfns[i] = pfn;
+    this.orders[i] = order;
+  }
+
+  pop(): void {
+    const last = --this.count;
+    if (last === 0) return;
+    const t = this.times[last];
+    const s = this.sequences[last];
+    const p = this.pfns[last];
+    const o = this.orders[last];
+    let i = 0;
+    for (;;) {
+      let child = 2 * i + 1;
+      if (child >= last) break;
+      if (child + 1 < last && this.less(child + 1, child)) child++;
+      if (t < this.times[child] || (t === this.times[child] && s < this.sequences[child])) break;
+      this.move(child, i);
+      i = child;
+    }
+    this.times[i] = t;
+    this.sequences[i] = s;
+    this.pfns[i] = p;
+    this.orders[i] = o;
+  }
+
+  private less(a: number, b: number): boolean {
+    return this.times[a] < this.times[b] || (this.times[a] === this.times[b] && this.sequences[a] < this.sequences[b]);
+  }
+
+  private move(from: number, to: number): void {
+    this.times[to] = this.times[from];
+    this.sequences[to] = this.sequences[from];
+    this.pfns[to] = this.pfns[from];
+    this.orders[to] = this.orders[from];
+  }
+
+  private grow(): void {
+    const n = this.times.length * 2;
+    const times = new Float64Array(n);
+    times.set(this.times);
+    this.times = times;
+    const sequences = new Float64Array(n);
+    sequences.set(this.sequences);
+    this.sequences = sequences;
+    const pfns = new Int32Array(n);
+    pfns.set(this.pfns);
+    this.pfns = pfns;
+    const orders = new Int8Array(n);
+    orders.set(this.orders);
+    this.orders = orders;
+  }
+}
+
+export type { ArrivalClock };

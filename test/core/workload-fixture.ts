@@ -1,0 +1,102 @@
+/**
+ * Builds resolved Workload objects for engine tests without going through the YAML
+ * parser: MODEL.md §8.1 defaults, with deep overrides per test.
+ */
+import type { FreePageHintOptions, HintConfig, Phase, Workload } from '../../src/core/types.js';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const GiB = 1024 * MiB;
+
+export const UNITS = { KiB, MiB, GiB };
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends (infer U)[] ? U[] : T[K] extends object | null ? DeepPartial<NonNullable<T[K]>> : T[K] };
+
+export function freePageHint(options: Partial<FreePageHintOptions> = {}, label = 'free-page-hint'): HintConfig {
+  return {
+    label,
+    strategies: ['free-page-hint'],
+    freePageHint: {
+      order: 10,
+      rateBlocksPerSec: null,
+      callCostSec: 1e-6,
+      inPlace: false,
+      latencySec: 0,
+      timing: 'after-logging',
+      clearsDirtyLog: true,
+      ...options,
+    },
+    mergeNotifier: null,
+    pageReporting: null,
+    perPage: null,
+    unaccepted: null,
+  };
+}
+
+export function idlePhase(): Phase {
+  return { durationSec: null, writes: [], churn: [], tracePath: null };
+}
+
+export function makeWorkload(overrides: DeepPartial<Workload> = {}): Workload {
+  const base: Workload = {
+    name: 'fixture',
+    seed: 1,
+    description: null,
+    guest: {
+      memoryBytes: 64 * MiB,
+      pageSizeBytes: 4 * KiB,
+      maxOrder: 10,
+      pageblockOrder: 9,
+      initOnAlloc: true,
+      initOnFree: false,
+      vcpus: 1,
+      minFreeBytes: null,
+      zeroRateBytesPerSec: 8 * GiB,
+      firstTouchRateBytesPerSec: 1 * GiB,
+      pcp: null,
+      initial: { usedBytes: 16 * MiB, freeDirtyBytes: 0, fragmentation: 0, layout: 'ordered', buddyinfoPath: null },
+    },
+    phases: [idlePhase()],
+    migration: {
+      preset: 'qemu',
+      startSec: 0,
+      bandwidthBytesPerSec: 128 * MiB,
+      linkBandwidthBytesPerSec: 10e9 / 8,
+      switchoverBandwidthBytesPerSec: null,
+      estimate: 'measured',
+      scanRateBytesPerSec: 10 * GiB,
+      rateSlotSec: 0.1,
+      maxWaitSec: 0.05,
+      syncTimeSecPerGiB: 0.0005,
+      downtimeLimitSec: 0.3,
+      switchoverTimeSec: 0,
+      maxRounds: null,
+      maxDurationSec: 3600,
+      maxTotalBytes: null,
+      minDirtyPages: null,
+      tracking: {
+        mode: 'write-protect',
+        clear: 'lazy',
+        clearChunkBytes: 1 * GiB,
+        granularityBytes: 4 * KiB,
+        faultCostSec: 2e-6,
+        pmlEntries: 512,
+        ringSize: 4096,
+        costsSlowGuest: false,
+      },
+      wire: { pageHeaderBytes: 8, zeroPageBytes: 9, eosBytes: 8, deviceStateBytes: 0, zeroPageDetection: true },
+      autoConverge: { enabled: false, initialPct: 20, incrementPct: 10, maxPct: 99, triggerThresholdPct: 50 },
+    },
+    hints: [],
+  };
+  return merge(base, overrides) as Workload;
+}
+
+function merge(base: unknown, patch: unknown): unknown {
+  if (patch === undefined) return base;
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
+  if (base === null || typeof base !== 'object' || Array.isArray(base)) return patch;
+  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const [key, value] of Object.entries(patch as Record<string, unknown>)) out[key] = merge(out[key], value);
+  return out;
+}
