@@ -1,0 +1,560 @@
+/**
+ * The workload parser: YAML text in, a fully resolved `Workload` out (MODEL.md §8, §8.1).
+ * Pure — no file access; the caller passes the text, the file name for messages and the
+ * file's directory for `buddyinfo` and `trace` paths. `--set`, `--hints` and `--seed`
+ * are applied here so they are validated exactly like the file. Every problem is
+ * collected; one WorkloadError names the first (and lists the others on the same line).
+ *
+ * Choices where MODEL.md is silent (to be copied to the README's "Model" section):
+ * - A YAML null (`key:` with nothing after it) means "not given": the default applies.
+ *   `none` switches off an optional rule or limit (`maxRounds: none`, `maxTotal: none`,
+ *   `minDirtyPages: none`, `maxDuration: none`, `switchoverBandwidth: none`, `pcp: none`).
+ * - No `phases` means one idle phase that runs to the end; `phases: []` is an error.
+ * - `writes[].pattern` defaults to `uniform`.
+ * - `pageblockOrder` defaults to min(9, maxOrder) and merge-notifier's `order` to
+ *   min(9, maxOrder), so a small `maxOrder` alone is valid.
+ * - With `buddyinfo`, `initial.usedBytes` is 0 here: the used size is memory minus the free
+ *   memory of the file, known only once it is read (by src/io), and the checks that need
+ *   it (freeDirty, workingSet, unaccepted's default acceptedAtBoot) are left to that point.
+ * - Sizes the page-granular model consumes (used, freeDirty, workingSet, extent, clearChunk,
+ *   granularity) must be whole pages.
+ */
+
+import { UsageError, WorkloadError } from '../core/errors.js';
+import type {
+  AutoConverge,
+  ChurnStream,
+  GuestConfig,
+  MigrationConfig,
+  Phase,
+  Preset,
+  TrackingConfig,
+  WireConfig,
+  Workload,
+  WriteStream,
+} from '../core/types.js';
+import { applyHintNames, applySet } from './apply-overrides.js';
+import { FieldReader, IssueList, type WorkloadIssue, childPath, formatValue, isMapping, known } from './field-reader.js';
+import { type HintContext, STRATEGY_NAMES, parseHints } from './parse-hints.js';
+import { readYaml } from './read-yaml.js';
+import {
+  type Bounds,
+  formatBytes,
+  parseBandwidth,
+  parseByteRate,
+  parseDuration,
+  parseInteger,
+  parseNumber,
+  parsePercent,
+  parseRate,
+  parseSecPerGiB,
+  parseSize,
+  parseSizeOrMultiple,
+} from './units.js';
+
+/** Command-line overrides, applied before validation. */
+export interface ParseWorkloadOptions {
+  /** `--set key=value` assignments, in order. */
+  sets?: readonly string[];
+  /** `--hints`: strategy names at default options; `[]` or `['none']` = baseline only; null = the file's. */
+  hints?: readonly string[] | null;
+  /** `--seed`: overrides `seed`; null = the file's. */
+  seed?: number | null;
+  /** Directory of the workload file; relative `buddyinfo` and `trace` paths are joined to it. */
+  baseDir?: string;
+}
+
+const TOP_KEYS = ['name', 'seed', 'description', 'guest', 'phases', 'migration', 'hints'] as const;
+const GUEST_KEYS = [
+  'memory',
+  'pageSize',
+  'maxOrder',
+  'pageblockOrder',
+  'initOnAlloc',
+  'initOnFree',
+  'vcpus',
+  'minFree',
+  'zeroRate',
+  'firstTouchRate',
+  'pcp',
+  'initial',
+] as const;
+const PCP_KEYS = ['high', 'batch'] as const;
+const INITIAL_KEYS = ['used', 'freeDirty', 'fragmentation', 'layout', 'buddyinfo'] as const;
+const PHASE_KEYS = ['duration', 'writes', 'churn', 'trace'] as const;
+const WRITE_KEYS = ['rate', 'workingSet', 'extent', 'pattern', 'skew', 'arrivals', 'vcpu'] as const;
+const CHURN_KEYS = ['rate', 'order', 'lifetime', 'fill', 'arrivals', 'vcpu'] as const;
+const MIGRATION_KEYS = [
+  'preset',
+  'start',
+  'bandwidth',
+  'linkBandwidth',
+  'switchoverBandwidth',
+  'estimate',
+  'scanRate',
+  'rateSlot',
+  'maxWait',
+  'syncTime',
+  'downtimeLimit',
+  'switchoverTime',
+  'maxRounds',
+  'maxDuration',
+  'maxTotal',
+  'minDirtyPages',
+  'tracking',
+  'wire',
+  'autoConverge',
+] as const;
+const TRACKING_KEYS = [
+  'mode',
+  'clear',
+  'clearChunk',
+  'granularity',
+  'faultCost',
+  'pmlEntries',
+  'ringSize',
+  'costsSlowGuest',
+] as const;
+const WIRE_KEYS = ['pageHeader', 'zeroPage', 'eos', 'deviceState', 'zeroPageDetection'] as const;
+const AUTO_CONVERGE_KEYS = ['enabled', 'initial', 'increment', 'max', 'triggerThreshold'] as const;
+
+const KiB = 2 ** 10;
+const MiB = 2 ** 20;
+const GiB = 2 ** 30;
+
+/** Per-preset switchover rules (MODEL.md §3.2 step 4); a field set in the file wins. */
+const PRESET_RULES: Readonly<
+  Record<Preset, { maxRounds: number | null; maxTotalTimesMemory: number | null; minDirtyPages: number | null }>
+> = {
+  // QEMU has no round cap: only downtime, or the caller's limits.
+  qemu: { maxRounds: null, maxTotalTimesMemory: null, minDirtyPages: null },
+  pass: { maxRounds: 30, maxTotalTimesMemory: null, minDirtyPages: null },
+  // libxenguest simple_precopy_policy: < 50 dirty pages or 5 rounds (SPP_MAX_ITERATIONS).
+  xen: { maxRounds: 5, maxTotalTimesMemory: null, minDirtyPages: 50 },
+  // libxc xc_domain_save: 30 iterations, 3x memory sent, < 50 dirty pages.
+  'xen-legacy': { maxRounds: 30, maxTotalTimesMemory: 3, minDirtyPages: 50 },
+};
+
+/** Most issues listed in one message; the CLI prints one line. */
+const MAX_ISSUES_SHOWN = 5;
+
+/**
+ * Parses and validates a workload file.
+ * @param text the file's contents (YAML or JSON)
+ * @param file the name used in messages and for the default `name` (basename without extension)
+ * @throws WorkloadError for YAML syntax errors (with the line), unknown fields and bad values;
+ *   UsageError for a bad `--hints` or `--seed`.
+ */
+export function parseWorkload(text: string, file: string, options: ParseWorkloadOptions = {}): Workload {
+  const doc = readYamlMapping(text, file);
+  for (const assignment of options.sets ?? []) applySet(doc, assignment, file);
+  if (options.hints) applyHintNames(doc, options.hints, STRATEGY_NAMES);
+  if (options.seed !== undefined && options.seed !== null && !(Number.isSafeInteger(options.seed) && options.seed >= 0)) {
+    throw new UsageError(`--seed must be an integer >= 0 (got ${options.seed})`);
+  }
+
+  const issues = new IssueList();
+  const root = new FieldReader(issues, '', doc, TOP_KEYS);
+  const baseDir = options.baseDir;
+  const name = root.string('name', defaultName(file));
+  const fileSeed = root.quantity('seed', (v) => parseInteger(v, { min: 0 }), 1);
+  const description = root.string('description', null);
+  const guest = parseGuest(root.child('guest', GUEST_KEYS), baseDir);
+  const usedKnown = guest.initial.buddyinfoPath === null;
+  const phases = parsePhases(root, guest, usedKnown, baseDir);
+  const migration = parseMigration(root.child('migration', MIGRATION_KEYS), guest);
+  const hintContext: HintContext = {
+    memoryBytes: guest.memoryBytes,
+    pageSizeBytes: guest.pageSizeBytes,
+    maxOrder: guest.maxOrder,
+    pageblockOrder: guest.pageblockOrder,
+    usedBytes: usedKnown ? guest.initial.usedBytes : null,
+  };
+  const hints = parseHints(root, hintContext);
+
+  if (issues.issues.length > 0) throwIssues(file, issues.issues);
+  return {
+    name,
+    seed: options.seed ?? fileSeed,
+    description,
+    guest,
+    phases,
+    migration,
+    hints,
+  };
+}
+
+function throwIssues(file: string, list: readonly WorkloadIssue[]): never {
+  const [first, ...rest] = list;
+  const parts = [first.problem];
+  for (const issue of rest.slice(0, MAX_ISSUES_SHOWN - 1)) {
+    parts.push(issue.path ? `${issue.path} ${issue.problem}` : issue.problem);
+  }
+  if (rest.length > MAX_ISSUES_SHOWN - 1) parts.push(`and ${rest.length - (MAX_ISSUES_SHOWN - 1)} more`);
+  throw new WorkloadError(file, first.path, parts.join('; '));
+}
+
+/** YAML text to a plain mapping; syntax errors name their line. */
+function readYamlMapping(text: string, file: string): Record<string, unknown> {
+  const result = readYaml(text);
+  if (!result.ok) {
+    throw new WorkloadError(file, '', result.line !== null ? `line ${result.line}: ${result.message}` : result.message);
+  }
+  if (result.empty) {
+    throw new WorkloadError(file, '', 'is empty (a workload needs at least guest.memory and guest.initial.used)');
+  }
+  if (!isMapping(result.value)) {
+    throw new WorkloadError(file, '', `must be a YAML mapping of workload fields (got ${formatValue(result.value)})`);
+  }
+  return result.value;
+}
+
+/** `workloads/web-16g.yaml` → `web-16g`. */
+function defaultName(file: string): string {
+  const base = file.slice(Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\')) + 1);
+  const dot = base.lastIndexOf('.');
+  const name = dot > 0 ? base.slice(0, dot) : base;
+  return name || 'workload';
+}
+
+/** A path from the file, joined to the file's directory unless absolute. */
+function resolvePath(baseDir: string | undefined, path: string): string {
+  if (!baseDir || path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path)) return path;
+  return `${baseDir.replace(/[\\/]+$/, '')}/${path}`;
+}
+
+function isPowerOfTwo(n: number): boolean {
+  return Number.isInteger(n) && n > 0 && Math.log2(n) % 1 === 0;
+}
+
+/** Converters that add a lower bound to a unit parser. */
+function positive(convert: (v: unknown) => number): (v: unknown) => number {
+  return (v) => {
+    const n = convert(v);
+    if (!(n > 0)) throw new Error('must be > 0');
+    return n;
+  };
+}
+const integer = (bounds: Bounds) => (v: unknown) => parseInteger(v, bounds);
+
+/** Flags `key` unless its byte count is a whole number of pages. */
+function requirePages(r: FieldReader, key: string, bytes: number, pageSizeBytes: number): void {
+  if (known(bytes, pageSizeBytes) && bytes % pageSizeBytes !== 0) {
+    r.fail(key, `must be a multiple of guest.pageSize (${formatBytes(pageSizeBytes)})`);
+  }
+}
+
+function parseGuest(g: FieldReader, baseDir: string | undefined): GuestConfig {
+  // An invalid pageSize or memory reads as NaN, so the checks that depend on it stay quiet.
+  const pageSizeBytes = g.quantity(
+    'pageSize',
+    (v) => {
+      const bytes = parseSize(v);
+      if (!isPowerOfTwo(bytes)) throw new Error('must be a power of two');
+      return bytes;
+    },
+    4 * KiB,
+  );
+  // MAX_PAGE_ORDER 10 (4 MiB blocks with 4 KiB pages); 20 orders is 4 GiB, beyond any kernel.
+  const maxOrder = g.quantity('maxOrder', integer({ min: 0, max: 20 }), 10);
+  // pageblock_order 9 (2 MiB), HPAGE_PMD_ORDER on x86-64.
+  const pageblockOrder = g.quantity(
+    'pageblockOrder',
+    integer({ min: 0, max: maxOrder, maxName: 'guest.maxOrder' }),
+    Math.min(9, maxOrder),
+  );
+  const blockBytes = pageSizeBytes * 2 ** maxOrder;
+  const memoryBytes = g.quantity('memory', (v) => {
+    const bytes = parseSize(v);
+    if (bytes === 0) throw new Error('must be > 0');
+    if (known(pageSizeBytes) && bytes % pageSizeBytes !== 0) {
+      throw new Error(`must be a multiple of guest.pageSize (${formatBytes(pageSizeBytes)})`);
+    }
+    if (known(blockBytes) && bytes % blockBytes !== 0) {
+      throw new Error(`must be a multiple of the maxOrder block (pageSize x 2^maxOrder = ${formatBytes(blockBytes)})`);
+    }
+    return bytes;
+  });
+  const minFreeBytes = g.quantity('minFree', parseSize, NaN);
+  if (known(minFreeBytes, memoryBytes) && minFreeBytes > memoryBytes) {
+    g.fail('minFree', `must be at most guest.memory (${formatBytes(memoryBytes)})`);
+  }
+  return {
+    memoryBytes,
+    pageSizeBytes,
+    maxOrder,
+    pageblockOrder,
+    initOnAlloc: g.bool('initOnAlloc', true),
+    initOnFree: g.bool('initOnFree', false),
+    vcpus: g.quantity('vcpus', integer({ min: 1 }), 1),
+    minFreeBytes: g.has('minFree') ? minFreeBytes : null,
+    // Assumptions for a KVM guest; the calibration's TCG guest measured about 2.7 and 0.22 GB/s.
+    zeroRateBytesPerSec: g.quantity('zeroRate', positive(parseByteRate), 8 * GiB),
+    firstTouchRateBytesPerSec: g.quantity('firstTouchRate', positive(parseByteRate), 1 * GiB),
+    pcp: parsePcp(g),
+    initial: parseInitial(g.child('initial', INITIAL_KEYS), memoryBytes, pageSizeBytes, baseDir),
+  };
+}
+
+function parsePcp(g: FieldReader): GuestConfig['pcp'] {
+  if (!g.has('pcp') || g.raw('pcp') === 'none') return null;
+  const p = g.child('pcp', PCP_KEYS);
+  if (!isMapping(g.raw('pcp'))) return null;
+  return {
+    highPages: p.quantity('high', integer({ min: 0 })),
+    batchPages: p.quantity('batch', integer({ min: 1 })),
+  };
+}
+
+function parseInitial(
+  init: FieldReader,
+  memoryBytes: number,
+  pageSizeBytes: number,
+  baseDir: string | undefined,
+): GuestConfig['initial'] {
+  const hasUsed = init.has('used');
+  const hasBuddyinfo = init.has('buddyinfo');
+  if (hasUsed && hasBuddyinfo) {
+    init.issues.add(init.path, 'cannot have both used and buddyinfo (buddyinfo gives used as memory minus free)');
+  } else if (!hasUsed && !hasBuddyinfo) {
+    init.issues.add(init.pathOf('used'), 'is required (or guest.initial.buddyinfo)');
+  }
+  const usedBytes = hasUsed ? init.quantity('used', parseSize) : hasBuddyinfo ? 0 : NaN;
+  requirePages(init, 'used', usedBytes, pageSizeBytes);
+  if (known(usedBytes, memoryBytes) && usedBytes > memoryBytes) {
+    init.fail('used', `must be at most guest.memory (${formatBytes(memoryBytes)})`);
+  }
+  const freeDirtyBytes = init.quantity('freeDirty', parseSize, 0);
+  requirePages(init, 'freeDirty', freeDirtyBytes, pageSizeBytes);
+  if (hasBuddyinfo) {
+    if (known(freeDirtyBytes, memoryBytes) && freeDirtyBytes > memoryBytes) {
+      init.fail('freeDirty', `must be at most guest.memory (${formatBytes(memoryBytes)})`);
+    }
+  } else if (known(freeDirtyBytes, memoryBytes, usedBytes) && usedBytes <= memoryBytes) {
+    const freeBytes = memoryBytes - usedBytes;
+    if (freeDirtyBytes > freeBytes) {
+      init.fail('freeDirty', `must be at most guest.memory - guest.initial.used (${formatBytes(freeBytes)})`);
+    }
+  }
+  const buddyinfo = init.string('buddyinfo', null);
+  return {
+    usedBytes,
+    freeDirtyBytes,
+    fragmentation: init.quantity('fragmentation', (v) => parseNumber(v, { min: 0, max: 1 }), 0),
+    layout: init.choice('layout', ['ordered', 'shuffled'] as const, 'ordered'),
+    buddyinfoPath: buddyinfo === null ? null : resolvePath(baseDir, buddyinfo),
+  };
+}
+
+function parsePhases(root: FieldReader, guest: GuestConfig, usedKnown: boolean, baseDir: string | undefined): Phase[] {
+  if (!root.has('phases')) return [{ durationSec: null, writes: [], churn: [], tracePath: null }];
+  const entries = root.list('phases');
+  if (Array.isArray(root.raw('phases')) && entries.length === 0) {
+    root.fail('phases', 'must not be empty (leave it out for an idle guest)');
+  }
+  const phases: Phase[] = [];
+  for (let i = 0; i < entries.length; i++) {
+    const p = openEntry(root.issues, entries[i], childPath('phases', i), PHASE_KEYS);
+    if (!p) continue;
+    const isLast = i === entries.length - 1;
+    let durationSec: number | null = null;
+    if (p.has('duration')) {
+      durationSec = p.quantity('duration', positive(parseDuration));
+    } else if (!isLast) {
+      p.fail('duration', 'is required (only the last phase may omit it)');
+    }
+    const trace = p.string('trace', null);
+    phases.push({
+      durationSec,
+      writes: openEntries(p, 'writes', WRITE_KEYS).map((w) => parseWrite(w, guest, usedKnown)),
+      churn: openEntries(p, 'churn', CHURN_KEYS).map((c) => parseChurn(c, guest)),
+      tracePath: trace === null ? null : resolvePath(baseDir, trace),
+    });
+  }
+  return phases;
+}
+
+/** A reader over a list entry, or null (and an issue) when the entry is not a mapping. */
+function openEntry(issues: IssueList, entry: unknown, path: string, knownKeys: readonly string[]): FieldReader | null {
+  if (isMapping(entry)) return new FieldReader(issues, path, entry, knownKeys);
+  issues.add(path, 'must be a mapping', entry);
+  return null;
+}
+
+/** Readers over the mapping entries of the list at `key`; other entries are issues. */
+function openEntries(r: FieldReader, key: string, knownKeys: readonly string[]): FieldReader[] {
+  const readers: FieldReader[] = [];
+  r.list(key).forEach((entry, j) => {
+    const reader = openEntry(r.issues, entry, childPath(r.pathOf(key), j), knownKeys);
+    if (reader) readers.push(reader);
+  });
+  return readers;
+}
+
+/** `vcpu`: an index below guest.vcpus, or null (round-robin). */
+function readVcpu(r: FieldReader, vcpus: number): number | null {
+  const vcpu = r.quantity('vcpu', integer({ min: 0 }), NaN);
+  if (known(vcpu, vcpus) && vcpu >= vcpus) r.fail('vcpu', `must be less than guest.vcpus (${vcpus})`);
+  return r.has('vcpu') ? vcpu : null;
+}
+
+function parseWrite(w: FieldReader, guest: GuestConfig, usedKnown: boolean): WriteStream {
+  const pageSizeBytes = guest.pageSizeBytes;
+  const ratePagesPerSec = w.quantity('rate', (v) => {
+    const rate = parseRate(v);
+    return rate.unit === 'count' ? rate.perSec : rate.perSec / pageSizeBytes;
+  });
+  const workingSetBytes = w.quantity('workingSet', positive(parseSize));
+  requirePages(w, 'workingSet', workingSetBytes, pageSizeBytes);
+  const usedBytes = guest.initial.usedBytes;
+  if (usedKnown && known(workingSetBytes, usedBytes) && workingSetBytes > usedBytes) {
+    w.fail('workingSet', `is larger than used memory (guest.initial.used is ${formatBytes(usedBytes)})`);
+  }
+  // 2 MiB: a transparent huge page, the unit a guest's heap is typically backed by.
+  const extentBytes = w.quantity('extent', positive(parseSize), 2 * MiB);
+  requirePages(w, 'extent', extentBytes, pageSizeBytes);
+  return {
+    ratePagesPerSec,
+    workingSetBytes,
+    extentBytes,
+    pattern: w.choice('pattern', ['uniform', 'zipf', 'sequential'] as const, 'uniform'),
+    skew: w.quantity('skew', (v) => parseNumber(v, { min: 0 }), 0.99),
+    arrivals: w.choice('arrivals', ['even', 'poisson'] as const, 'even'),
+    vcpu: readVcpu(w, guest.vcpus),
+  };
+}
+
+function parseChurn(c: FieldReader, guest: GuestConfig): ChurnStream {
+  return {
+    rateBlocksPerSec: c.quantity('rate', (v) => {
+      const rate = parseRate(v);
+      if (rate.unit !== 'count') throw new Error('must be in blocks per second, e.g. 500/s');
+      return rate.perSec;
+    }),
+    orders: c.read('order', (v) => parseChurnOrders(v, guest.maxOrder), [], [], true),
+    lifetimeSec: c.quantity('lifetime', positive(parseDuration)),
+    fill: c.choice('fill', ['data', 'zero'] as const, 'data'),
+    arrivals: c.choice('arrivals', ['even', 'poisson'] as const, 'even'),
+    vcpu: readVcpu(c, guest.vcpus),
+  };
+}
+
+/** `order: 9` or `order: {0: 0.95, 9: 0.05}` (weights need not sum to 1). */
+function parseChurnOrders(value: unknown, maxOrder: number): ChurnStream['orders'] {
+  const bounds: Bounds = { min: 0, max: maxOrder, maxName: 'guest.maxOrder' };
+  if (typeof value === 'number') return [{ order: parseInteger(value, bounds), weight: 1 }];
+  if (!isMapping(value)) {
+    throw new Error('must be an order such as 9, or a map of order to weight such as {0: 0.95, 9: 0.05}');
+  }
+  const orders: ChurnStream['orders'] = [];
+  for (const [key, weight] of Object.entries(value)) {
+    if (!/^\d+$/.test(key)) throw new Error(`has ${key}, which is not an order`);
+    const order = Number(key);
+    if (order > maxOrder) throw new Error(`has order ${order}, above guest.maxOrder (${maxOrder})`);
+    if (typeof weight !== 'number' || !(weight > 0) || !Number.isFinite(weight)) {
+      throw new Error(`has weight ${formatValue(weight)} for order ${order} (weights must be > 0)`);
+    }
+    orders.push({ order, weight });
+  }
+  if (orders.length === 0) throw new Error('must name at least one order');
+  return orders;
+}
+
+function parseMigration(m: FieldReader, guest: GuestConfig): MigrationConfig {
+  const preset = m.choice('preset', ['qemu', 'pass', 'xen', 'xen-legacy'] as const, 'qemu');
+  const rules = PRESET_RULES[preset];
+  // 10 Gbit/s: a common data-centre NIC; QEMU itself has no link model.
+  const linkBandwidthBytesPerSec = m.quantity('linkBandwidth', positive(parseBandwidth), 10e9 / 8);
+  // max-bandwidth 128 MiB/s: QEMU's default since 5.2 (MAX_THROTTLE).
+  const bandwidthBytesPerSec = m.quantity('bandwidth', positive(parseBandwidth), 128 * MiB);
+  const memoryBytes = guest.memoryBytes;
+  return {
+    preset,
+    startSec: m.quantity('start', parseDuration, 0),
+    // MODEL.md §3.2: bandwidth never exceeds linkBandwidth (clamped, not an error).
+    bandwidthBytesPerSec: Math.min(bandwidthBytesPerSec, linkBandwidthBytesPerSec),
+    linkBandwidthBytesPerSec,
+    switchoverBandwidthBytesPerSec: m.quantityOrNone('switchoverBandwidth', positive(parseBandwidth), null),
+    estimate: m.choice('estimate', ['measured', 'configured'] as const, 'measured'),
+    // QEMU 10 checked zero pages at 9–12 GB/s (calibration/).
+    scanRateBytesPerSec: m.quantity('scanRate', positive(parseByteRate), 10 * GiB),
+    rateSlotSec: m.quantity('rateSlot', positive(parseDuration), 0.1),
+    // QEMU's MAX_WAIT 50 ms per ram_save_iterate.
+    maxWaitSec: m.quantity('maxWait', positive(parseDuration), 0.05),
+    syncTimeSecPerGiB: m.quantity('syncTime', parseSecPerGiB, 0.0005),
+    downtimeLimitSec: m.quantity('downtimeLimit', parseDuration, 0.3),
+    switchoverTimeSec: m.quantity('switchoverTime', parseDuration, 0),
+    maxRounds: m.quantityOrNone('maxRounds', integer({ min: 1 }), rules.maxRounds),
+    maxDurationSec: m.quantityOrNone('maxDuration', positive(parseDuration), 3600) ?? Infinity,
+    maxTotalBytes: m.quantityOrNone(
+      'maxTotal',
+      positive((v) => parseSizeOrMultiple(v, memoryBytes)),
+      rules.maxTotalTimesMemory === null ? null : rules.maxTotalTimesMemory * memoryBytes,
+    ),
+    minDirtyPages: m.quantityOrNone('minDirtyPages', integer({ min: 0 }), rules.minDirtyPages),
+    tracking: parseTracking(m.child('tracking', TRACKING_KEYS), preset, guest.pageSizeBytes),
+    wire: parseWire(m.child('wire', WIRE_KEYS)),
+    autoConverge: parseAutoConverge(m.child('autoConverge', AUTO_CONVERGE_KEYS)),
+  };
+}
+
+function parseTracking(t: FieldReader, preset: Preset, pageSizeBytes: number): TrackingConfig {
+  const mode = t.choice('mode', ['write-protect', 'pml', 'dirty-ring'] as const, 'write-protect');
+  const defaultClear = preset === 'qemu' && mode !== 'dirty-ring' ? 'lazy' : 'sync';
+  const clear = t.choice('clear', ['sync', 'lazy'] as const, defaultClear);
+  if (mode === 'dirty-ring' && clear === 'lazy' && t.has('clear')) {
+    t.fail('clear', 'cannot be lazy with mode dirty-ring (the ring is reset at every sync)');
+  }
+  // 1 GiB: QEMU's default clear_bitmap_shift 18 (2^18 pages x 4 KiB).
+  const clearChunkBytes = t.quantity('clearChunk', positive(parseSize), GiB);
+  requirePages(t, 'clearChunk', clearChunkBytes, pageSizeBytes);
+  const granularityBytes = t.quantity('granularity', positive(parseSize), pageSizeBytes);
+  if (known(granularityBytes, pageSizeBytes) && (granularityBytes % pageSizeBytes !== 0 || !isPowerOfTwo(granularityBytes))) {
+    t.fail('granularity', `must be a power-of-two multiple of guest.pageSize (${formatBytes(pageSizeBytes)})`);
+  }
+  return {
+    mode,
+    clear,
+    clearChunkBytes,
+    granularityBytes,
+    faultCostSec: t.quantity('faultCost', parseDuration, 2e-6),
+    // PML buffer: one 4 KiB page of 8-byte GPAs = 512 entries.
+    pmlEntries: t.quantity('pmlEntries', integer({ min: 1 }), 512),
+    // QEMU's default dirty-ring-size 4096 (accel kvm,dirty-ring-size).
+    ringSize: t.quantity('ringSize', integer({ min: 1 }), 4096),
+    costsSlowGuest: t.bool('costsSlowGuest', false),
+  };
+}
+
+function parseWire(w: FieldReader): WireConfig {
+  return {
+    // RAM_SAVE_FLAG_* header: an 8-byte offset|flags word per page.
+    pageHeaderBytes: w.quantity('pageHeader', parseSize, 8),
+    // Header plus the fill byte (RAM_SAVE_FLAG_ZERO).
+    zeroPageBytes: w.quantity('zeroPage', parseSize, 9),
+    // RAM_SAVE_FLAG_EOS: one 8-byte word.
+    eosBytes: w.quantity('eos', parseSize, 8),
+    deviceStateBytes: w.quantity('deviceState', parseSize, 0),
+    zeroPageDetection: w.read(
+      'zeroPageDetection',
+      (v) => {
+        if (v === 'on' || v === true) return true;
+        if (v === 'none' || v === false) return false;
+        throw new Error('must be on or none');
+      },
+      true,
+      true,
+    ),
+  };
+}
+
+function parseAutoConverge(a: FieldReader): AutoConverge {
+  // QEMU's cpu-throttle-initial 20, -increment 10, max-cpu-throttle 99, throttle-trigger-threshold 50.
+  return {
+    enabled: a.bool('enabled', false),
+    initialPct: a.quantity('initial', parsePercent, 20),
+    incrementPct: a.quantity('increment', parsePercent, 10),
+    maxPct: a.quantity('max', parsePercent, 99),
+    triggerThresholdPct: a.quantity('triggerThreshold', parsePercent, 50),
+  };
+}
