@@ -1,0 +1,14 @@
+/**
+ * `migsim validate <file…>`: parse each workload without simulating and print
+ * `ok  <file>` for each good one. The first bad file throws its one-line WorkloadError
+ * (exit 2 at the catch site); files after it are not read.
+ */
+import { readWorkload } from '../../io/read-workload.js';
+
+export function validateCommand(files: readonly string[]): number {
+  for (const file of files) {
+    readWorkload(file);
+    process.stdout.write(`ok  ${file}\n`);
+  }
+  return 0;
+}

@@ -1,0 +1,197 @@
+/**
+ * The migsim entry point: the commander program and the ONE catch site (STYLE.md §6.4).
+ * bin/migsim.js imports this module, so importing it runs main(); tests import the
+ * command modules (./commands/*.ts) or spawn bin/migsim.js, never this file.
+ *
+ * Exit codes: 0 ok, 1 regression, 2 usage or input, 3 lost pages, 70 internal error.
+ * 130 (SIGINT) is Node's default action: the simulation is synchronous, so a handler
+ * could not run before it finished; the process dies at once and the shell reports
+ * 128 + 2. We never call process.exit(): process.exitCode lets stdout drain.
+ */
+import { readFileSync } from 'node:fs';
+
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+
+import { MigsimError } from '../core/errors.js';
+
+const EXIT_USAGE = 2;
+const EXIT_INTERNAL = 70;
+
+function packageVersion(): string {
+  // dist/src/cli/main.js -> package root, both in the repo and when installed.
+  const manifest = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return manifest.version;
+}
+
+function parseSeed(text: string): number {
+  const seed = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(seed)) {
+    throw new InvalidArgumentError('Expected an integer >= 0.');
+  }
+  return seed;
+}
+
+function parseTolerance(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)%?$/.exec(text);
+  if (match === null) throw new InvalidArgumentError('Expected a percentage >= 0, such as 0, 0.5 or 2%.');
+  return Number(match[1]);
+}
+
+function parseHints(text: string): string[] {
+  const hints = text
+    .split(',')
+    .map((hint) => hint.trim())
+    .filter((hint) => hint !== '');
+  if (hints.length === 0) throw new InvalidArgumentError('Expected a comma list of strategies or labels, or none.');
+  return hints;
+}
+
+function collectSet(text: string, previous: string[] | undefined): string[] {
+  if (text.indexOf('=') <= 0) throw new InvalidArgumentError('Expected key=value, e.g. migration.bandwidth=25Gbit/s.');
+  return [...(previous ?? []), text];
+}
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0    success
+  1    check found a regression or a missing row
+  2    bad usage or bad input (one line naming the file and the field)
+  3    a run lost pages (every requested output is still written)
+  70   internal error (a bug: please report it with --debug output)
+  130  interrupted (SIGINT)
+
+Environment: NO_COLOR disables colour, FORCE_COLOR forces it, MIGSIM_DEBUG=1 prints stacks.`;
+
+/** Builds the program; `setExitCode` receives each command's result. */
+function buildProgram(setExitCode: (code: number) => void): Command {
+  const program = new Command('migsim');
+  program
+    .description('Live-migration cost simulator: pre-copy rounds, bytes and downtime, with and without guest free-page hints')
+    .version(packageVersion(), '-V, --version')
+    .option('--no-color', 'no colour in tables (also NO_COLOR=1; output that is not a terminal is never coloured)')
+    .option('--debug', 'print a stack trace with errors (also MIGSIM_DEBUG=1)')
+    .exitOverride()
+    .configureOutput({
+      // One line, like every other error: `migsim: unknown option '--sed' (Did you mean …?)`.
+      outputError: (text, write) => write(`migsim: ${text.replace(/^error: /, '').replace(/\n(?=\(Did you mean)/, ' ')}`),
+    })
+    .addHelpText('after', EXIT_CODES_HELP);
+
+  const seedOption = (): Option => new Option('--seed <n>', 'override every workload seed').argParser(parseSeed);
+  const setOption = (): Option =>
+    new Option('--set <key=value>', 'override a workload field, repeatable (e.g. --set migration.bandwidth=25Gbit/s)').argParser(collectSet);
+
+  program
+    .command('run')
+    .description('simulate workloads: per-round tables (hinted vs unhinted side by side) and a summary')
+    .argument('<workload...>', 'workload files (YAML)')
+    .addOption(new Option('--hints <list>', 'comma list of strategies or labels to run against none; "none" = baseline only').argParser(parseHints))
+    .addOption(seedOption())
+    .addOption(setOption())
+    .option('--csv <file>', 'write the per-round CSV (all workloads and runs; - for stdout)')
+    .option('--summary-csv <file>', 'write the per-run summary CSV (- for stdout)')
+    .option('--json', 'print one JSON document to stdout instead of tables')
+    .option('-q, --quiet', 'no progress bar')
+    .action(async (files: string[], _options: unknown, command: Command) => {
+      const options = command.optsWithGlobals();
+      const { runCommand } = await import('./commands/run.js');
+      setExitCode(
+        runCommand(files, {
+          hints: options.hints ?? null,
+          seed: options.seed ?? null,
+          set: options.set ?? [],
+          csv: options.csv ?? null,
+          summaryCsv: options.summaryCsv ?? null,
+          json: options.json === true,
+          color: options.color !== false,
+          quiet: options.quiet === true,
+        }),
+      );
+    });
+
+  program
+    .command('check')
+    .description('regression check of total_bytes per (workload, run, seed) against a baseline CSV')
+    .argument('<workload...>', 'workload files (YAML)')
+    .requiredOption('--baseline <file>', 'baseline summary CSV (e.g. results/baseline.csv)')
+    .addOption(new Option('--tolerance <percent>', 'allowed increase of total_bytes in percent').argParser(parseTolerance).default(0))
+    .option('--update', 'rewrite the baseline with these results (atomically) and exit 0')
+    .addOption(seedOption())
+    .addOption(setOption())
+    .option('-q, --quiet', 'no progress bar')
+    .action(async (files: string[], _options: unknown, command: Command) => {
+      const options = command.optsWithGlobals();
+      const { checkCommand } = await import('./commands/check.js');
+      setExitCode(
+        checkCommand(files, {
+          baseline: options.baseline,
+          tolerance: options.tolerance,
+          update: options.update === true,
+          set: options.set ?? [],
+          seed: options.seed ?? null,
+          color: options.color !== false,
+          quiet: options.quiet === true,
+        }),
+      );
+    });
+
+  program
+    .command('validate')
+    .description('check workload files without simulating')
+    .argument('<file...>', 'workload files (YAML)')
+    .action(async (files: string[]) => {
+      const { validateCommand } = await import('./commands/validate.js');
+      setExitCode(validateCommand(files));
+    });
+
+  return program;
+}
+
+/** Runs the CLI on `argv` (process.argv shape) and sets process.exitCode. */
+async function main(argv: string[]): Promise<void> {
+  const debug = argv.includes('--debug') || process.env.MIGSIM_DEBUG === '1';
+  // `migsim run … | head` closes stdout early: stop quietly rather than crash on EPIPE.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+  try {
+    let exitCode = 0;
+    await buildProgram((code) => {
+      exitCode = code;
+    }).parseAsync(argv);
+    process.exitCode = exitCode;
+  } catch (error) {
+    process.exitCode = reportError(error, debug);
+  }
+}
+
+/** Prints `migsim: <message>` (and the stack with --debug) and returns the exit code. */
+function reportError(error: unknown, debug: boolean): number {
+  if (error instanceof CommanderError) {
+    // Commander has already printed its message through outputError (or the help).
+    return error.exitCode === 0 ? 0 : EXIT_USAGE;
+  }
+  if (error instanceof MigsimError) {
+    const internal = error.exitCode === EXIT_INTERNAL ? 'internal error: ' : '';
+    process.stderr.write(`migsim: ${internal}${error.message}\n`);
+    if (debug) printStack(error);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`migsim: internal error: ${message}\n`);
+  if (debug) printStack(error);
+  else process.stderr.write('migsim: this is a bug; rerun with --debug for a stack trace\n');
+  return EXIT_INTERNAL;
+}
+
+function printStack(error: unknown): void {
+  let current: unknown = error;
+  let prefix = '';
+  while (current instanceof Error) {
+    process.stderr.write(`${prefix}${current.stack ?? current.message}\n`);
+    current = current.cause;
+    prefix = 'caused by: ';
+  }
+}
+
+await main(process.argv);

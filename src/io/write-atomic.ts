@@ -1,0 +1,30 @@
+/**
+ * Atomic file replacement: write `<file>.<pid>.tmp` in the same directory (so the rename
+ * stays on one file system), then rename it over `<file>`. A reader sees the old file or
+ * the new one, never half of either; on failure the temp file is removed and the old
+ * file is untouched. This adapter translates fs errors into MigsimError
+ * 'output.write-failed' (exit 2) and rethrows: it does not handle them.
+ */
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+
+import { MigsimError } from '../core/errors.js';
+
+/** Replaces `file` with `text` (UTF-8) atomically. Synchronous. */
+export function writeFileAtomic(file: string, text: string): void {
+  const tempFile = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tempFile, text, { encoding: 'utf8', flag: 'w' });
+    renameSync(tempFile, file);
+  } catch (error) {
+    rmSync(tempFile, { force: true });
+    throw new MigsimError('output.write-failed', `${file}: cannot write (${errnoCode(error)})`, 2);
+  }
+}
+
+/** `ENOENT`, `EACCES`, … or the message when the error carries no errno code. */
+export function errnoCode(error: unknown): string {
+  if (error !== null && typeof error === 'object' && 'code' in error && typeof error.code === 'string') {
+    return error.code;
+  }
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,453 @@
+/**
+ * Plain-text tables for the terminal: the per-round table with every run of a workload
+ * side by side (`none` first, then each hint run, rows aligned by round number, the
+ * stop-copy rows together at the bottom), the per-run summary (one column per run, so
+ * hinted and unhinted values sit next to each other), and the `check` verdict.
+ *
+ * Pure: results in, text out; colour comes in as a Palette and is applied after padding
+ * so ANSI codes never break alignment. Sizes use one unit per column (MiB with one
+ * decimal, GiB with two once a table passes 64 GiB) rather than a human "auto" unit, so
+ * a column can be read down; exact byte counts sit next to them in the summary and in
+ * the CSV. ASCII only, so tables paste into mail and bug reports unchanged.
+ */
+import type { RowVerdict, Verdict } from '../check/compare.js';
+import { isFailing } from '../check/compare.js';
+import type { RoundStats, RunResult, RunSummary } from '../core/types.js';
+import { PLAIN, type Palette } from './colors.js';
+
+const KIB_BYTES = 1024;
+const MIB_BYTES = 1024 * KIB_BYTES;
+const GIB_BYTES = 1024 * MIB_BYTES;
+
+/** Past this, MiB columns grow to 8+ digits; switch the per-round table to GiB. */
+const GIB_COLUMNS_FROM_BYTES = 64 * GIB_BYTES;
+
+/** Rounds shown before eliding the middle of a long (non-converging) table. */
+const ROUND_ROWS_MAX = 40;
+const ROUND_ROWS_HEAD = 25;
+const ROUND_ROWS_TAIL = 10;
+
+export interface TableOptions {
+  palette?: Palette;
+  /** Show every round even when there are more than 40. */
+  allRounds?: boolean;
+}
+
+/** The parts of a Workload the header line describes; a Workload satisfies it. */
+export interface WorkloadHeader {
+  name: string;
+  seed: number;
+  description: string | null;
+  guest: { memoryBytes: number; pageSizeBytes: number };
+  migration: { preset: string; startSec: number; bandwidthBytesPerSec: number; downtimeLimitSec: number };
+}
+
+// ---------------------------------------------------------------------------------------
+// Number formats
+
+/** `65.0` for 68157440 bytes: MiB with one decimal. */
+export function mibText(bytes: number): string {
+  return (bytes / MIB_BYTES).toFixed(1);
+}
+
+/** `68157440 (65.0 MiB)`: exact bytes, then a readable size. */
+export function bytesWithMib(bytes: number): string {
+  return `${bytes} (${sizeText(bytes)})`;
+}
+
+/** One cell's readable size: B, KiB and MiB with one decimal, GiB with two from 10 GiB. */
+export function sizeText(bytes: number): string {
+  const magnitude = Math.abs(bytes);
+  if (magnitude >= 10 * GIB_BYTES) return `${(bytes / GIB_BYTES).toFixed(2)} GiB`;
+  if (magnitude >= MIB_BYTES) return `${mibText(bytes)} MiB`;
+  if (magnitude >= KIB_BYTES) return `${(bytes / KIB_BYTES).toFixed(1)} KiB`;
+  return `${bytes} B`;
+}
+
+/** A configured size as written in a workload: `16 GiB`, `4 KiB`, else MiB. */
+export function exactSizeText(bytes: number): string {
+  const units: [string, number][] = [
+    ['TiB', 1024 * GIB_BYTES],
+    ['GiB', GIB_BYTES],
+    ['MiB', MIB_BYTES],
+    ['KiB', KIB_BYTES],
+  ];
+  for (const [unit, unitBytes] of units) {
+    if (bytes >= unitBytes && bytes % unitBytes === 0) return `${bytes / unitBytes} ${unit}`;
+  }
+  return bytes < MIB_BYTES ? `${bytes} B` : `${mibText(bytes)} MiB`;
+}
+
+/** A bandwidth in the unit a QEMU user would have typed: `10 Gbit/s`, `128 MiB/s`. */
+export function bandwidthText(bytesPerSec: number): string {
+  if (!Number.isFinite(bytesPerSec)) return 'unlimited';
+  const bitsPerSec = bytesPerSec * 8;
+  if (bitsPerSec >= 1e9 && bitsPerSec % 1e9 === 0) return `${bitsPerSec / 1e9} Gbit/s`;
+  if (bitsPerSec >= 1e6 && bitsPerSec % 1e6 === 0 && bytesPerSec % MIB_BYTES !== 0) return `${bitsPerSec / 1e6} Mbit/s`;
+  return `${exactSizeText(bytesPerSec)}/s`;
+}
+
+/** Seconds as written in a workload: `20 s`, `1.5 s`, `300 ms`. */
+export function durationText(sec: number): string {
+  if (sec !== 0 && Math.abs(sec) < 1) return `${trimZeros((sec * 1e3).toFixed(3))} ms`;
+  return `${trimZeros(sec.toFixed(3))} s`;
+}
+
+function trimZeros(fixed: string): string {
+  return fixed.includes('.') ? fixed.replace(/\.?0+$/, '') : fixed;
+}
+
+function percentText(pct: number): string {
+  if (!Number.isFinite(pct)) return pct > 0 ? '+inf%' : '-inf%';
+  // Two decimals below 1% so a small saving does not print as 0.0%.
+  return `${pct > 0 ? '+' : ''}${pct.toFixed(Math.abs(pct) < 1 ? 2 : 1)}%`;
+}
+
+// ---------------------------------------------------------------------------------------
+// The grid: columns, optional column groups with a title line, full-width note lines.
+
+type Align = 'left' | 'right';
+
+interface Column {
+  header: string;
+  /** Printed under the header when any column has one: `pages`, `MiB`, `s`. */
+  unit?: string;
+  align: Align;
+  /** Draw ` | ` before this column (start of a run's group). */
+  groupStart?: boolean;
+}
+
+interface Cell {
+  text: string;
+  style?: (text: string) => string;
+}
+
+type CellInput = string | Cell;
+type Row = CellInput[] | { note: string };
+
+interface Group {
+  title: string;
+  /** Column indexes, inclusive. */
+  first: number;
+  last: number;
+}
+
+const COLUMN_GAP = '  ';
+const GROUP_GAP = ' | ';
+
+function toCell(input: CellInput): Cell {
+  return typeof input === 'string' ? { text: input } : input;
+}
+
+function pad(text: string, width: number, align: Align): string {
+  return align === 'right' ? text.padStart(width) : text.padEnd(width);
+}
+
+function renderGrid(columns: Column[], rows: Row[], groups: Group[] = [], indent = ''): string[] {
+  const widths = columns.map((column) => Math.max(column.header.length, (column.unit ?? '').length));
+  for (const row of rows) {
+    if (!Array.isArray(row)) continue;
+    row.forEach((input, index) => {
+      widths[index] = Math.max(widths[index], toCell(input).text.length);
+    });
+  }
+  const gapBefore = (index: number): string => (index === 0 ? '' : columns[index].groupStart ? GROUP_GAP : COLUMN_GAP);
+  // A group title must fit over its columns: widen the last column if it does not.
+  for (const group of groups) {
+    let span = 0;
+    for (let index = group.first; index <= group.last; index++) {
+      span += widths[index] + (index === group.first ? 0 : gapBefore(index).length);
+    }
+    if (group.title.length > span) widths[group.last] += group.title.length - span;
+  }
+
+  const lines: string[] = [];
+  if (groups.length > 0) {
+    let line = '';
+    for (let index = 0; index < columns.length; index++) {
+      const group = groups.find((candidate) => candidate.first === index);
+      if (group === undefined) {
+        if (!groups.some((candidate) => index > candidate.first && index <= candidate.last)) {
+          line += gapBefore(index) + ' '.repeat(widths[index]);
+        }
+        continue;
+      }
+      let span = 0;
+      for (let member = group.first; member <= group.last; member++) {
+        span += widths[member] + (member === group.first ? 0 : gapBefore(member).length);
+      }
+      const title = group.title.length + 1 < span ? `${group.title} ${'-'.repeat(span - group.title.length - 1)}` : group.title;
+      line += gapBefore(index) + title.padEnd(span);
+    }
+    lines.push(indent + line.trimEnd());
+  }
+  lines.push(indent + columns.map((column, index) => gapBefore(index) + pad(column.header, widths[index], column.align)).join('').trimEnd());
+  if (columns.some((column) => column.unit !== undefined)) {
+    lines.push(indent + columns.map((column, index) => gapBefore(index) + pad(column.unit ?? '', widths[index], column.align)).join('').trimEnd());
+  }
+  for (const row of rows) {
+    if (!Array.isArray(row)) {
+      lines.push(indent + row.note);
+      continue;
+    }
+    let line = '';
+    columns.forEach((column, index) => {
+      const cell = toCell(row[index] ?? '');
+      const padded = pad(cell.text, widths[index], column.align);
+      line += gapBefore(index) + (cell.style !== undefined && cell.text !== '' ? cell.style(padded) : padded);
+    });
+    lines.push(indent + line.trimEnd());
+  }
+  return lines;
+}
+
+// ---------------------------------------------------------------------------------------
+// Workload report
+
+/** `webserver-16g  seed 7: 16 GiB guest, qemu preset, max-bandwidth 128 MiB/s, …` */
+export function formatWorkloadHeader(workload: WorkloadHeader, palette: Palette = PLAIN): string {
+  const migration = workload.migration;
+  const facts = [
+    `${exactSizeText(workload.guest.memoryBytes)} guest (${exactSizeText(workload.guest.pageSizeBytes)} pages)`,
+    `${migration.preset} preset`,
+    `max-bandwidth ${bandwidthText(migration.bandwidthBytesPerSec)}`,
+    `downtime limit ${durationText(migration.downtimeLimitSec)}`,
+    `migration at ${durationText(migration.startSec)}`,
+  ];
+  const lines = [`${palette.bold(workload.name)}  seed ${workload.seed}: ${facts.join(', ')}`];
+  if (workload.description !== null && workload.description !== '') lines.push(palette.dim(workload.description));
+  return lines.join('\n');
+}
+
+/** Header, per-round table and summary of one workload's runs, separated by blank lines. */
+export function formatWorkloadReport(workload: WorkloadHeader, results: readonly RunResult[], options: TableOptions = {}): string {
+  const palette = options.palette ?? PLAIN;
+  return [
+    formatWorkloadHeader(workload, palette),
+    '',
+    formatRoundsTable(results, options),
+    '',
+    formatSummaryTable(results, options),
+    '',
+  ].join('\n');
+}
+
+/**
+ * Every run's rounds side by side. Row r holds each run's bulk/iterate round r (blank
+ * where a run converged earlier); the last row holds every run's stop-copy, whose
+ * duration is the downtime. More than 40 rounds are elided in the middle unless
+ * `allRounds`: the CSV always has them all.
+ */
+export function formatRoundsTable(results: readonly RunResult[], options: TableOptions = {}): string {
+  const palette = options.palette ?? PLAIN;
+  const showUnaccepted = results.some((result) => result.rounds.some((round) => round.unacceptedPages > 0));
+  let maxBytes = 0;
+  for (const result of results) {
+    for (const round of result.rounds) maxBytes = Math.max(maxBytes, round.cumulativeBytes);
+  }
+  const useGib = maxBytes >= GIB_COLUMNS_FROM_BYTES;
+  const unit = useGib ? 'GiB' : 'MiB';
+  const sizeCell = (bytes: number): string => (useGib ? (bytes / GIB_BYTES).toFixed(2) : mibText(bytes));
+
+  const perRun: { header: string; unit: string; cell(round: RoundStats): string }[] = [
+    { header: 'normal', unit: 'pages', cell: (round) => String(round.normalPages) },
+    { header: 'zero', unit: 'pages', cell: (round) => String(round.zeroPages) },
+    { header: 'skipped', unit: 'pages', cell: (round) => String(round.skippedPages) },
+  ];
+  if (showUnaccepted) perRun.push({ header: 'unaccepted', unit: 'pages', cell: (round) => String(round.unacceptedPages) });
+  perRun.push(
+    { header: 'sent', unit, cell: (round) => sizeCell(round.bytes) },
+    { header: 'total', unit, cell: (round) => sizeCell(round.cumulativeBytes) },
+    { header: 'dirtied', unit: 'pages', cell: (round) => String(round.dirtyPages) },
+  );
+
+  const columns: Column[] = [
+    { header: 'round', align: 'right' },
+    { header: 'kind', align: 'left' },
+  ];
+  const groups: Group[] = [];
+  for (const result of results) {
+    const first = columns.length;
+    perRun.forEach((spec, index) => columns.push({ header: spec.header, unit: spec.unit, align: 'right', groupStart: index === 0 }));
+    groups.push({ title: result.summary.run, first, last: columns.length - 1 });
+  }
+
+  // Bulk and iterate rounds by number; each run's stop-copy row apart.
+  const byNumber = results.map((result) => {
+    const rounds = new Map<number, RoundStats>();
+    for (const round of result.rounds) if (round.kind !== 'stop-copy') rounds.set(round.round, round);
+    return rounds;
+  });
+  const stopCopies = results.map((result) => result.rounds.find((round) => round.kind === 'stop-copy'));
+  let lastRound = 0;
+  for (const rounds of byNumber) for (const number of rounds.keys()) lastRound = Math.max(lastRound, number);
+
+  const rowFor = (number: string, kind: string, picked: (RoundStats | undefined)[]): CellInput[] => {
+    const cells: CellInput[] = [number, kind];
+    for (const round of picked) {
+      for (const spec of perRun) cells.push(round === undefined ? '' : spec.cell(round));
+    }
+    return cells;
+  };
+
+  const rows: Row[] = [];
+  const numbers: number[] = [];
+  for (let number = 1; number <= lastRound; number++) numbers.push(number);
+  const elide = !options.allRounds && numbers.length > ROUND_ROWS_MAX;
+  const shown = elide ? [...numbers.slice(0, ROUND_ROWS_HEAD), ...numbers.slice(-ROUND_ROWS_TAIL)] : numbers;
+  for (const number of shown) {
+    if (elide && number === numbers[numbers.length - ROUND_ROWS_TAIL]) {
+      const hidden = numbers.length - ROUND_ROWS_HEAD - ROUND_ROWS_TAIL;
+      rows.push({
+        note: palette.dim(`  ... rounds ${ROUND_ROWS_HEAD + 1}-${number - 1} not shown (${hidden} rows; --csv writes every round)`),
+      });
+    }
+    const picked = byNumber.map((rounds) => rounds.get(number));
+    const kinds = new Set(picked.filter((round) => round !== undefined).map((round) => round.kind));
+    rows.push(rowFor(String(number), [...kinds].join('/'), picked));
+  }
+  if (stopCopies.some((round) => round !== undefined)) {
+    const stopNumbers = new Set(stopCopies.filter((round) => round !== undefined).map((round) => round.round));
+    rows.push(rowFor(stopNumbers.size === 1 ? String([...stopNumbers][0]) : '', 'stop-copy', stopCopies));
+  }
+
+  const lines = renderGrid(columns, rows, groups);
+  lines.push(
+    palette.dim(
+      `skipped: bitmap bits cleared by hints; total: cumulative bytes; dirtied: bits the sync ending the round set; ${unit} = 2^${useGib ? 30 : 20} B`,
+    ),
+  );
+  return lines.join('\n');
+}
+
+/** Cost counters in summary order: label, value picker, text. Shown when any run has one. */
+const COST_ROWS: { label: string; value(summary: RunSummary): number; text(value: number): string }[] = [
+  { label: 'hint calls', value: (s) => s.costs.hintCalls, text: String },
+  { label: 'pages hinted', value: (s) => s.costs.pagesHinted, text: String },
+  { label: 'redundant pages hinted', value: (s) => s.costs.redundantPagesHinted, text: String },
+  { label: 'blocks held (peak)', value: (s) => s.costs.blocksHeldPeak, text: String },
+  { label: 'accept calls', value: (s) => s.costs.acceptCalls, text: String },
+  { label: 'alloc failures', value: (s) => s.costs.allocFailures, text: String },
+  { label: 'alloc failures (fragmented)', value: (s) => s.costs.allocFailuresFragmented, text: String },
+  { label: 'guest CPU (ms)', value: (s) => s.costs.guestCpuSec, text: (v) => (v * 1e3).toFixed(3) },
+  { label: 'zeroing (ms)', value: (s) => s.costs.zeroingSec, text: (v) => (v * 1e3).toFixed(3) },
+  { label: 'max zone lock hold (us)', value: (s) => s.costs.maxLockHoldSec, text: (v) => (v * 1e6).toFixed(1) },
+  { label: 'faults', value: (s) => s.costs.faults, text: String },
+  { label: 'exits', value: (s) => s.costs.exits, text: String },
+];
+
+/**
+ * One column per run, one row per quantity: totals, time, downtime, convergence, bytes
+ * saved against `none` (green when positive, red when negative), lost pages (red when
+ * any), then the cost counters that are non-zero in at least one run.
+ */
+export function formatSummaryTable(results: readonly RunResult[], options: TableOptions = {}): string {
+  const palette = options.palette ?? PLAIN;
+  const summaries = results.map((result) => result.summary);
+  const baseline = summaries.find((summary) => summary.run === 'none');
+
+  const columns: Column[] = [{ header: '', align: 'left' }];
+  summaries.forEach((summary, index) => columns.push({ header: summary.run, align: 'right', groupStart: index === 0 }));
+
+  const rows: Row[] = [];
+  const metric = (label: string, cell: (summary: RunSummary) => CellInput): void => {
+    rows.push([label, ...summaries.map(cell)]);
+  };
+  metric('total sent (bytes)', (s) => bytesWithMib(s.totalBytes));
+  metric('saved vs none', (s) => {
+    if (s.run === 'none' || baseline === undefined) return '-';
+    const pct = baseline.totalBytes === 0 ? 0 : (100 * s.savedBytes) / baseline.totalBytes;
+    const text = `${s.savedBytes > 0 ? '+' : ''}${s.savedBytes} (${sizeText(s.savedBytes)}, ${percentText(pct)})`;
+    if (s.savedBytes > 0) return { text, style: palette.good };
+    if (s.savedBytes < 0) return { text, style: palette.bad };
+    return text;
+  });
+  metric('rounds (bulk+iterate)', (s) => String(s.rounds));
+  metric('total time (s)', (s) => s.totalTimeSec.toFixed(3));
+  metric('downtime (ms)', (s) => (s.downtimeSec * 1e3).toFixed(1));
+  metric('expected downtime (ms)', (s) => (Number.isFinite(s.expectedDowntimeSec) ? (s.expectedDowntimeSec * 1e3).toFixed(1) : 'inf'));
+  metric('converged', (s) => (s.converged ? 'yes' : { text: 'no (capped)', style: palette.bad }));
+  if (summaries.some((s) => s.throttlePct !== 0)) metric('auto-converge throttle (%)', (s) => String(s.throttlePct));
+  metric('lost pages', (s) =>
+    s.lostPages > 0 ? { text: `${s.lostPages} (${s.lostZeroPages} zero-content)`, style: palette.bad } : '0',
+  );
+  for (const cost of COST_ROWS) {
+    if (summaries.every((s) => cost.value(s) === 0)) continue;
+    metric(cost.label, (s) => cost.text(cost.value(s)));
+  }
+  return renderGrid(columns, rows).join('\n');
+}
+
+// ---------------------------------------------------------------------------------------
+// check verdict
+
+const STATUS_TEXT: Record<RowVerdict['status'], string> = {
+  ok: 'ok',
+  regressed: 'REGRESSED',
+  improved: 'improved',
+  'missing-in-baseline': 'not in baseline',
+  'missing-in-run': 'no longer produced',
+};
+
+/** The rows of a verdict that are not `ok`: failures red, improvements green. '' when none. */
+export function formatVerdictTable(verdict: Verdict, options: TableOptions = {}): string {
+  const palette = options.palette ?? PLAIN;
+  const notOk = verdict.rows.filter((row) => row.status !== 'ok');
+  if (notOk.length === 0) return '';
+  const columns: Column[] = [
+    { header: 'workload', align: 'left' },
+    { header: 'run', align: 'left' },
+    { header: 'seed', align: 'right' },
+    { header: 'status', align: 'left' },
+    { header: 'baseline bytes', align: 'right' },
+    { header: 'current bytes', align: 'right' },
+    { header: 'change', align: 'right' },
+  ];
+  const rows: Row[] = notOk.map((row) => {
+    const style = isFailing(row.status) ? palette.bad : palette.good;
+    const change =
+      row.deltaBytes === null || row.deltaPct === null
+        ? '-'
+        : `${row.deltaBytes > 0 ? '+' : ''}${row.deltaBytes} (${sizeText(row.deltaBytes)}, ${percentText(row.deltaPct)})`;
+    return [
+      row.workload,
+      row.run,
+      String(row.seed),
+      { text: STATUS_TEXT[row.status], style },
+      row.baselineBytes === null ? '-' : String(row.baselineBytes),
+      row.currentBytes === null ? '-' : String(row.currentBytes),
+      { text: change, style },
+    ];
+  });
+  return renderGrid(columns, rows).join('\n');
+}
+
+/**
+ * The one-line outcome: `OK: 6 runs match results/baseline.csv (tolerance 0%)` or
+ * `FAILED: 1 regressed, 1 missing, of 6 runs against … (…)`.
+ */
+export function formatVerdictLine(verdict: Verdict, baselineFile: string, options: TableOptions = {}): string {
+  const palette = options.palette ?? PLAIN;
+  const counts = verdict.counts;
+  const compared = verdict.rows.length;
+  const missing = counts['missing-in-baseline'] + counts['missing-in-run'];
+  const tolerance = `tolerance ${verdict.tolerancePct}%`;
+  if (verdict.ok) {
+    const improved = counts.improved > 0 ? `; ${counts.improved} improved, --update records them` : '';
+    return palette.good(`OK: ${runsText(compared)} ${compared === 1 ? 'matches' : 'match'} ${baselineFile} (${tolerance}${improved})`);
+  }
+  return palette.bad(
+    `FAILED: ${counts.regressed} regressed, ${missing} missing, of ${runsText(compared)} against ${baselineFile} (${tolerance}; ${counts.ok} ok, ${counts.improved} improved)`,
+  );
+}
+
+function runsText(count: number): string {
+  return count === 1 ? '1 run' : `${count} runs`;
+}
+
+/** Verdict table (if any row is not ok), a blank line, then the outcome line. */
+export function formatVerdict(verdict: Verdict, baselineFile: string, options: TableOptions = {}): string {
+  const table = formatVerdictTable(verdict, options);
+  const line = formatVerdictLine(verdict, baselineFile, options);
+  return table === '' ? line : `${table}\n\n${line}`;
+}

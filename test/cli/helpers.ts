@@ -1,0 +1,119 @@
+/**
+ * Hand-built results for the formatter and CSV tests, and a spawner for the built CLI.
+ * Not a test file itself (no `.test.` in the name).
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+import type { CostCounters, RoundStats, RunResult, RunSummary } from '../../src/core/types.js';
+
+/** The repository root: dist/test/cli/helpers.js -> ../../.. */
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+export const ZERO_COSTS: CostCounters = {
+  hintCalls: 0,
+  pagesHinted: 0,
+  redundantPagesHinted: 0,
+  blocksHeldPeak: 0,
+  acceptCalls: 0,
+  allocFailures: 0,
+  allocFailuresFragmented: 0,
+  guestCpuSec: 0,
+  zeroingSec: 0,
+  maxLockHoldSec: 0,
+  faults: 0,
+  exits: 0,
+};
+
+const PAGE_BYTES = 4096 + 8;
+
+/** A bulk round, `iterateCount` iterate rounds and a stop-copy, bytes from page counts. */
+export function makeRun(
+  run: string,
+  options: {
+    workload?: string;
+    seed?: number;
+    iterateCount?: number;
+    normalPages?: number;
+    zeroPages?: number;
+    skippedPages?: number;
+    unacceptedPages?: number;
+    lostPages?: number;
+    lostZeroPages?: number;
+    savedBytes?: number;
+    costs?: Partial<CostCounters>;
+    converged?: boolean;
+  } = {},
+): RunResult {
+  const rounds: RoundStats[] = [];
+  let cumulativeBytes = 0;
+  let startSec = 1;
+  const iterateCount = options.iterateCount ?? 2;
+  for (let index = 0; index < iterateCount + 2; index++) {
+    const kind: RoundStats['kind'] = index === 0 ? 'bulk' : index === iterateCount + 1 ? 'stop-copy' : 'iterate';
+    const normalPages = index === 0 ? (options.normalPages ?? 4096) : 100 >> index;
+    const zeroPages = index === 0 ? (options.zeroPages ?? 12288) : 0;
+    const bytes = normalPages * PAGE_BYTES + zeroPages * 9 + 8;
+    cumulativeBytes += bytes;
+    const durationSec = bytes / 134217728;
+    rounds.push({
+      round: index + 1,
+      kind,
+      startSec,
+      durationSec,
+      normalPages,
+      zeroPages,
+      skippedPages: index === 0 ? (options.skippedPages ?? 0) : 0,
+      unacceptedPages: index === 0 ? (options.unacceptedPages ?? 0) : 0,
+      bytes,
+      cumulativeBytes,
+      dirtyPages: kind === 'bulk' ? 0 : 50 >> index,
+    });
+    startSec += durationSec;
+  }
+  const last = rounds[rounds.length - 1];
+  const summary: RunSummary = {
+    workload: options.workload ?? 'tiny',
+    run,
+    seed: options.seed ?? 1,
+    rounds: iterateCount + 1,
+    totalBytes: cumulativeBytes,
+    totalTimeSec: last.startSec + last.durationSec - 1,
+    downtimeSec: last.durationSec,
+    converged: options.converged ?? true,
+    lostPages: options.lostPages ?? 0,
+    lostZeroPages: options.lostZeroPages ?? 0,
+    savedBytes: options.savedBytes ?? 0,
+    expectedDowntimeSec: 0.0123,
+    throttlePct: 0,
+    costs: { ...ZERO_COSTS, ...options.costs },
+  };
+  return { summary, rounds };
+}
+
+export interface CliResult {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `node bin/migsim.js …args` from the repository root (so fixture paths are
+ * `test/fixtures/…`), with stdout and stderr as pipes: never a TTY.
+ */
+export function migsim(args: readonly string[], env: Record<string, string | undefined> = {}): CliResult {
+  const childEnv: Record<string, string | undefined> = { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, MIGSIM_DEBUG: undefined, ...env };
+  for (const key of Object.keys(childEnv)) if (childEnv[key] === undefined) delete childEnv[key];
+  const result = spawnSync(process.execPath, ['bin/migsim.js', ...args], {
+    cwd: REPO_ROOT,
+    env: childEnv as NodeJS.ProcessEnv,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  if (result.error !== undefined) throw result.error;
+  return { status: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
+}
+
+// eslint-disable-next-line no-control-regex
+export const ANSI_RE = /\u001b\[/;
