@@ -96,6 +96,9 @@ export class Precopy {
   // QEMU's rate-limit slot, which is also the bandwidth-estimate window.
   private slotStartSec = 0;
   private slotEndSec = 0;
+  /** Slots that follow each other back to back end at base + k·rateSlot (computed). */
+  private slotBaseSec = 0;
+  private slotIndex = 0;
   private slotBytes = 0;
   private slotStartTotalBytes = 0;
   private bandwidthEstimate = 0;
@@ -155,20 +158,22 @@ export class Precopy {
   }
 
   /**
-   * Runs every sender action ordered before (limitSec, limitPriority): page sends go first
-   * at equal times, decisions last. Returns when the next action is later, or when done.
+   * Runs sender actions ordered before (limitSec, limitPriority): page sends go first at
+   * equal times, decisions last. Returns when the next action is later, after each
+   * decision (it may have scheduled new events), or when done. Returns true only when
+   * every sender action before the limit has run, so the caller may fire its event.
    */
-  runUntil(limitSec: number, limitPriority: number): void {
+  runUntil(limitSec: number, limitPriority: number): boolean {
     for (;;) {
       const state = this.state;
-      if (state === SenderState.Done) return;
+      if (state === SenderState.Done) return false;
       if (state === SenderState.Sending) {
-        if (!this.sendPages(limitSec)) return;
+        if (!this.sendPages(limitSec)) return true;
         continue;
       }
-      if (state === SenderState.Gathering) return;
+      if (state === SenderState.Gathering) return true;
       const at = this.actionSec;
-      if (at > limitSec || (at === limitSec && PRIORITY_DECISION > limitPriority)) return;
+      if (at > limitSec || (at === limitSec && PRIORITY_DECISION > limitPriority)) return true;
       if (at >= this.deadlineSec) {
         this.switchoverNow(this.deadlineSec, false);
         continue;
@@ -176,6 +181,9 @@ export class Precopy {
       if (state === SenderState.Idle) this.setup(at);
       else if (state === SenderState.Decide) this.decide(at);
       else this.sync(at);
+      // Setup and syncs start hint commands, which schedule events the caller has not
+      // seen yet: hand control back so it picks the next event again.
+      return false;
     }
   }
 
@@ -248,8 +256,14 @@ export class Precopy {
   }
 
   private resetSlot(timeSec: number): void {
+    if (this.slotIndex > 0 && timeSec === this.slotEndSec) {
+      this.slotIndex++;
+    } else {
+      this.slotBaseSec = timeSec;
+      this.slotIndex = 1;
+    }
     this.slotStartSec = timeSec;
-    this.slotEndSec = timeSec + this.config.rateSlotSec;
+    this.slotEndSec = this.slotBaseSec + this.slotIndex * this.config.rateSlotSec;
     this.slotBytes = 0;
     this.slotStartTotalBytes = this.totalBytes;
   }

@@ -8,7 +8,7 @@
  * Pure and synchronous: no I/O; `hooks` is the only way out (progress bars).
  */
 import { BuddyAllocator } from './buddy-allocator.js';
-import { ConfigError, InvariantError } from './errors.js';
+import { ConfigError } from './errors.js';
 import { GuestMemory } from './guest-memory.js';
 import { FreePageHint } from './hints/free-page-hint.js';
 import type { HintStrategy } from './hints/hint-strategy.js';
@@ -189,14 +189,13 @@ class Simulation {
         priority = PRIORITY_GUEST;
         source = SOURCE_STRATEGY;
       }
-      precopy.runUntil(nextSec, priority);
+      const reached = precopy.runUntil(nextSec, priority);
       if (precopy.done) break;
+      if (!reached) continue;
       if (source === SOURCE_NONE) {
-        if (precopy.isGathering) {
-          precopy.endGathering(lastEventSec);
-          continue;
-        }
-        throw new InvariantError(`${this.workload.name}/${this.label}: the migration stalled with no events left`);
+        // Nothing left to happen but gathering, which then ends for lack of hints.
+        if (precopy.isGathering) precopy.endGathering(lastEventSec);
+        continue;
       }
       lastEventSec = nextSec;
       if (source === SOURCE_WRITER) this.fireWrite(writers[index]);
