@@ -4,9 +4,11 @@
  * mm/page_alloc.c: __rmqueue_smallest + expand() to allocate, __free_one_page with
  * buddy_merge_likely() to free. No per-CPU lists, compaction, reclaim, watermarks or
  * guard pages here (the engine owns policy, MODEL.md §1.3). State is struct-of-arrays
- * indexed by pfn, 9 bytes per page; only checkInvariants() allocates after construction.
+ * indexed by pfn, 9 bytes per page (plus 1 bit with enableReporting()); only
+ * checkInvariants() allocates after construction.
  */
 
+import { Bitmap } from './bitmap.js';
 import { InvariantError } from './errors.js';
 
 /** Pfns are stored in Int32Array links with −1 as "none", so at most 2^31 − 1 pages. */
@@ -17,13 +19,18 @@ const MAX_SUPPORTED_ORDER = 30;
 /**
  * Notified by free() as blocks coalesce, for hint strategies that track merges
  * (arch_merge_page-style notifiers, page reporting's "a merged block is no longer
- * reported"). Called synchronously; it must not call back into the allocator's free().
+ * reported"), and optionally at the arch_free_page / arch_alloc_page points. Called
+ * synchronously; it must not call back into the allocator's free() or alloc().
  */
 export interface MergeListener {
+  /** arch_free_page: at the start of free(), the block as freed, before any merge. */
+  onFree?(pfn: number, order: number): void;
   /** After each merge step: the new combined free block (not yet on a list). */
   onMerge(pfn: number, order: number): void;
   /** Once per free(): the final block, already on its free list. */
   onFreed(pfn: number, order: number): void;
+  /** arch_alloc_page: after alloc() took [pfn, pfn + 2^order) off the free lists. */
+  onAlloc?(pfn: number, order: number): void;
 }
 
 /**
@@ -54,6 +61,12 @@ export class BuddyAllocator {
   readonly nrFree: Int32Array;
   /** Null-checked once per merge step and once per free; set by a hint strategy. */
   mergeListener: MergeListener | null = null;
+  /**
+   * PageReported of free block heads (Linux free page reporting), or null until
+   * enableReporting(). Taking a block off a list (allocation, merge, isolation) clears
+   * its bit, so a split or merged block is unreported, as __del_page_from_free_list does.
+   */
+  private reported: Bitmap | null = null;
   private freePagesCount = 0;
 
   /**
@@ -121,6 +134,8 @@ export class BuddyAllocator {
         high--;
         this.addToFreeList(pfn + (1 << high), high, false);
       }
+      const listener = this.mergeListener;
+      if (listener !== null && listener.onAlloc !== undefined) listener.onAlloc(pfn, order);
       return pfn;
     }
     return -1;
@@ -160,6 +175,51 @@ export class BuddyAllocator {
     this.delFromFreeList(pfn, order);
   }
 
+  /** Allocates the `reported` flags (one bit per page); idempotent. */
+  enableReporting(): void {
+    if (this.reported === null) this.reported = new Bitmap(this.totalPages);
+  }
+
+  /** Whether the free block headed at pfn is flagged reported. pfn unchecked. */
+  isReported(pfn: number): boolean {
+    return this.reported !== null && this.reported.test(pfn);
+  }
+
+  /**
+   * Flags the free block headed at pfn as reported (page_reporting_drain's
+   * __SetPageReported). @throws InvariantError if reporting is not enabled or pfn
+   * heads no free block.
+   */
+  markReported(pfn: number): void {
+    if (this.reported === null || !(pfn >= 0 && pfn < this.totalPages) || this.freeOrder[pfn] === -1) {
+      throw new InvariantError(`markReported: pfn ${pfn} does not head a free block (or reporting is not enabled)`);
+    }
+    this.reported.set(pfn);
+  }
+
+  /**
+   * Linux list_rotate_to_front: the blocks before pfn on its list move, in order, behind
+   * the tail, so pfn becomes the head. O(1). @throws InvariantError unless pfn heads a
+   * free block of exactly that order.
+   */
+  rotateToFront(pfn: number, order: number): void {
+    if (!(pfn >= 0 && pfn < this.totalPages) || this.freeOrder[pfn] !== order) {
+      throw new InvariantError(`rotateToFront: pfn ${pfn} does not head a free block of order ${order}`);
+    }
+    const next = this.next, prev = this.prev;
+    const first = this.head[order];
+    if (first === pfn) return;
+    const last = this.tail[order];
+    const before = prev[pfn];
+    // [first … before] [pfn … last]  →  [pfn … last] [first … before]
+    next[last] = first;
+    prev[first] = last;
+    next[before] = -1;
+    prev[pfn] = -1;
+    this.head[order] = pfn;
+    this.tail[order] = before;
+  }
+
   /** Whether pfn heads a free block (of any order). pfn unchecked. */
   isFreeHead(pfn: number): boolean {
     return this.freeOrder[pfn] !== -1;
@@ -195,7 +255,8 @@ export class BuddyAllocator {
    * and debugging only): listed blocks are in range, aligned and carry their list's
    * order; prev/next/head/tail agree; list lengths equal nrFree; every page with
    * freeOrder ≥ 0 is listed; free blocks do not overlap; freePages = Σ nrFree·2^order;
-   * no two free buddies of the same order < maxOrder remain unmerged.
+   * no two free buddies of the same order < maxOrder remain unmerged; only free block
+   * heads are flagged reported.
    * @throws InvariantError naming the first violation found.
    */
   checkInvariants(): void {
@@ -246,9 +307,13 @@ export class BuddyAllocator {
     if (listedPages !== this.freePagesCount) {
       throw new InvariantError(`freePages is ${this.freePagesCount}, free lists hold ${listedPages} pages`);
     }
+    const reported = this.reported;
     for (let pfn = 0; pfn < totalPages; pfn++) {
       const order = freeOrder[pfn];
       if (order === -1) {
+        if (reported !== null && reported.test(pfn)) {
+          throw new InvariantError(`pfn ${pfn} is flagged reported but heads no free block`);
+        }
         continue;
       }
       if (seen[pfn] !== 2) {
@@ -280,6 +345,7 @@ export class BuddyAllocator {
         (pfn & ((1 << order) - 1)) !== 0 || freeOrder[pfn] !== -1) {
       this.failFree(pfn, order);
     }
+    if (listener !== null && listener.onFree !== undefined) listener.onFree(pfn, order);
     while (order < maxOrder) {
       const buddy = pfn ^ (1 << order);
       if (buddy >= totalPages || freeOrder[buddy] !== order) {
@@ -375,5 +441,6 @@ export class BuddyAllocator {
     this.freeOrder[pfn] = -1;
     this.nrFree[order]--;
     this.freePagesCount -= 1 << order;
+    if (this.reported !== null) this.reported.clear(pfn);
   }
 }

@@ -24,8 +24,13 @@ export class GuestMemory {
   readonly stale: Bitmap;
   /** The destination last received non-zero content. */
   readonly dstNonZero: Bitmap;
-  /** Held by a hint strategy (free-page-hint blocks between report and DONE). */
+  /** Held by a hint strategy (free-page-hint blocks between report and DONE, blocks isolated for a report). */
   readonly held: Bitmap;
+  /**
+   * Never accepted by the guest (TDX / SEV-SNP lazy acceptance, MODEL.md §4.5), or null
+   * when the run has no such memory. The sender's setup leaves these pages out.
+   */
+  unaccepted: Bitmap | null = null;
 
   /** Dirty tracking is on (from setup, or from the end of gathering with before-logging). */
   trackingOn = false;
@@ -69,6 +74,28 @@ export class GuestMemory {
       this.logged.setRange(first, first + this.granulePages);
     }
     return true;
+  }
+
+  /**
+   * The host discards [from, to) (MADV_DONTNEED of reported or hinted free pages): the
+   * pages read as zero and are no longer backed. Not a guest write: nothing is logged, so
+   * a page already sent with data stays as it is on the destination and becomes `stale`
+   * (it is free, so the loss check ignores it until the guest writes it again, which logs
+   * it). Word at a time; does not allocate.
+   */
+  discardRange(from: number, to: number): void {
+    if (from >= to) return;
+    const zero = this.zero.words, populated = this.populated.words;
+    const stale = this.stale.words, dst = this.dstNonZero.words;
+    const firstWord = from >>> 5, lastWord = (to - 1) >>> 5;
+    for (let w = firstWord; w <= lastWord; w++) {
+      let mask = 0xffffffff;
+      if (w === firstWord) mask &= 0xffffffff << (from & 31);
+      if (w === lastWord) mask &= 0xffffffff >>> (31 - ((to - 1) & 31));
+      zero[w] |= mask;
+      populated[w] &= ~mask;
+      stale[w] |= dst[w] & mask;
+    }
   }
 
   /** Writes every page of [pfn, pfn + count) with the same kind of data. */

@@ -228,6 +228,7 @@ export class Precopy {
   private setup(timeSec: number): void {
     this.dirty.setAll();
     this.dirtyCount = this.totalPages;
+    if (this.memory.unaccepted !== null) this.skipUnaccepted(this.memory.unaccepted.words);
     this.roundStartSec = timeSec;
     this.periodStartSec = timeSec;
     if (this.gathering) {
@@ -248,6 +249,8 @@ export class Precopy {
     memory.logged.clearAll();
     if (this.lazyClear) {
       memory.snap.setAll();
+      // Unaccepted memory has no dirty-log state to fetch: only accepted pages start in snap.
+      if (memory.unaccepted !== null) for (let w = 0; w < memory.snap.words.length; w++) memory.snap.words[w] &= ~memory.unaccepted.words[w];
       this.chunkNeedsClear.fill(1);
     } else {
       memory.snap.clearAll();
@@ -491,6 +494,20 @@ export class Precopy {
   /** Unaccepted pages are never sent; reported in the bulk row (MODEL.md §4.5). */
   addUnacceptedPages(pages: number): void {
     this.roundUnaccepted += pages;
+  }
+
+  /** Setup leaves unaccepted pages out of the migration bitmap and counts them (§3.2). */
+  private skipUnaccepted(unacceptedWords: Uint32Array): void {
+    const dirtyWords = this.dirty.words;
+    let pages = 0;
+    for (let w = 0; w < dirtyWords.length; w++) {
+      const bits = dirtyWords[w] & unacceptedWords[w];
+      if (bits === 0) continue;
+      pages += popcount32(bits);
+      dirtyWords[w] &= ~bits;
+    }
+    this.dirtyCount -= pages;
+    this.addUnacceptedPages(pages);
   }
 
   /**
