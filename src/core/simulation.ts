@@ -10,12 +10,12 @@
 import { BuddyAllocator } from './buddy-allocator.js';
 import { ConfigError } from './errors.js';
 import { GuestMemory } from './guest-memory.js';
-import { FreePageHint } from './hints/free-page-hint.js';
-import type { HintStrategy } from './hints/hint-strategy.js';
+import { createStrategy } from './hints/create-strategy.js';
+import type { HintStrategy, SimClock } from './hints/hint-strategy.js';
 import { buildInitialLayout } from './layout.js';
 import { popcount32 } from './bitmap.js';
 import { PRIORITY_GUEST, PRIORITY_HINT, Precopy } from './precopy.js';
-import type { CostCounters, HintConfig, RoundStats, RunResult, Workload } from './types.js';
+import type { CostCounters, HintConfig, RoundStats, RunResult, StrategyName, Workload } from './types.js';
 import { ChurnSource, FreeQueue, Writer } from './workload-sources.js';
 
 export interface SimulationHooks {
@@ -87,6 +87,8 @@ class Simulation {
   private readonly frees = new FreeQueue();
   private readonly strategy: HintStrategy | null = null;
   private readonly costs = newCostCounters();
+  /** The time of the event being fired, for strategies driven from the allocator. */
+  private readonly clock: SimClock = { nowSec: 0 };
   private readonly lowPages: number;
   private readonly costsSlowGuest: boolean;
   private readonly faultCostSec: number;
@@ -124,21 +126,23 @@ class Simulation {
     const fph = hint?.freePageHint ?? null;
     const gatherFirst = fph !== null && fph.timing === 'before-logging';
     this.precopy = new Precopy(migration, this.memory, guest.pageSizeBytes, {
-      onSetup: (t) => this.strategy?.start(t),
-      onStopHints: (t) => this.strategy?.stop(t),
-      onStartHints: (t) => this.strategy?.start(t),
-      onSwitchover: (t) => this.strategy?.done(t),
+      onSetup: (t) => this.strategy?.start((this.clock.nowSec = t)),
+      onStopHints: (t) => this.strategy?.stop((this.clock.nowSec = t)),
+      onStartHints: (t) => this.strategy?.start((this.clock.nowSec = t)),
+      onSwitchover: (t) => this.strategy?.done((this.clock.nowSec = t)),
       onThrottle: (percent) => this.applyThrottle(percent),
       onRound: (round) => onRound?.(round),
     }, gatherFirst);
-    if (fph !== null) {
-      this.strategy = new FreePageHint(fph, {
+    if (hint !== null) {
+      this.strategy = createStrategy(hint, {
         memory: this.memory,
         buddy: this.buddy,
         precopy: this.precopy,
         costs: this.costs,
         guest,
         minWatermarkPages: watermarks.min,
+        lowWatermarkPages: watermarks.low,
+        clock: this.clock,
       });
     }
   }
@@ -198,6 +202,7 @@ class Simulation {
         continue;
       }
       lastEventSec = nextSec;
+      this.clock.nowSec = nextSec;
       if (source === SOURCE_WRITER) this.fireWrite(writers[index]);
       else if (source === SOURCE_CHURN) this.fireChurn(churns[index], nextSec);
       else if (source === SOURCE_FREE) this.fireFree();
@@ -240,7 +245,8 @@ class Simulation {
 
   /**
    * A guest allocation (MODEL.md §1.3): when no block fits, or free memory would fall below
-   * the low watermark, held hint blocks are given back first (most recent first).
+   * the low watermark, the strategy relieves the pressure first: it accepts unaccepted
+   * chunks (§4.5), then gives held hint blocks back (most recent first).
    */
   private allocate(order: number): number {
     const buddy = this.buddy;
@@ -331,9 +337,17 @@ function rejectUnsupported(workload: Workload, hint: HintConfig | null): void {
   const mode = workload.migration.tracking.mode;
   if (mode !== 'write-protect') throw new ConfigError('migration.tracking.mode', `is not supported by this version of migsim yet (got ${mode})`);
   if (hint !== null) {
+    // Every strategy is simulated (hints/create-strategy.ts); each needs its options.
+    const options: Record<StrategyName, unknown> = {
+      'free-page-hint': hint.freePageHint,
+      'merge-notifier': hint.mergeNotifier,
+      'page-reporting': hint.pageReporting,
+      'per-page': hint.perPage,
+      unaccepted: hint.unaccepted,
+    };
     for (const strategy of hint.strategies) {
-      if (strategy !== 'free-page-hint') {
-        throw new ConfigError(`hints[${hint.label}].strategy`, `is not supported by this version of migsim yet (got ${strategy})`);
+      if (options[strategy] === null || options[strategy] === undefined) {
+        throw new ConfigError(`hints[${hint.label}].strategy`, `names ${strategy} but its options are missing`);
       }
     }
   }

@@ -4,7 +4,28 @@
  * (start, STOP, DONE), runs its timed work (host-side report arrivals at hint priority,
  * guest-side work such as zeroing at guest priority), and asks it to give memory back
  * under allocation pressure. A strategy changes guest state only through the allocator
- * and GuestMemory, and migration state only through Precopy.applyHint.
+ * and GuestMemory, and migration state only through Precopy.applyHint (and the
+ * `unaccepted` map the sender reads at setup).
+ */
+import type { FreePageHintContext } from './free-page-hint.js';
+
+/** The simulated time of the event being fired, kept current by the simulation. */
+export interface SimClock {
+  nowSec: number;
+}
+
+/** What every strategy may use: free-page-hint's context plus the low watermark and the clock. */
+export interface StrategyContext extends FreePageHintContext {
+  /** Linux's low watermark in pages (MODEL.md §1.3). */
+  lowWatermarkPages: number;
+  /** Strategies driven from the allocator's free path read the time here. */
+  clock: SimClock;
+}
+
+/**
+ * A strategy, or several combined (create-strategy.ts). Continuous strategies (merge
+ * notifier, page reporting, per-page) also listen on the allocator's free path through
+ * BuddyAllocator.mergeListener, installed by the factory.
  */
 export interface HintStrategy {
   /** Time of the next report arriving at the host (priority HINT), or Infinity. */
@@ -19,7 +40,11 @@ export interface HintStrategy {
   stop(timeSec: number): void;
   /** DONE at switchover: held memory goes back to the guest. */
   done(timeSec: number): void;
-  /** Gives one held block back to the allocator; false when nothing is held. */
+  /**
+   * Relieves allocation pressure by one step (MODEL.md §1.3, §4.5): gives one held block
+   * back to the allocator, or accepts one chunk of unaccepted memory; false when it has
+   * nothing left to give.
+   */
   giveBack(): boolean;
   /** Auto-converge throttle: guest-side work slows by this factor (1 = full speed). */
   setScale(scale: number): void;
