@@ -85,7 +85,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .command('run')
     .description('simulate workloads: per-round tables (hinted vs unhinted side by side) and a summary')
     .argument('<workload...>', 'workload files (YAML)')
-    .addOption(new Option('--hints <list>', 'comma list of strategies or labels to run against none; "none" = baseline only').argParser(parseHints))
+    .addOption(new Option('--hints <list>', 'comma list of strategies (a+b combines) to run against none; "all" = every strategy at default options; "none" = baseline only').argParser(parseHints))
     .addOption(seedOption())
     .addOption(setOption())
     .option('--csv <file>', 'write the per-round CSV (all workloads and runs; - for stdout)')

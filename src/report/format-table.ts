@@ -337,9 +337,10 @@ const COST_ROWS: { label: string; value(summary: RunSummary): number; text(value
 ];
 
 /**
- * One column per run, one row per quantity: totals, time, downtime, convergence, bytes
- * saved against `none` (green when positive, red when negative), lost pages (red when
- * any), then the cost counters that are non-zero in at least one run.
+ * One column per run, one row per quantity: totals, bytes saved against `none` (green
+ * when positive, red when negative), time and downtime with their change against `none`
+ * (green when shorter), convergence, lost pages (red when any), then the cost counters
+ * that are non-zero in at least one run: with `--hints all`, the strategy comparison.
  */
 export function formatSummaryTable(results: readonly RunResult[], options: TableOptions = {}): string {
   const palette = options.palette ?? PLAIN;
@@ -364,7 +365,13 @@ export function formatSummaryTable(results: readonly RunResult[], options: Table
   });
   metric('rounds (bulk+iterate)', (s) => String(s.rounds));
   metric('total time (s)', (s) => s.totalTimeSec.toFixed(3));
+  if (baseline !== undefined && summaries.length > 1) {
+    metric('total time vs none (s)', (s) => changeCell(s, baseline, s.totalTimeSec, baseline.totalTimeSec, 1, 3, palette));
+  }
   metric('downtime (ms)', (s) => (s.downtimeSec * 1e3).toFixed(1));
+  if (baseline !== undefined && summaries.length > 1) {
+    metric('downtime vs none (ms)', (s) => changeCell(s, baseline, s.downtimeSec, baseline.downtimeSec, 1e3, 1, palette));
+  }
   metric('expected downtime (ms)', (s) => (Number.isFinite(s.expectedDowntimeSec) ? (s.expectedDowntimeSec * 1e3).toFixed(1) : 'inf'));
   metric('converged', (s) => (s.converged ? 'yes' : { text: 'no (capped)', style: palette.bad }));
   if (summaries.some((s) => s.throttlePct !== 0)) metric('auto-converge throttle (%)', (s) => String(s.throttlePct));
@@ -376,6 +383,29 @@ export function formatSummaryTable(results: readonly RunResult[], options: Table
     metric(cost.label, (s) => cost.text(cost.value(s)));
   }
   return renderGrid(columns, rows).join('\n');
+}
+
+/**
+ * A run's change against `none` of a quantity where less is better (time, downtime):
+ * `-1.234 (-12.3%)`, green when it went down, red when it went up; `-` for none itself.
+ */
+function changeCell(
+  summary: RunSummary,
+  baseline: RunSummary,
+  value: number,
+  baselineValue: number,
+  unitScale: number,
+  decimals: number,
+  palette: Palette,
+): CellInput {
+  if (summary === baseline) return '-';
+  const delta = (value - baselineValue) * unitScale;
+  const rounded = Number(delta.toFixed(decimals));
+  const pct = baselineValue === 0 ? 0 : (100 * (value - baselineValue)) / baselineValue;
+  const text = `${rounded > 0 ? '+' : ''}${delta.toFixed(decimals)} (${percentText(pct)})`;
+  if (rounded < 0) return { text, style: palette.good };
+  if (rounded > 0) return { text, style: palette.bad };
+  return text;
 }
 
 // ---------------------------------------------------------------------------------------

@@ -91,10 +91,14 @@ export function applySet(doc: Record<string, unknown>, assignment: string, file:
   }
 }
 
+/** `--hints all`: every strategy, one run each, at default options. */
+export const ALL_HINTS = 'all';
+
 /**
  * Replaces `doc.hints` with `names` at default options (`--hints`). `none` stands for the
- * baseline, which always runs, so `['none']` or `[]` leave only the baseline. A name may
- * combine strategies with `+` (`unaccepted+page-reporting`).
+ * baseline, which always runs, so `['none']` or `[]` leave only the baseline; `all` stands
+ * for every strategy, one run each, in `strategyNames` order (the strategy comparison). A
+ * name may combine strategies with `+` (`unaccepted+page-reporting`).
  * @throws UsageError naming `--hints` for an unknown or repeated name.
  */
 export function applyHintNames(doc: Record<string, unknown>, names: readonly string[], strategyNames: readonly string[]): void {
@@ -102,6 +106,10 @@ export function applyHintNames(doc: Record<string, unknown>, names: readonly str
   for (const raw of names) {
     const name = raw.trim();
     if (name === 'none') continue;
+    if (name === ALL_HINTS) {
+      for (const strategy of strategyNames) if (!kept.includes(strategy)) kept.push(strategy);
+      continue;
+    }
     for (const part of name.split('+')) {
       if (!strategyNames.includes(part)) {
         throw new UsageError(`--hints has an unknown strategy ${part} (known: none, ${strategyNames.join(', ')})`);
