@@ -1,0 +1,29 @@
+/**
+ * The benchmark guest, scaled by memory with the same rates: a quarter of memory used, a
+ * quarter free with old data, a writer at 1 M pages/s over a 1/64 working set, migration
+ * after 1 s over a 100 Gbit/s link with max-bandwidth at link speed.
+ */
+import type { Workload } from '../../src/core/types.js';
+import { freePageHint, makeWorkload } from '../core/workload-fixture.js';
+
+export const GiB = 2 ** 30;
+
+export function benchWorkload(memoryGiB: number, hints: string): Workload {
+  const memoryBytes = memoryGiB * GiB;
+  return makeWorkload({
+    name: `bench-${memoryGiB}g`,
+    guest: { memoryBytes, initial: { usedBytes: memoryBytes / 4, freeDirtyBytes: memoryBytes / 4 } },
+    phases: [
+      {
+        durationSec: null,
+        writes: [
+          { ratePagesPerSec: 1_000_000, workingSetBytes: memoryBytes / 64, extentBytes: 2 * 2 ** 20, pattern: 'uniform', skew: 0.99, arrivals: 'even', vcpu: null },
+        ],
+        churn: [],
+        tracePath: null,
+      },
+    ],
+    migration: { startSec: 1, bandwidthBytesPerSec: 100e9 / 8, linkBandwidthBytesPerSec: 100e9 / 8 },
+    hints: hints === 'none' ? [] : [freePageHint()],
+  });
+}

@@ -1,0 +1,84 @@
+/**
+ * `npm run bench`: how fast the engine is, measured in one run, as ratios (never asserted).
+ * 1. Simulated page writes per second of the full engine (writes, tracking, sender) against
+ *    a speed-of-light loop that draws the same PRNG numbers and sets the same bits.
+ * 2. Host bytes per guest page and wall time for 1, 16, 256 and 1024 GiB guests with the
+ *    same rates, hinted and unhinted, each in a fresh process so peak RSS is its own.
+ * Writes results/bench.csv and prints a table.
+ */
+import { execFileSync } from 'node:child_process';
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { Rng } from '../../src/core/rng.js';
+import { simulateRun } from '../../src/core/simulation.js';
+import { benchWorkload, GiB } from './bench-workload.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..', '..');
+
+function throughput(): { engineWritesPerSec: number; lightWritesPerSec: number; writes: number } {
+  const workload = benchWorkload(4, 'none');
+  const writer = workload.phases[0].writes[0];
+  const started = process.hrtime.bigint();
+  const result = simulateRun(workload, null);
+  const engineSec = Number(process.hrtime.bigint() - started) / 1e9;
+  const simulatedSec = workload.migration.startSec + result.summary.totalTimeSec;
+  const writes = Math.floor(writer.ratePagesPerSec * simulatedSec);
+
+  // Speed of light: the same draws (one nextInt per uniform write) and one bit set each.
+  const workingSetPages = writer.workingSetBytes / 4096;
+  const words = new Uint32Array(Math.ceil((workload.guest.memoryBytes / 4096) / 32));
+  const rng = new Rng(workload.seed, 'writer:0:0');
+  const lightStart = process.hrtime.bigint();
+  for (let i = 0; i < writes; i++) {
+    const pfn = rng.nextInt(workingSetPages);
+    words[pfn >>> 5] |= 1 << (pfn & 31);
+  }
+  const lightSec = Number(process.hrtime.bigint() - lightStart) / 1e9;
+  if (words[0] === 0xdeadbeef) console.log('');
+  return { engineWritesPerSec: writes / engineSec, lightWritesPerSec: writes / lightSec, writes };
+}
+
+interface ScalePoint {
+  memoryGiB: number;
+  hints: string;
+  wallSec: number;
+  maxRssBytes: number;
+  bytesPerPage: number;
+  totalBytes: number;
+}
+
+function scalePoint(memoryGiB: number, hints: string): ScalePoint {
+  const out = execFileSync(process.execPath, [join(here, 'scale-child.js'), String(memoryGiB), hints], {
+    cwd: root,
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
+  const point = JSON.parse(out) as Omit<ScalePoint, 'bytesPerPage'>;
+  return { ...point, bytesPerPage: point.maxRssBytes / ((memoryGiB * GiB) / 4096) };
+}
+
+const sizes = (process.env.MIGSIM_BENCH_SIZES ?? '1,16,256,1024').split(',').map(Number);
+console.log('migsim bench: engine vs speed of light, then scaling');
+const speed = throughput();
+const ratio = speed.engineWritesPerSec / speed.lightWritesPerSec;
+console.log(
+  `writes/s: engine ${(speed.engineWritesPerSec / 1e6).toFixed(2)} M, speed of light ${(speed.lightWritesPerSec / 1e6).toFixed(2)} M, ratio ${(ratio * 100).toFixed(1)}% (${speed.writes} writes)`,
+);
+const rows: string[] = ['kind,memory_gib,hints,wall_s,max_rss_bytes,bytes_per_page,total_bytes,writes_per_s'];
+rows.push(`throughput,4,none,,,,,${speed.engineWritesPerSec.toFixed(0)}`);
+rows.push(`speed-of-light,4,none,,,,,${speed.lightWritesPerSec.toFixed(0)}`);
+console.log('memory   hints            wall s   peak RSS    B/page');
+for (const memoryGiB of sizes) {
+  for (const hints of ['none', 'free-page-hint']) {
+    const p = scalePoint(memoryGiB, hints);
+    console.log(
+      `${String(memoryGiB).padStart(5)} GiB ${hints.padEnd(15)} ${p.wallSec.toFixed(2).padStart(8)} ${(p.maxRssBytes / 2 ** 20).toFixed(0).padStart(7)} MiB ${p.bytesPerPage.toFixed(2).padStart(8)}`,
+    );
+    rows.push(`scale,${memoryGiB},${hints},${p.wallSec.toFixed(3)},${p.maxRssBytes},${p.bytesPerPage.toFixed(3)},${p.totalBytes},`);
+  }
+}
+mkdirSync(join(root, 'results'), { recursive: true });
+writeFileSync(join(root, 'results', 'bench.csv'), rows.join('\n') + '\n');
+console.log('wrote results/bench.csv');
