@@ -111,7 +111,9 @@ class Simulation {
 
     let phaseStart = 0;
     workload.phases.forEach((phase, p) => {
-      const phaseEnd = phase.durationSec === null ? Infinity : phaseStart + phase.durationSec;
+      // The last phase runs until the end of stop-and-copy, whatever its duration (MODEL.md §1.4).
+      const isLast = p === workload.phases.length - 1;
+      const phaseEnd = isLast || phase.durationSec === null ? Infinity : phaseStart + phase.durationSec;
       phase.writes.forEach((spec, i) => {
         this.writers.push(
           new Writer(spec, `phases[${p}].writes[${i}]`, `writer:${p}:${i}`, workload.seed, phaseStart, phaseEnd, guest.pageSizeBytes, this.memory.allocated, totalPages),

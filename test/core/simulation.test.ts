@@ -246,3 +246,14 @@ test('auto-converge raises the throttle of a guest dirtying faster than it migra
   assert.ok(summary.throttlePct >= 20, `throttle ${summary.throttlePct}`);
   assert.equal(summary.lostPages, 0);
 });
+
+test('the last phase runs until the end of stop-and-copy even when it has a duration', () => {
+  const workload = tinyGuest();
+  workload.phases[0].durationSec = 0.1;
+  // Identical to the 16-page case: the write at 0.5 s still happens.
+  const { rounds } = simulateRun(workload, null);
+  assert.equal(rounds[0].dirtyPages, 1);
+  const twoPhases = tinyGuest();
+  twoPhases.phases = [{ ...twoPhases.phases[0], durationSec: 0.1 }, { durationSec: 5, writes: [], churn: [], tracePath: null }];
+  assert.equal(simulateRun(twoPhases, null).rounds[0].dirtyPages, 0, 'the first phase ends at 0.1 s');
+});
