@@ -144,6 +144,27 @@ function buildProgram(setExitCode: (code: number) => void): Command {
       setExitCode(validateCommand(files));
     });
 
+  program
+    .command('calibrate')
+    .description('reproduce real QEMU migrations (a calibration directory) and print measured vs simulated, with errors and targets')
+    .argument('<dir>', 'calibration data: runs named <scenario>_hints-<on|off>_rep<k> (e.g. ../shared/calibration/qemu10-tcg-1gib)')
+    .option('--workloads <dir>', "directory of <scenario>.yaml workloads (default: this package's workloads/qemu)")
+    .option('--csv <file>', 'write the comparison table as CSV (- for stdout, instead of the tables)')
+    .option('-q, --quiet', 'no progress bar')
+    .addHelpText('after', '\nExit 1 when a calibration target is missed.')
+    .action(async (dir: string, _options: unknown, command: Command) => {
+      const options = command.optsWithGlobals();
+      const { calibrateCommand } = await import('./commands/calibrate.js');
+      setExitCode(
+        calibrateCommand(dir, {
+          workloads: options.workloads ?? null,
+          csv: options.csv ?? null,
+          color: options.color !== false,
+          quiet: options.quiet === true,
+        }),
+      );
+    });
+
   return program;
 }
 

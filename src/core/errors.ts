@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'workload.invalid'
   | 'workload.unreadable'
   | 'baseline.invalid'
+  | 'calibration.invalid'
   | 'output.write-failed'
   | 'config.invalid'
   | 'internal.invariant';

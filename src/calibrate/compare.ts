@@ -1,0 +1,116 @@
+/**
+ * Measured vs simulated, metric by metric, for one scenario with hints off (the `none`
+ * run) or on (the free-page-hint run): every repetition, their mean, the simulation, the
+ * error against the mean, and the calibration targets:
+ *   hints off: total bytes, normal and zero pages within 2%, total time within 5%, and
+ *     the same number of iterations (a phantom iteration under 5 ms may be missing on
+ *     either side);
+ *   hints on: total bytes within 10% of the repetitions' mean, and the zeroed hint blocks
+ *     re-sent as zero pages in iteration 2 within 10%.
+ * Hints-off repetitions agree within 0.2%; hints-on ones differ by up to 9% because hints
+ * race the bulk stage, hence the wider targets. Pure: no I/O.
+ */
+import type { RunMetrics } from './metrics.js';
+
+export type MetricUnit = 'bytes' | 'pages' | 'iterations' | 's';
+
+/** A target: |error| within `pct` percent of the measured mean, or the iteration rule. */
+export type Target = { kind: 'pct'; pct: number } | { kind: 'iterations' };
+
+export interface MetricRow {
+  /** Stable CSV key, e.g. `iteration_1_bytes`. */
+  key: string;
+  /** Table label, e.g. `iteration 1 bytes`. */
+  label: string;
+  unit: MetricUnit;
+  /** One value per repetition (null where that run has no such iteration). */
+  measured: (number | null)[];
+  measuredMean: number | null;
+  simulated: number | null;
+  /** (simulated − mean) / mean × 100; for iterations, simulated − mean (a count). */
+  error: number | null;
+  target: Target | null;
+  status: 'met' | 'missed' | null;
+}
+
+export interface RunComparison {
+  scenario: string;
+  hints: boolean;
+  /** The simulated run's label (`none`, `free-page-hint`). */
+  run: string;
+  /** Repetition names, e.g. `rep1`, in the order of `MetricRow.measured`. */
+  reps: string[];
+  rows: MetricRow[];
+}
+
+const OFF_TARGETS: Readonly<Record<string, Target>> = {
+  total_bytes: { kind: 'pct', pct: 2 },
+  normal_pages: { kind: 'pct', pct: 2 },
+  zero_pages: { kind: 'pct', pct: 2 },
+  iterations: { kind: 'iterations' },
+  total_time_s: { kind: 'pct', pct: 5 },
+};
+
+const ON_TARGETS: Readonly<Record<string, Target>> = {
+  total_bytes: { kind: 'pct', pct: 10 },
+  iteration_2_zero_pages: { kind: 'pct', pct: 10 },
+};
+
+export function compareRun(
+  scenario: string,
+  hints: boolean,
+  run: string,
+  reps: { name: string; metrics: RunMetrics }[],
+  simulated: RunMetrics,
+): RunComparison {
+  const targets = hints ? ON_TARGETS : OFF_TARGETS;
+  const rows: MetricRow[] = [];
+  const add = (key: string, label: string, unit: MetricUnit, pick: (m: RunMetrics) => number | null): void => {
+    const measured = reps.map((rep) => pick(rep.metrics));
+    const present = measured.filter((value): value is number => value !== null);
+    const mean = present.length > 0 ? present.reduce((sum, value) => sum + value, 0) / present.length : null;
+    const sim = pick(simulated);
+    let error: number | null = null;
+    if (sim !== null && mean !== null) error = unit === 'iterations' ? sim - mean : mean === 0 ? (sim === 0 ? 0 : Infinity) : ((sim - mean) / mean) * 100;
+    const target = targets[key] ?? null;
+    let status: MetricRow['status'] = null;
+    if (target !== null) {
+      if (target.kind === 'pct') status = error !== null && Math.abs(error) <= target.pct ? 'met' : 'missed';
+      else status = reps.every((rep) => iterationsAgree(rep.metrics, simulated)) ? 'met' : 'missed';
+    }
+    rows.push({ key, label, unit, measured, measuredMean: mean, simulated: sim, error, target, status });
+  };
+
+  const iterationCount = Math.max(simulated.iterations.length, ...reps.map((rep) => rep.metrics.iterations.length));
+  for (let k = 1; k <= iterationCount; k++) {
+    add(`iteration_${k}_bytes`, `iteration ${k} bytes`, 'bytes', (m) => m.iterations[k - 1]?.bytes ?? null);
+  }
+  add('stop_copy_bytes', 'stop-copy bytes', 'bytes', (m) => m.stopCopy.bytes);
+  add('total_bytes', 'total bytes', 'bytes', (m) => m.totalBytes);
+  add('normal_pages', 'normal pages', 'pages', (m) => m.normalPages);
+  add('zero_pages', 'zero pages', 'pages', (m) => m.zeroPages);
+  if (hints) {
+    add('iteration_1_dirtied_pages', 'dirtied at sync 2', 'pages', (m) => m.dirtiedPages[0] ?? null);
+    add('iteration_2_zero_pages', 'iteration 2 zero pages', 'pages', (m) => m.iterations[1]?.zeroPages ?? null);
+  }
+  add('iterations', 'iterations', 'iterations', (m) => m.iterations.length);
+  add('total_time_s', 'total time', 's', (m) => m.totalTimeSec);
+  add('downtime_s', 'downtime', 's', (m) => m.downtimeSec);
+  return { scenario, hints, run, reps: reps.map((rep) => rep.name), rows };
+}
+
+/**
+ * Equal iteration counts, or counts that differ only by phantom iterations (under 5 ms,
+ * syncs back to back) of the side that has more.
+ */
+export function iterationsAgree(measured: RunMetrics, simulated: RunMetrics): boolean {
+  const m = measured.iterations.length;
+  const s = simulated.iterations.length;
+  if (m === s) return true;
+  return m > s ? m - measured.phantomIterations <= s : s - simulated.phantomIterations <= m;
+}
+
+/** True when every row with a target met it. */
+export function allTargetsMet(comparisons: readonly RunComparison[]): boolean {
+  return comparisons.every((comparison) => comparison.rows.every((row) => row.status !== 'missed'));
+}

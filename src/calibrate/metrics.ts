@@ -1,0 +1,121 @@
+/**
+ * The same yardstick for a measured QEMU migration and a simulated run: bytes and pages
+ * per iteration, totals, iteration count, times, and the pages each sync newly set.
+ *
+ * Iterations follow QEMU: iteration k runs from bitmap sync k to sync k + 1 (sync 1 is
+ * the setup's), and `dirty-sync-count` = iterations + 2 (the sync that decides the
+ * switchover and the final sync in stop-and-copy), which is migsim's rounds + 2. The
+ * measured rows come from polling query-migrate every 5 ms, so a boundary can shift a
+ * few milliseconds of traffic into the next row: a row numbered past the last iteration
+ * (before stop-copy) is such a spill-over and is added to the last iteration.
+ * Pure: no I/O.
+ */
+import type { RoundStats, RunResult } from '../core/types.js';
+import type { MeasuredRun, MeasuredSync } from './types.js';
+
+/** An iteration shorter than this is a "phantom": syncs back to back, at most one poll apart. */
+export const PHANTOM_ITERATION_SEC = 0.005;
+
+/** QEMU resets rs->num_dirty_pages_period at a sync more than 1 s after the last reset. */
+const DIRTY_PERIOD_SEC = 1;
+
+export interface IterationMetrics {
+  bytes: number;
+  normalPages: number;
+  zeroPages: number;
+}
+
+export interface RunMetrics {
+  /** Iterations 1…n (bulk and iterate rounds), in order. */
+  iterations: IterationMetrics[];
+  stopCopy: IterationMetrics;
+  /** Iterations that lasted less than PHANTOM_ITERATION_SEC. */
+  phantomIterations: number;
+  totalBytes: number;
+  normalPages: number;
+  zeroPages: number;
+  totalTimeSec: number;
+  downtimeSec: number;
+  /** Pages the sync ending iteration k newly set in the migration bitmap, k = 1…n. */
+  dirtiedPages: number[];
+}
+
+/** Metrics of a real migration. */
+export function measuredMetrics(run: MeasuredRun): RunMetrics {
+  const iterationCount = run.dirtySyncCount - 2;
+  const iterations: IterationMetrics[] = [];
+  for (let k = 0; k < iterationCount; k++) iterations.push({ bytes: 0, normalPages: 0, zeroPages: 0 });
+  const stopCopy: IterationMetrics = { bytes: 0, normalPages: 0, zeroPages: 0 };
+  for (const row of run.iterations) {
+    const target = row.phase === 'stop-copy' || iterationCount === 0 ? stopCopy : iterations[Math.min(row.iteration, iterationCount) - 1];
+    target.bytes += row.transferredBytes;
+    target.normalPages += row.normalPages;
+    target.zeroPages += row.zeroPages;
+  }
+  const syncs = run.syncs;
+  let phantomIterations = 0;
+  for (let k = 1; k <= iterationCount && k < syncs.length; k++) {
+    if (syncs[k].endSec - syncs[k - 1].endSec < PHANTOM_ITERATION_SEC) phantomIterations++;
+  }
+  return {
+    iterations,
+    stopCopy,
+    phantomIterations,
+    totalBytes: run.transferredBytes,
+    normalPages: run.normalPages,
+    zeroPages: run.zeroPages,
+    totalTimeSec: run.totalTimeSec,
+    downtimeSec: run.downtimeSec,
+    dirtiedPages: newlyDirtiedPages(syncs).slice(1, iterationCount + 1),
+  };
+}
+
+/**
+ * Pages each sync newly set, from QEMU's trace, which prints rs->num_dirty_pages_period:
+ * a count that accumulates over syncs until a sync ends more than 1 s after the last
+ * reset. A count that went down was reset; one that did not is taken as cumulative unless
+ * the previous sync ended a period. Index 0 is the setup sync.
+ */
+export function newlyDirtiedPages(syncs: readonly MeasuredSync[]): number[] {
+  const newly: number[] = [];
+  let periodStartSec = syncs.length > 0 ? syncs[0].endSec : 0;
+  let carried = 0;
+  for (let k = 0; k < syncs.length; k++) {
+    const count = syncs[k].dirtyPagesPeriod;
+    newly.push(count >= carried ? count - carried : count);
+    carried = count;
+    if (syncs[k].endSec > periodStartSec + DIRTY_PERIOD_SEC) {
+      periodStartSec = syncs[k].endSec;
+      carried = 0;
+    }
+  }
+  return newly;
+}
+
+/** Metrics of a simulated run (one of simulateWorkload's results). */
+export function simulatedMetrics(result: RunResult): RunMetrics {
+  const rounds = result.rounds.filter((round) => round.kind !== 'stop-copy');
+  const stopCopyRound = result.rounds.find((round) => round.kind === 'stop-copy');
+  const toMetrics = (round: RoundStats | undefined): IterationMetrics => ({
+    bytes: round?.bytes ?? 0,
+    normalPages: round?.normalPages ?? 0,
+    zeroPages: round?.zeroPages ?? 0,
+  });
+  let normalPages = 0;
+  let zeroPages = 0;
+  for (const round of result.rounds) {
+    normalPages += round.normalPages;
+    zeroPages += round.zeroPages;
+  }
+  return {
+    iterations: rounds.map(toMetrics),
+    stopCopy: toMetrics(stopCopyRound),
+    phantomIterations: rounds.filter((round) => round.kind === 'iterate' && round.durationSec < PHANTOM_ITERATION_SEC).length,
+    totalBytes: result.summary.totalBytes,
+    normalPages,
+    zeroPages,
+    totalTimeSec: result.summary.totalTimeSec,
+    downtimeSec: result.summary.downtimeSec,
+    dirtiedPages: rounds.map((round) => round.dirtyPages),
+  };
+}

@@ -1,0 +1,129 @@
+/**
+ * `migsim calibrate <dir>`: reproduce real QEMU migrations and say how close we are.
+ * `<dir>` holds runs named `<scenario>_hints-<on|off>_rep<k>` (../shared/calibration/);
+ * each scenario is simulated from `<workloads>/<scenario>.yaml` (default
+ * workloads/qemu/ of this package): hints off is compared with the `none` run, hints on
+ * with the workload's free-page-hint run. Prints, per scenario and hints off/on, each
+ * metric measured (every repetition and the mean) vs simulated with its error and target,
+ * then the workload's parameters next to the values derived from the data. `--csv`
+ * writes the comparison table. Exit 1 when a target is missed, like `check`.
+ */
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { compareRun, allTargetsMet, type RunComparison } from '../../calibrate/compare.js';
+import { deriveParameters, type DerivedValue } from '../../calibrate/derive.js';
+import { measuredMetrics, simulatedMetrics } from '../../calibrate/metrics.js';
+import { UsageError } from '../../core/errors.js';
+import type { Workload } from '../../core/types.js';
+import { readCalibrationDir } from '../../io/read-calibration.js';
+import { writeFileAtomic } from '../../io/write-atomic.js';
+import { stdoutPalette } from '../../report/colors.js';
+import { formatCalibration, formatCalibrationCsv, formatDerived } from '../../report/format-calibration.js';
+import { loadWorkloads, simulateLoaded, writeStdout } from './run.js';
+
+export interface CalibrateOptions {
+  /** Directory of `<scenario>.yaml` files; null = this package's workloads/qemu. */
+  workloads: string | null;
+  /** CSV path, `-` for stdout (then no tables), or null. */
+  csv: string | null;
+  color: boolean;
+  quiet: boolean;
+}
+
+/** Exit code when a calibration target is missed. */
+export const EXIT_TARGET_MISSED = 1;
+
+/** workloads/qemu of this package: dist/src/cli/commands/ → the package root. */
+export function defaultCalibrationWorkloads(): string {
+  return fileURLToPath(new URL('../../../../workloads/qemu/', import.meta.url));
+}
+
+export function calibrateCommand(dataDir: string, options: CalibrateOptions): number {
+  const runs = readCalibrationDir(dataDir);
+  const workloadsDir = options.workloads ?? defaultCalibrationWorkloads();
+  const scenarios = [...new Set(runs.map((run) => run.scenario))];
+  const loaded = loadWorkloads(
+    scenarios.map((scenario) => join(workloadsDir, `${scenario}.yaml`)),
+    {},
+  );
+  const tables = options.csv !== '-';
+  const comparisons: RunComparison[] = [];
+  scenarios.forEach((scenario, index) => {
+    const workload = loaded[index].workload;
+    const own = runs.filter((run) => run.scenario === scenario);
+    const hintLabel = freePageHintLabel(workload);
+    if (own.some((run) => run.hints) && hintLabel === null) {
+      throw new UsageError(`${loaded[index].file}: has no free-page-hint run to compare with the hints-on runs of ${scenario}`);
+    }
+    const results = simulateLoaded(loaded[index], { json: !tables, quiet: options.quiet }).results;
+    for (const hints of [false, true]) {
+      const reps = own.filter((run) => run.hints === hints);
+      if (reps.length === 0) continue;
+      const label = hints ? hintLabel! : 'none';
+      const result = results.find((candidate) => candidate.summary.run === label)!;
+      comparisons.push(
+        compareRun(
+          scenario,
+          hints,
+          label,
+          reps.map((run) => ({ name: `rep${run.rep}`, metrics: measuredMetrics(run) })),
+          simulatedMetrics(result),
+        ),
+      );
+    }
+  });
+
+  if (tables) {
+    const palette = stdoutPalette({ color: options.color });
+    const workloads = loaded.map((entry) => entry.workload);
+    const derived = deriveParameters(runs, {
+      memoryBytes: workloads[0].guest.memoryBytes,
+      pageSizeBytes: workloads[0].guest.pageSizeBytes,
+      maxOrder: workloads[0].guest.maxOrder,
+      pageblockOrder: workloads[0].guest.pageblockOrder,
+    });
+    const derivedRows = derived.map((value) => ({ derived: value, workloadValue: workloadValueOf(value, scenarios, workloads) }));
+    writeStdout(`${formatCalibration(comparisons, palette)}\n${formatDerived(derivedRows, palette)}`);
+  }
+  if (options.csv !== null) {
+    const text = formatCalibrationCsv(comparisons);
+    if (options.csv === '-') writeStdout(text);
+    else writeFileAtomic(options.csv, text);
+  }
+  return allTargetsMet(comparisons) ? 0 : EXIT_TARGET_MISSED;
+}
+
+/** The label of the workload's plain free-page-hint run, or null. */
+function freePageHintLabel(workload: Workload): string | null {
+  const hint = workload.hints.find((candidate) => candidate.strategies.length === 1 && candidate.strategies[0] === 'free-page-hint');
+  return hint === undefined ? null : hint.label;
+}
+
+/** What the workload says for a derived parameter (a shared one: the first scenario's). */
+function workloadValueOf(derived: DerivedValue, scenarios: readonly string[], workloads: readonly Workload[]): number | null {
+  const workload = workloads[derived.scenario === null ? 0 : scenarios.indexOf(derived.scenario)];
+  if (workload === undefined) return null;
+  const guest = workload.guest;
+  const migration = workload.migration;
+  switch (derived.path) {
+    case 'guest.initial.used':
+      return guest.initial.usedBytes;
+    case 'guest.initial.freeDirty':
+      return guest.initial.freeDirtyBytes;
+    case 'guest.initial.fragmentation':
+      return guest.initial.fragmentation;
+    case 'guest.minFree':
+      return guest.minFreeBytes;
+    case 'guest.zeroRate':
+      return guest.zeroRateBytesPerSec;
+    case 'guest.firstTouchRate':
+      return guest.firstTouchRateBytesPerSec;
+    case 'migration.linkBandwidth':
+      return migration.linkBandwidthBytesPerSec;
+    case 'migration.wire.deviceState':
+      return migration.wire.deviceStateBytes;
+    default:
+      return null;
+  }
+}
