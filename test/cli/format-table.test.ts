@@ -113,6 +113,21 @@ describe('summary table', () => {
     assert.ok(lostLine !== undefined && RED.test(lostLine) && !GREEN.test(lostLine), lostLine);
   });
 
+  it('shows total time and downtime change against none: green when shorter, red when longer', () => {
+    const none = makeRun('none');
+    const run = makeRun('page-reporting');
+    none.summary.totalTimeSec = 10;
+    run.summary.totalTimeSec = 7.5;
+    none.summary.downtimeSec = 0.2;
+    run.summary.downtimeSec = 0.25;
+    const lines = formatSummaryTable([none, run], { palette: COLOR }).split('\n');
+    const time = lines.find((line) => line.startsWith('total time vs none (s)'));
+    assert.ok(time !== undefined && time.includes('-2.500 (-25.0%)') && GREEN.test(time), time);
+    const downtime = lines.find((line) => line.startsWith('downtime vs none (ms)'));
+    assert.ok(downtime !== undefined && downtime.includes('+50.0 (+25.0%)') && RED.test(downtime), downtime);
+    assert.ok(!formatSummaryTable([none]).includes('vs none (s)'), 'no change rows without a hint run');
+  });
+
   it('shows lost pages in red with the zero-content count', () => {
     const text = formatSummaryTable([makeRun('none'), makeRun('fph-inplace', { lostPages: 123, lostZeroPages: 4 })], { palette: COLOR });
     const line = text.split('\n').find((candidate) => candidate.startsWith('lost pages'));

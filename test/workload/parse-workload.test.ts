@@ -743,6 +743,13 @@ describe('parseWorkload --hints and --seed', () => {
     assert.equal(parse(text, { hints: null }).hints[0].label, 'fph9');
   });
 
+  it('all runs every strategy once at default options (the strategy comparison)', () => {
+    const w = parse(text, { hints: ['all'] });
+    assert.deepEqual(w.hints.map((h) => h.label), ['free-page-hint', 'merge-notifier', 'page-reporting', 'per-page', 'unaccepted']);
+    assert.equal(w.hints[2].pageReporting?.capacity, 32);
+    assert.deepEqual(parse(text, { hints: ['all', 'unaccepted+page-reporting'] }).hints.length, 6);
+  });
+
   it('rejects unknown and repeated names, naming --hints', () => {
     rejectsUsage(
       text,
