@@ -50,7 +50,19 @@ export class GuestMemory {
     this.stale = new Bitmap(totalPages);
     this.dstNonZero = new Bitmap(totalPages);
     this.held = new Bitmap(totalPages);
+    this.populatedWords = this.populated.words;
+    this.zeroWords = this.zero.words;
+    this.staleWords = this.stale.words;
+    this.loggedWords = this.logged.words;
+    this.snapWords = this.snap.words;
   }
+
+  // The write path's words, hoisted out of their Bitmaps (one property load per access).
+  private readonly populatedWords: Uint32Array;
+  private readonly zeroWords: Uint32Array;
+  private readonly staleWords: Uint32Array;
+  private readonly loggedWords: Uint32Array;
+  private readonly snapWords: Uint32Array;
 
   /**
    * A guest write of one page: `isZero` says whether the data written is all zero.
@@ -59,15 +71,16 @@ export class GuestMemory {
   writePage(pfn: number, isZero: boolean): boolean {
     const w = pfn >>> 5;
     const m = 1 << (pfn & 31);
-    this.populated.words[w] |= m;
-    if (isZero) this.zero.words[w] |= m;
-    else this.zero.words[w] &= ~m;
-    this.stale.words[w] |= m;
+    this.populatedWords[w] |= m;
+    if (isZero) this.zeroWords[w] |= m;
+    else this.zeroWords[w] &= ~m;
+    this.staleWords[w] |= m;
     if (!this.trackingOn) return false;
-    if (((this.logged.words[w] | this.snap.words[w]) & m) !== 0) return false;
+    const loggedWords = this.loggedWords;
+    if (((loggedWords[w] | this.snapWords[w]) & m) !== 0) return false;
     this.faults++;
     if (this.granulePages === 1) {
-      this.logged.words[w] |= m;
+      loggedWords[w] |= m;
     } else {
       // Coarse trackers log the whole aligned granule; only the written page changed.
       const first = pfn - (pfn % this.granulePages);
