@@ -42,14 +42,20 @@ export function createStrategy(hint: HintConfig, context: StrategyContext): Hint
       listeners.push(perPage);
     }
   }
-  if (listeners.length === 1) context.buddy.mergeListener = listeners[0];
-  else if (listeners.length > 1) context.buddy.mergeListener = new FanOutListener(listeners);
   if (strategies.length === 0) return null;
-  return strategies.length === 1 ? strategies[0] : new CombinedStrategy(strategies);
+  if (strategies.length === 1) {
+    if (listeners.length === 1) context.buddy.mergeListener = listeners[0];
+    return strategies[0];
+  }
+  const fanOut = listeners.length > 0 ? new FanOutListener(listeners) : null;
+  context.buddy.mergeListener = fanOut;
+  return new CombinedStrategy(strategies, fanOut);
 }
 
-/** Passes each allocator notification to every listener, in order. */
+/** Passes each allocator notification to every listener, in order, until muted. */
 class FanOutListener implements MergeListener {
+  /** False from DONE on: frees then happen on the destination, after the guest resumes. */
+  enabled = true;
   private readonly listeners: MergeListener[];
 
   constructor(listeners: MergeListener[]) {
@@ -57,18 +63,22 @@ class FanOutListener implements MergeListener {
   }
 
   onFree(pfn: number, order: number): void {
+    if (!this.enabled) return;
     for (let i = 0; i < this.listeners.length; i++) this.listeners[i].onFree?.(pfn, order);
   }
 
   onMerge(pfn: number, order: number): void {
+    if (!this.enabled) return;
     for (let i = 0; i < this.listeners.length; i++) this.listeners[i].onMerge(pfn, order);
   }
 
   onFreed(pfn: number, order: number): void {
+    if (!this.enabled) return;
     for (let i = 0; i < this.listeners.length; i++) this.listeners[i].onFreed(pfn, order);
   }
 
   onAlloc(pfn: number, order: number): void {
+    if (!this.enabled) return;
     for (let i = 0; i < this.listeners.length; i++) this.listeners[i].onAlloc?.(pfn, order);
   }
 }
@@ -80,9 +90,11 @@ class FanOutListener implements MergeListener {
  */
 class CombinedStrategy implements HintStrategy {
   private readonly strategies: HintStrategy[];
+  private readonly listener: FanOutListener | null;
 
-  constructor(strategies: HintStrategy[]) {
+  constructor(strategies: HintStrategy[], listener: FanOutListener | null) {
     this.strategies = strategies;
+    this.listener = listener;
   }
 
   get nextArrivalSec(): number {
@@ -126,7 +138,9 @@ class CombinedStrategy implements HintStrategy {
     for (const strategy of this.strategies) strategy.stop(timeSec);
   }
 
+  /** Blocks one strategy gives back at DONE are not seen by another (the guest is paused). */
   done(timeSec: number): void {
+    if (this.listener !== null) this.listener.enabled = false;
     for (const strategy of this.strategies) strategy.done(timeSec);
   }
 

@@ -195,3 +195,17 @@ test('runs with continuous strategies are deterministic', () => {
   workload.phases[0].writes = [];
   assert.equal(JSON.stringify(simulateWorkload(workload)), JSON.stringify(simulateWorkload(workload)));
 });
+
+test('blocks a combined strategy gives back at DONE are not hinted by another (the guest is paused)', () => {
+  const h = tinyHarness(combined(pageReporting({ minOrder: 1, capacity: 2 }), mergeNotifier({ order: 0 })), {
+    pages: 16,
+    maxOrder: 2,
+    free: [[0, 2], [4, 2]],
+  });
+  h.step(); // the pass isolates [0,4) and [4,8)
+  assert.equal(h.memory.held.countSet(), 8);
+  h.strategy.done(2);
+  assert.equal(h.memory.held.countSet(), 0);
+  assert.equal(h.costs.hintCalls, 0);
+  h.buddy.checkInvariants();
+});
