@@ -64,7 +64,11 @@ class FanOutListener implements MergeListener {
 
   onFree(pfn: number, order: number): void {
     if (!this.enabled) return;
-    for (let i = 0; i < this.listeners.length; i++) this.listeners[i].onFree?.(pfn, order);
+    const listeners = this.listeners;
+    for (let i = 0; i < listeners.length; i++) {
+      const listener = listeners[i];
+      if (listener.onFree !== undefined) listener.onFree(pfn, order);
+    }
   }
 
   onMerge(pfn: number, order: number): void {
@@ -79,7 +83,11 @@ class FanOutListener implements MergeListener {
 
   onAlloc(pfn: number, order: number): void {
     if (!this.enabled) return;
-    for (let i = 0; i < this.listeners.length; i++) this.listeners[i].onAlloc?.(pfn, order);
+    const listeners = this.listeners;
+    for (let i = 0; i < listeners.length; i++) {
+      const listener = listeners[i];
+      if (listener.onAlloc !== undefined) listener.onAlloc(pfn, order);
+    }
   }
 }
 
