@@ -21,6 +21,15 @@ import { Bitmap, popcount32 } from './bitmap.js';
 import type { GuestMemory } from './guest-memory.js';
 import type { MigrationConfig, RoundStats } from './types.js';
 
+/**
+ * QEMUFile (migration/qemu-file.c) queues a migration stream's writes as iovecs: at most
+ * MAX_IOV_SIZE (`wire.flushIovecs`, 64) of them, over a 32 KiB buffer for small writes,
+ * and flushes when either fills. The rate limit reads mig_stats.qemu_file_transferred,
+ * which only a flush updates, so a slot's budget is crossed in steps of 32 normal pages
+ * (a header iovec and a page iovec each).
+ */
+const QEMU_FILE_BUFFER_BYTES = 32768;
+
 /** Event priorities at equal times (MODEL.md §1.1). */
 export const PRIORITY_SENDER = 0;
 export const PRIORITY_HINT = 1;
@@ -84,6 +93,14 @@ export class Precopy {
   private readonly chunkNeedsClear: Uint8Array;
   private readonly passMode: boolean;
   private readonly deadlineSec: number;
+  /** The rate limit sees bytes when QEMUFile flushes them (`wire.flushIovecs` > 0). */
+  private readonly qemuFile: boolean;
+  private readonly flushIovecs: number;
+  // QEMUFile state within the current iteration: bytes queued but not yet flushed.
+  private unflushedBytes = 0;
+  private fileIovecs = 0;
+  private fileBufferBytes = 0;
+  private lastIovecBuffered = false;
   /** Hints wait while an iteration holds the bitmap (qemu preset only). */
   private readonly deferHints: boolean;
   // Hints that reached the host while the sender held the bitmap, oldest first. Grown by
@@ -148,6 +165,8 @@ export class Precopy {
     this.chunkNeedsClear = new Uint8Array(Math.ceil(memory.totalPages / this.chunkPages));
     this.passMode = config.preset !== 'qemu';
     this.deferHints = config.preset === 'qemu';
+    this.flushIovecs = config.wire.flushIovecs;
+    this.qemuFile = this.flushIovecs > 0;
     this.startSec = config.startSec;
     this.deadlineSec = config.startSec + config.maxDurationSec;
     this.actionSec = config.startSec;
@@ -199,34 +218,29 @@ export class Precopy {
   }
 
   /**
-   * A free-page hint reaches the host at `timeSec`: clears the lazy log of the chunks it
+   * A free-page hint reaches the host: clears the lazy log of the chunks it
    * touches (with `clearsDirtyLog`), then the block's bits in the migration bitmap.
    * Returns the bits it turned from 1 to 0 (counted as skipped in the round it is
    * applied in); 0 when it has to wait.
    *
    * Why it may wait (qemu preset): QEMU's qemu_guest_free_page_hint takes
-   * ram_state->bitmap_mutex, which ram_save_iterate holds for the whole iteration, so the
-   * balloon's iothread applies a hint only while the migration thread waits for its next
-   * rate slot. After an iteration that ended on maxWait the thread re-takes the mutex at
-   * once, so hints keep waiting; at a sync's STOP the hint the iothread was blocked on
-   * gets through and the rest arrive after STOP (ignored, their blocks stay held).
-   * Evidence: the samples.csv of calibration/qemu10-tcg-1gib's hints-on runs, where
-   * `remaining` falls by hinted blocks only between sends: garbage_hints-on_rep1 holds 126977 skipped
-   * pages from 0.206 s to 0.2515 s while sending, then 159744 at 0.2565 s; of 122 polls
-   * with sends in the garbage runs, 95 saw no hint land and 24 of the 27 others were the
-   * last poll of a burst.
+   * ram_state->bitmap_mutex, which ram_save_iterate holds over its page loop, so the
+   * balloon's iothread applies a hint only between iterations: the hints that arrived
+   * during an iteration land when it ends (QEMU releases the mutex before the EOS flush;
+   * MAX_WAIT bounds the wait, as its comment says), and later ones at once while the
+   * sender waits for its next rate slot or syncs. Evidence: the samples.csv of
+   * calibration/qemu10-tcg-1gib's hints-on runs, where `remaining` falls by hinted blocks
+   * only between sends: garbage_hints-on_rep1 holds 126977 skipped pages from 0.206 s to
+   * 0.2515 s while sending, then 159744 at 0.2565 s; of 122 polls with sends in the
+   * garbage runs, 95 saw no hint land and 24 of the 27 others were the last poll of a
+   * burst.
    */
-  applyHint(pfn: number, pages: number, clearsDirtyLog: boolean, timeSec: number): number {
-    if (this.deferHints && this.holdsBitmap(timeSec)) {
+  applyHint(pfn: number, pages: number, clearsDirtyLog: boolean): number {
+    if (this.deferHints && this.state === SenderState.Sending) {
       this.deferHint(pfn, pages, clearsDirtyLog);
       return 0;
     }
     return this.clearHinted(pfn, pages, clearsDirtyLog);
-  }
-
-  /** Inside an iteration, or between two with no wait (maxWait or an empty bitmap). */
-  private holdsBitmap(timeSec: number): boolean {
-    return this.state === SenderState.Sending || (this.state === SenderState.Decide && this.actionSec <= timeSec);
   }
 
   private deferHint(pfn: number, pages: number, clearsDirtyLog: boolean): void {
@@ -247,9 +261,9 @@ export class Precopy {
     this.deferredCount++;
   }
 
-  /** The migration thread released the bitmap: the first `limit` waiting hints land, the rest are dropped. */
-  private releaseBitmap(limit: number): void {
-    const count = Math.min(limit, this.deferredCount);
+  /** The page loop released the bitmap: the waiting hints land, oldest first. */
+  private releaseBitmap(): void {
+    const count = this.deferredCount;
     for (let i = 0; i < count; i++) this.clearHinted(this.deferredPfns[i], this.deferredPages[i], this.deferredClears[i] === 1);
     this.deferredCount = 0;
   }
@@ -365,6 +379,9 @@ export class Precopy {
     const totalPages = this.totalPages;
     const maxTotal = this.config.maxTotalBytes;
     const budget = this.slotBudgetBytes;
+    const qemuFile = this.qemuFile;
+    const flushIovecs = this.flushIovecs;
+    const pageHeaderBytes = this.config.wire.pageHeaderBytes;
     const maxWaitEnd = this.iterationStartSec + this.config.maxWaitSec;
     for (;;) {
       const t = this.now();
@@ -403,7 +420,8 @@ export class Precopy {
       if (contentZero) dstWords[w] &= ~m;
       else dstWords[w] |= m;
       let bytes: number;
-      if (contentZero && detectZero) {
+      const sentZero = contentZero && detectZero;
+      if (sentZero) {
         bytes = this.zeroPageBytes;
         this.zeroSinceAnchor++;
         this.roundZero++;
@@ -412,7 +430,24 @@ export class Precopy {
         this.normalSinceAnchor++;
         this.roundNormal++;
       }
-      this.slotBytes += bytes;
+      if (qemuFile) {
+        // The header (and a zero page's fill byte) is copied into the buffer, coalescing
+        // with a buffered iovec just before it; a normal page's data is queued by
+        // reference, one more iovec.
+        if (!this.lastIovecBuffered) this.fileIovecs++;
+        if (sentZero) {
+          this.fileBufferBytes += bytes;
+          this.lastIovecBuffered = true;
+        } else {
+          this.fileBufferBytes += pageHeaderBytes;
+          this.fileIovecs++;
+          this.lastIovecBuffered = false;
+        }
+        this.unflushedBytes += bytes;
+        if (this.fileIovecs >= flushIovecs || this.fileBufferBytes >= QEMU_FILE_BUFFER_BYTES) this.flushFile();
+      } else {
+        this.slotBytes += bytes;
+      }
       this.totalBytes += bytes;
       this.roundBytes += bytes;
       this.position = pfn + 1 < totalPages ? pfn + 1 : this.passMode ? totalPages : 0;
@@ -420,13 +455,11 @@ export class Precopy {
         this.switchoverNow(this.now(), false);
         return true;
       }
-      if (this.slotBytes >= budget) {
-        // The page that crosses the budget is sent; the sender idles until the slot ends,
-        // and the hints that waited for the bitmap land now.
+      if (qemuFile ? this.slotBytes > budget : this.slotBytes >= budget) {
+        // The page that crosses the budget is sent (with flushIovecs: the flush that
+        // crosses it, as migration_rate_exceeded sees); the sender idles until the slot ends.
         this.endIteration();
-        const now = this.now();
-        this.scheduleAction(SenderState.Decide, Math.max(now, this.slotEndSec));
-        if (this.slotEndSec > now) this.releaseBitmap(this.deferredCount);
+        this.scheduleAction(SenderState.Decide, Math.max(this.now(), this.slotEndSec));
         return true;
       }
       if (this.now() >= maxWaitEnd) {
@@ -442,12 +475,28 @@ export class Precopy {
     return this.dirty.nextSet(from);
   }
 
+  /** An iteration ends: the bitmap is released (waiting hints land), then EOS and qemu_fflush. */
   private endIteration(): void {
+    this.releaseBitmap();
     const eos = this.config.wire.eosBytes;
     this.eosSinceAnchor++;
-    this.slotBytes += eos;
     this.totalBytes += eos;
     this.roundBytes += eos;
+    if (this.qemuFile) {
+      this.unflushedBytes += eos;
+      this.flushFile();
+    } else {
+      this.slotBytes += eos;
+    }
+  }
+
+  /** qemu_fflush: the queued bytes reach mig_stats, and so the rate limit. */
+  private flushFile(): void {
+    this.slotBytes += this.unflushedBytes;
+    this.unflushedBytes = 0;
+    this.fileIovecs = 0;
+    this.fileBufferBytes = 0;
+    this.lastIovecBuffered = false;
   }
 
   private scheduleAction(state: SenderState, atSec: number): void {
@@ -479,8 +528,6 @@ export class Precopy {
 
   /** A dirty-log sync ends the round; then the switchover decision. */
   private sync(timeSec: number): void {
-    // STOP waits for the hint the balloon's iothread is applying; later ones are ignored.
-    this.releaseBitmap(1);
     this.hooks.onStopHints(timeSec);
     const newlyDirty = this.syncDirtyLog();
     this.emitRound(timeSec, newlyDirty);
@@ -609,7 +656,7 @@ export class Precopy {
    */
   private stopAndCopy(timeSec: number, converged: boolean): void {
     this.converged = converged;
-    this.releaseBitmap(1);
+    this.releaseBitmap();
     this.hooks.onStopHints(timeSec);
     this.hooks.onSwitchover(timeSec);
     const estimate =

@@ -97,6 +97,13 @@ export interface WireConfig {
   eosBytes: number;
   deviceStateBytes: number;
   zeroPageDetection: boolean;
+  /**
+   * QEMUFile's iovec array (MAX_IOV_SIZE): the rate limit sees the bytes only when the
+   * stream is flushed, after this many iovecs (a normal page takes two, a run of zero
+   * pages one) or 32 KiB of buffered headers, and at the end of each iteration. 0 = bytes
+   * count as soon as they are sent.
+   */
+  flushIovecs: number;
 }
 
 export interface MigrationConfig {

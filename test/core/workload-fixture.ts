@@ -84,7 +84,10 @@ export function makeWorkload(overrides: DeepPartial<Workload> = {}): Workload {
         ringSize: 4096,
         costsSlowGuest: false,
       },
-      wire: { pageHeaderBytes: 8, zeroPageBytes: 9, eosBytes: 8, deviceStateBytes: 0, zeroPageDetection: true },
+      // flushIovecs 0 (bytes count as sent) keeps hand-computed budgets exact to the page,
+      // e.g. one normal page per slot; QEMUFile's 64 (the parser's qemu default) is tested
+      // in test/core/rate-limit.test.ts.
+      wire: { pageHeaderBytes: 8, zeroPageBytes: 9, eosBytes: 8, deviceStateBytes: 0, zeroPageDetection: true, flushIovecs: 0 },
       autoConverge: { enabled: false, initialPct: 20, incrementPct: 10, maxPct: 99, triggerThresholdPct: 50 },
     },
     hints: [],

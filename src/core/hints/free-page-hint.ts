@@ -140,7 +140,7 @@ export class FreePageHint implements HintStrategy {
       const pages = 2 ** this.foundOrders[this.reportIndex];
       costs.pagesHinted += pages;
       if (this.options.callCostSec > costs.maxLockHoldSec) costs.maxLockHoldSec = this.options.callCostSec;
-      if (this.commandActive) this.context.precopy.applyHint(pfn, pages, this.options.clearsDirtyLog, timeSec);
+      if (this.commandActive) this.context.precopy.applyHint(pfn, pages, this.options.clearsDirtyLog);
       this.reportIndex++;
       if (this.reportIndex < this.foundCount) {
         this.nextArrivalSec = this.inPlaceArrivalSec(this.reportIndex);
@@ -159,7 +159,7 @@ export class FreePageHint implements HintStrategy {
     this.heldPfns[this.heldCount++] = pfn;
     if (this.heldCount > costs.blocksHeldPeak) costs.blocksHeldPeak = this.heldCount;
     if (this.commandActive && this.reportCommandId === this.commandId) {
-      this.context.precopy.applyHint(pfn, this.blockPages, this.options.clearsDirtyLog, timeSec);
+      this.context.precopy.applyHint(pfn, this.blockPages, this.options.clearsDirtyLog);
     }
     this.allocateNext(timeSec);
   }
