@@ -1,0 +1,102 @@
+/**
+ * Keeps migsim's reproduction of real QEMU 10 migrations from regressing: the workloads
+ * in workloads/qemu/ are simulated and compared with the measured numbers, copied into
+ * test/fixtures/calibration/ (CI runs on a clean clone, without ../shared). The targets
+ * are those of `migsim calibrate` (src/calibrate/compare.ts): hints off within 2% on
+ * bytes and pages, 5% on time, same iterations; hints on within 10% of the repetitions'
+ * mean on bytes and on the zero pages re-sent in iteration 2.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+import { compareRun, iterationsAgree, type RunComparison } from '../../src/calibrate/compare.js';
+import { newlyDirtiedPages, simulatedMetrics, type RunMetrics } from '../../src/calibrate/metrics.js';
+import { simulateWorkload } from '../../src/core/simulation.js';
+import { readWorkload } from '../../src/io/read-workload.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+interface FixtureRun {
+  scenario: string;
+  hints: boolean;
+  rep: number;
+  metrics: RunMetrics;
+}
+
+const fixture = JSON.parse(readFileSync(`${REPO_ROOT}test/fixtures/calibration/qemu10-tcg-1gib.json`, 'utf8')) as { runs: FixtureRun[] };
+
+function comparisonsFor(scenario: string): RunComparison[] {
+  const workload = readWorkload(`${REPO_ROOT}workloads/qemu/${scenario}.yaml`);
+  const [none, hinted] = simulateWorkload(workload);
+  return [false, true].map((hints) => {
+    const reps = fixture.runs.filter((run) => run.scenario === scenario && run.hints === hints);
+    const result = hints ? hinted : none;
+    return compareRun(scenario, hints, result.summary.run, reps.map((run) => ({ name: `rep${run.rep}`, metrics: run.metrics })), simulatedMetrics(result));
+  });
+}
+
+function missed(comparison: RunComparison): string[] {
+  return comparison.rows
+    .filter((row) => row.status === 'missed')
+    .map((row) => `${comparison.scenario}/hints ${comparison.hints ? 'on' : 'off'} ${row.key}: measured mean ${row.measuredMean}, simulated ${row.simulated}, error ${row.error}`);
+}
+
+for (const scenario of ['idle', 'garbage']) {
+  test(`${scenario}: hints off reproduces QEMU within 2% on bytes and pages, 5% on time, same iterations`, () => {
+    const [off] = comparisonsFor(scenario);
+    const targeted = off.rows.filter((row) => row.target !== null).map((row) => row.key);
+    assert.deepEqual(targeted, ['total_bytes', 'normal_pages', 'zero_pages', 'iterations', 'total_time_s']);
+    assert.deepEqual(missed(off), []);
+  });
+
+  test(`${scenario}: hints on stays within 10% of the repetitions' mean on bytes and iteration-2 zero pages`, () => {
+    const [, on] = comparisonsFor(scenario);
+    assert.deepEqual(
+      on.rows.filter((row) => row.target !== null).map((row) => row.key),
+      ['total_bytes', 'iteration_2_zero_pages'],
+    );
+    assert.deepEqual(missed(on), []);
+  });
+}
+
+test('QEMU trace dirty counts accumulate over a 1 s period: each sync gets its own share', () => {
+  // garbage_hints-on_rep1: the period does not end at 1.002123 s (not > 1 s after the
+  // setup sync at 0.002251 s), so 216321 at the next sync means 60 new pages; it ends there.
+  const rep1 = [
+    { startSec: 0.0017, endSec: 0.002251, dirtyPagesPeriod: 0 },
+    { startSec: 1.0019, endSec: 1.002123, dirtyPagesPeriod: 216261 },
+    { startSec: 1.1012, endSec: 1.101681, dirtyPagesPeriod: 216321 },
+    { startSec: 1.1021, endSec: 1.1022, dirtyPagesPeriod: 0 },
+  ];
+  assert.deepEqual(newlyDirtiedPages(rep1), [0, 216261, 60, 0]);
+  // garbage_hints-on_rep2: the period ends at the sync 1.06 s, so 7786 is all new.
+  const rep2 = [
+    { startSec: 0.0016, endSec: 0.0023, dirtyPagesPeriod: 0 },
+    { startSec: 1.0586, endSec: 1.06, dirtyPagesPeriod: 201386 },
+    { startSec: 1.2199, endSec: 1.2223, dirtyPagesPeriod: 7786 },
+    { startSec: 1.2254, endSec: 1.232, dirtyPagesPeriod: 8340 },
+    { startSec: 1.2323, endSec: 1.2325, dirtyPagesPeriod: 8342 },
+  ];
+  assert.deepEqual(newlyDirtiedPages(rep2), [0, 201386, 7786, 554, 2]);
+});
+
+test('iteration counts agree when they differ only by a phantom iteration of the longer side', () => {
+  const metrics = (iterations: number, phantomIterations: number): RunMetrics => ({
+    iterations: Array.from({ length: iterations }, () => ({ bytes: 0, normalPages: 0, zeroPages: 0 })),
+    stopCopy: { bytes: 0, normalPages: 0, zeroPages: 0 },
+    phantomIterations,
+    totalBytes: 0,
+    normalPages: 0,
+    zeroPages: 0,
+    totalTimeSec: 0,
+    downtimeSec: 0,
+    dirtiedPages: [],
+  });
+  assert.equal(iterationsAgree(metrics(1, 0), metrics(1, 0)), true);
+  assert.equal(iterationsAgree(metrics(2, 1), metrics(1, 0)), true);
+  assert.equal(iterationsAgree(metrics(1, 0), metrics(2, 1)), true);
+  assert.equal(iterationsAgree(metrics(2, 0), metrics(1, 0)), false);
+  assert.equal(iterationsAgree(metrics(1, 1), metrics(2, 0)), false);
+});
