@@ -5,8 +5,9 @@
  * or when no bit is set; between iterations the pending test decides whether to sync the
  * dirty log; after each sync the preset decides whether to switch over; stop-and-copy
  * sends the rest at link speed. Hints reach it through `applyHint`; under the qemu preset
- * a hint that arrives while the sender is inside an iteration waits until the sender
- * next idles (QEMU's bitmap_mutex, see `applyHint`). It runs outside any event heap: the
+ * a hint that arrives while the sender is inside an iteration waits until the iteration
+ * ends (QEMU's bitmap_mutex, see `applyHint`), and the rate limit sees bytes as QEMUFile
+ * flushes them (`wire.flushIovecs`). It runs outside any event heap: the
  * simulation calls `runUntil(t, priority)` with the next guest event and the sender
  * advances in a tight loop until then. Ignores multifd, compression, postcopy.
  *
@@ -299,6 +300,17 @@ export class Precopy {
 
   get isGathering(): boolean {
     return this.state === SenderState.Gathering;
+  }
+
+  /**
+   * When the sender acts next: its next page send, or its next decision; Infinity when done
+   * or gathering. Guest events strictly before it cannot be affected by the sender.
+   */
+  get nextActionSec(): number {
+    const state = this.state;
+    if (state === SenderState.Sending) return this.now();
+    if (state === SenderState.Done || state === SenderState.Gathering) return Infinity;
+    return this.actionSec;
   }
 
   private setup(timeSec: number): void {

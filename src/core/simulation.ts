@@ -205,13 +205,41 @@ class Simulation {
       }
       lastEventSec = nextSec;
       this.clock.nowSec = nextSec;
-      if (source === SOURCE_WRITER) this.fireWrite(writers[index]);
+      if (source === SOURCE_WRITER) this.fireWriteBatch(index);
       else if (source === SOURCE_CHURN) this.fireChurn(churns[index], nextSec);
       else if (source === SOURCE_FREE) this.fireFree();
       else if (source === SOURCE_ARRIVAL) strategy!.fireArrival();
       else strategy!.fireGuest();
     }
     return this.result();
+  }
+
+  /**
+   * Fires the writer's event, then its following ones for as long as nothing else (another
+   * source, or the sender) comes first: a tight loop for the commonest event.
+   */
+  private fireWriteBatch(index: number): void {
+    const writers = this.writers;
+    const writer = writers[index];
+    this.fireWrite(writer);
+    let boundSec = this.precopy.nextActionSec;
+    const strategy = this.strategy;
+    if (strategy !== null) {
+      if (strategy.nextArrivalSec < boundSec) boundSec = strategy.nextArrivalSec;
+      if (strategy.nextGuestSec < boundSec) boundSec = strategy.nextGuestSec;
+    }
+    for (let i = 0; i < writers.length; i++) {
+      if (i !== index && writers[i].clock.nextTime < boundSec) boundSec = writers[i].clock.nextTime;
+    }
+    for (let i = 0; i < this.churns.length; i++) {
+      if (this.churns[i].clock.nextTime < boundSec) boundSec = this.churns[i].clock.nextTime;
+    }
+    if (this.frees.nextTime < boundSec) boundSec = this.frees.nextTime;
+    const clock = writer.clock;
+    while (clock.nextTime < boundSec) {
+      this.clock.nowSec = clock.nextTime;
+      this.fireWrite(writer);
+    }
   }
 
   private fireWrite(writer: Writer): void {
