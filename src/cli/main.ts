@@ -51,6 +51,22 @@ function collectSet(text: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), text];
 }
 
+function collectVary(text: string, previous: string[] | undefined): string[] {
+  if (text.indexOf('=') <= 0) throw new InvalidArgumentError('Expected key=a..b:n or key=a,b,c, e.g. migration.bandwidth=1Gbit/s..100Gbit/s:8.');
+  return [...(previous ?? []), text];
+}
+
+const SWEEP_HELP = `
+Axes (--vary, repeatable; the grid is their cartesian product, the last axis varying fastest):
+  key=a..b:n   n points from a to b inclusive: geometric when a and b carry a unit other
+               than % (1Gbit/s..100Gbit/s:8, 1GiB..1TiB:5 (sizes may mix units), 1000/s..1000000/s:4, 10ms..1s:3),
+               linear for bare numbers and percentages (seed=1..8:8, 10%..50%:5);
+               interior points are rounded to 4 significant digits
+  key=a,b,c    a list of values, each as --set key=value would take it
+  hints=a,b    not an axis: the runs of every point (as run --hints); none always runs
+Output: one CSV row per (point, run): swept columns, summary columns, point, grid_points;
+rows in point order, identical for any --jobs. See docs/sweeps.md for Slurm/Kubernetes.`;
+
 const EXIT_CODES_HELP = `
 Exit codes:
   0    success
@@ -163,6 +179,45 @@ function buildProgram(setExitCode: (code: number) => void): Command {
           quiet: options.quiet === true,
         }),
       );
+    });
+
+  program
+    .command('sweep')
+    .description('simulate a grid of workload variants on all cores and write one tidy CSV (a row per point and run)')
+    .argument('<workload>', 'workload file (YAML)')
+    .addOption(new Option('--vary <key=spec>', 'an axis of the grid, repeatable: key=a..b:n or key=a,b,c; hints=<list> names the runs of every point').argParser(collectVary))
+    .addOption(seedOption())
+    .addOption(setOption())
+    .option('--jobs <n>', 'worker threads (default: os.availableParallelism())')
+    .option('--shard <i/n>', 'run only the points with index % n == i - 1 (1-based i, e.g. $SLURM_ARRAY_TASK_ID/8)')
+    .option('--csv <file>', 'the output CSV (- for stdout)', '-')
+    .option('-q, --quiet', 'no progress bar')
+    .addHelpText('after', SWEEP_HELP)
+    .action(async (file: string, _options: unknown, command: Command) => {
+      const options = command.optsWithGlobals();
+      const { sweepCommand, parseJobs } = await import('./commands/sweep.js');
+      setExitCode(
+        await sweepCommand(file, {
+          vary: options.vary ?? [],
+          set: options.set ?? [],
+          seed: options.seed ?? null,
+          jobs: options.jobs === undefined ? null : parseJobs(options.jobs),
+          shard: options.shard ?? null,
+          csv: options.csv,
+          quiet: options.quiet === true,
+        }),
+      );
+    });
+
+  program
+    .command('merge')
+    .description('combine the shard CSVs of one sweep (checks columns, duplicate and missing points)')
+    .argument('<csv...>', 'shard CSVs written by migsim sweep --shard')
+    .option('--csv <file>', 'the merged CSV (- for stdout)', '-')
+    .action(async (files: string[], _options: unknown, command: Command) => {
+      const options = command.optsWithGlobals();
+      const { mergeCommand } = await import('./commands/merge.js');
+      setExitCode(mergeCommand(files, { csv: options.csv }));
     });
 
   return program;

@@ -1,0 +1,24 @@
+/**
+ * `migsim merge <csv…> --csv out.csv`: combines the shard CSVs of one `migsim sweep`
+ * into the CSV the whole sweep would have written (io/sweep-csv.ts checks the columns,
+ * duplicates and missing points).
+ */
+import { readFileSync } from 'node:fs';
+
+import { MigsimError } from '../../core/errors.js';
+import { mergeSweepCsvs } from '../../io/sweep-csv.js';
+import { errnoCode, writeFileAtomic } from '../../io/write-atomic.js';
+
+export function mergeCommand(files: readonly string[], options: { csv: string }): number {
+  const inputs = files.map((file) => {
+    try {
+      return { file, text: readFileSync(file, 'utf8') };
+    } catch (error) {
+      throw new MigsimError('workload.unreadable', `${file}: cannot read (${errnoCode(error)})`);
+    }
+  });
+  const csv = mergeSweepCsvs(inputs);
+  if (options.csv === '-') process.stdout.write(csv);
+  else writeFileAtomic(options.csv, csv);
+  return 0;
+}

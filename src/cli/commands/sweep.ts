@@ -1,0 +1,150 @@
+/**
+ * `migsim sweep <workload> --vary key=spec …`: simulates every point of the grid (the
+ * cartesian product of the --vary axes, workload/sweep-grid.ts) on `--jobs` worker
+ * threads and writes ONE tidy CSV: a row per (point, run), the swept columns first, then
+ * the summary columns of io/csv.ts, then `point` (0-based grid index) and `grid_points`
+ * (the whole grid's size, so `migsim merge` can check that shards cover it). Rows are in
+ * point order, then run order: the file is the same for any --jobs. `--shard i/n` runs
+ * only the points with index % n == i - 1 (round-robin).
+ */
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname } from 'node:path';
+import { Worker } from 'node:worker_threads';
+
+import { MigsimError, UsageError, type ErrorCode } from '../../core/errors.js';
+import { formatSweepCsv, sweepColumns } from '../../io/sweep-csv.js';
+import { errnoCode, writeFileAtomic } from '../../io/write-atomic.js';
+import { createSweepProgress } from '../../report/sweep-progress.js';
+import { progressAllowed } from '../../report/progress.js';
+import { parseWorkload } from '../../workload/parse-workload.js';
+import { gridPoint, gridSize, parseShard, parseVaryOptions, shardIndices, type SweepAxis } from '../../workload/sweep-grid.js';
+import type { SweepReply, SweepTask, SweepWorkerData } from '../sweep-worker.js';
+import { EXIT_LOST_PAGES, writeStderrLine } from './run.js';
+
+export interface SweepOptions {
+  vary: string[];
+  set: string[];
+  seed: number | null;
+  /** Worker threads; null = os.availableParallelism(). */
+  jobs: number | null;
+  shard: string | null;
+  /** Output path, `-` for stdout. */
+  csv: string;
+  quiet: boolean;
+}
+
+export async function sweepCommand(file: string, options: SweepOptions): Promise<number> {
+  const spec = parseVaryOptions(options.vary);
+  const shard = options.shard === null ? null : parseShard(options.shard);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new MigsimError('workload.unreadable', `${file}: cannot read (${errnoCode(error)})`);
+  }
+  const data: SweepWorkerData = { text, file, baseDir: dirname(file), seed: options.seed, hints: spec.hints };
+  const size = gridSize(spec.axes);
+  const indices = shardIndices(size, shard);
+  const tasks: SweepTask[] = indices.map((index) => ({ index, sets: pointSets(spec.axes, options.set, index) }));
+  // Parse every point before simulating any: a bad value fails at once, naming the point.
+  for (const task of tasks) {
+    try {
+      parseWorkload(text, file, { sets: task.sets, hints: spec.hints, seed: options.seed, baseDir: data.baseDir });
+    } catch (error) {
+      if (error instanceof MigsimError) throw new MigsimError(error.code, `${error.message} (sweep point ${describePoint(spec.axes, task.index)})`, error.exitCode);
+      throw error;
+    }
+  }
+
+  const jobs = Math.max(1, Math.min(options.jobs ?? availableParallelism(), tasks.length));
+  const progress = createSweepProgress({ enabled: progressAllowed({ json: false, quiet: options.quiet }), totalPoints: tasks.length, jobs });
+  let replies: Map<number, SweepReply & { ok: true }>;
+  try {
+    replies = await runPool(data, tasks, jobs, () => progress.increment());
+  } finally {
+    progress.stop();
+  }
+
+  const rows: string[][] = [];
+  const lost: string[] = [];
+  for (const task of tasks) {
+    const reply = replies.get(task.index)!;
+    const values = gridPoint(spec.axes, task.index).values;
+    for (const row of reply.rows) rows.push([...values, ...row, String(task.index), String(size)]);
+    for (const message of reply.lost) lost.push(`lost pages: point ${describePoint(spec.axes, task.index)}: ${message}`);
+  }
+  const csv = formatSweepCsv(sweepColumns(spec.axes.map((axis) => axis.key)), rows);
+  if (options.csv === '-') process.stdout.write(csv);
+  else writeFileAtomic(options.csv, csv);
+  for (const message of lost) writeStderrLine(`migsim: ${message}`);
+  return lost.length > 0 ? EXIT_LOST_PAGES : 0;
+}
+
+/** The fixed `--set`s first, then the point's axis values (they win on the same key). */
+function pointSets(axes: readonly SweepAxis[], fixed: readonly string[], index: number): string[] {
+  const values = gridPoint(axes, index).values;
+  return [...fixed, ...axes.map((axis, a) => `${axis.key}=${values[a]}`)];
+}
+
+function describePoint(axes: readonly SweepAxis[], index: number): string {
+  const values = gridPoint(axes, index).values;
+  return `${index}${axes.length > 0 ? ` (${axes.map((axis, a) => `${axis.key}=${values[a]}`).join(', ')})` : ''}`;
+}
+
+/**
+ * Hands tasks to `jobs` workers, the next task to whichever worker is free; collects the
+ * replies by point index (completion order does not matter). The first failed point
+ * rejects, after every worker is terminated.
+ */
+function runPool(
+  data: SweepWorkerData,
+  tasks: readonly SweepTask[],
+  jobs: number,
+  onPointDone: () => void,
+): Promise<Map<number, SweepReply & { ok: true }>> {
+  const replies = new Map<number, SweepReply & { ok: true }>();
+  if (tasks.length === 0) return Promise.resolve(replies);
+  return new Promise((resolve, reject) => {
+    const workers: Worker[] = [];
+    let next = 0;
+    let finished = false;
+    const finish = (error: Error | null): void => {
+      if (finished) return;
+      finished = true;
+      Promise.all(workers.map((worker) => worker.terminate())).then(
+        () => (error === null ? resolve(replies) : reject(error)),
+        reject,
+      );
+    };
+    const feed = (worker: Worker): void => {
+      if (next < tasks.length) worker.postMessage(tasks[next++]);
+    };
+    for (let j = 0; j < jobs; j++) {
+      const worker = new Worker(new URL('../sweep-worker.js', import.meta.url), { workerData: data });
+      workers.push(worker);
+      worker.on('message', (reply: SweepReply) => {
+        if (!reply.ok) {
+          finish(new MigsimError(reply.code as ErrorCode, reply.message, reply.exitCode));
+          return;
+        }
+        replies.set(reply.index, reply);
+        onPointDone();
+        if (replies.size === tasks.length) finish(null);
+        else feed(worker);
+      });
+      worker.on('error', (error) => finish(error));
+      worker.on('exit', (code) => {
+        if (!finished) finish(new MigsimError('internal.invariant', `a sweep worker exited early (code ${code})`, 70));
+      });
+      feed(worker);
+    }
+  });
+}
+
+/** `--jobs n`: an integer >= 1. */
+export function parseJobs(text: string): number {
+  const jobs = Number(text);
+  if (!/^\d+$/.test(text) || !(jobs >= 1)) throw new UsageError(`--jobs must be an integer >= 1 (got ${text})`);
+  return jobs;
+}

@@ -1,0 +1,62 @@
+/**
+ * A `migsim sweep` worker thread: parses and simulates the grid points the main thread
+ * posts, one at a time, and posts back each point's summary rows as plain string arrays
+ * (cells in SUMMARY_COLUMNS order, already formatted, so the CSV is the same whichever
+ * thread made it). Errors go back as messages, never as uncaught exceptions.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+
+import { simulateWorkload } from '../core/index.js';
+import { ConfigError, MigsimError } from '../core/errors.js';
+import { formatCell, SUMMARY_COLUMNS, summaryRecord } from '../io/csv.js';
+import { parseWorkload } from '../workload/parse-workload.js';
+
+/** What the main thread gives every worker once. */
+export interface SweepWorkerData {
+  text: string;
+  file: string;
+  baseDir: string;
+  seed: number | null;
+  hints: string[] | null;
+}
+
+/** One point to simulate: the `--set` assignments, fixed ones first. */
+export interface SweepTask {
+  index: number;
+  sets: string[];
+}
+
+export type SweepReply =
+  | { index: number; ok: true; rows: string[][]; lost: string[] }
+  | { index: number; ok: false; message: string; code: string; exitCode: 2 | 70 };
+
+/** Simulates one point; the rows are the summary CSV cells of each run, `none` first. */
+export function simulatePoint(data: SweepWorkerData, task: SweepTask): SweepReply {
+  try {
+    const workload = parseWorkload(data.text, data.file, { sets: task.sets, hints: data.hints, seed: data.seed, baseDir: data.baseDir });
+    const results = simulateWorkload(workload);
+    const rows: string[][] = [];
+    const lost: string[] = [];
+    for (const { summary } of results) {
+      const record = summaryRecord(summary);
+      rows.push(SUMMARY_COLUMNS.map((column) => formatCell(column, record[column])));
+      if (summary.lostPages > 0) lost.push(`${summary.run} lost ${summary.lostPages} pages (${summary.lostZeroPages} zero-content)`);
+    }
+    return { index: task.index, ok: true, rows, lost };
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof RangeError) {
+      return { index: task.index, ok: false, message: `${data.file}: ${error.message}`, code: 'config.invalid', exitCode: 2 };
+    }
+    if (error instanceof MigsimError) return { index: task.index, ok: false, message: error.message, code: error.code, exitCode: error.exitCode };
+    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    return { index: task.index, ok: false, message, code: 'internal.invariant', exitCode: 70 };
+  }
+}
+
+if (parentPort !== null) {
+  const port = parentPort;
+  const data = workerData as SweepWorkerData;
+  port.on('message', (task: SweepTask) => {
+    port.postMessage(simulatePoint(data, task));
+  });
+}

@@ -1,0 +1,188 @@
+/**
+ * The grid of `migsim sweep`: `--vary key=spec` axes, their cartesian product and the shard
+ * slice a batch job runs. Pure: no I/O; every point is a list of `--set` assignments, so a
+ * point parses exactly as `migsim run --set …` would.
+ *
+ * An axis spec is a list (`a,b,c`) or a range `a..b:n` of n points (endpoints included).
+ * A range whose endpoints carry the same unit other than `%` (`1Gbit/s..100Gbit/s:8`,
+ * `1GiB..1TiB:5` (sizes may mix units), `1000/s..1000000/s:4`, `10ms..1s:3`) is spaced geometrically; bare
+ * numbers and percentages are spaced linearly (integers stay integers when both endpoints
+ * are). Interior points are rounded to 4 significant digits; endpoints stay as written.
+ * The point order is row-major: the last axis varies fastest. `hints=` is not an axis: it
+ * names the runs of every point (as `--hints`).
+ */
+import { UsageError } from '../core/errors.js';
+
+export interface SweepAxis {
+  /** The field path, e.g. `migration.bandwidth`; it is also the CSV column name. */
+  key: string;
+  /** The values as `--set` would take them, in order. */
+  values: string[];
+}
+
+export interface SweepPoint {
+  /** 0-based index in the whole grid (row-major). */
+  index: number;
+  /** One value per axis, in axis order. */
+  values: string[];
+}
+
+/** Size units and their bytes: geometric size points must stay whole bytes. */
+const SIZE_UNIT_BYTES: Readonly<Record<string, number>> = {
+  B: 1,
+  KiB: 2 ** 10,
+  MiB: 2 ** 20,
+  GiB: 2 ** 30,
+  TiB: 2 ** 40,
+  KB: 1e3,
+  kB: 1e3,
+  MB: 1e6,
+  GB: 1e9,
+  TB: 1e12,
+};
+const BINARY_UNITS_DOWN = ['TiB', 'GiB', 'MiB', 'KiB', 'B'];
+const DECIMAL_UNITS_DOWN = ['TB', 'GB', 'MB', 'KB', 'B'];
+
+/** Significant digits of interior range points: 4 (1Gbit/s..100Gbit/s:8 gives 1.931Gbit/s …). */
+const SIGNIFICANT_DIGITS = 4;
+
+/** Most points a grid may have: a guard against a typo such as `:1000000`. */
+export const MAX_GRID_POINTS = 1_000_000;
+
+/** The `--vary` axes and the `hints=` run list, from the raw option values. */
+export interface SweepSpec {
+  axes: SweepAxis[];
+  /** `--vary hints=…`; null = the workload's own hints. */
+  hints: string[] | null;
+}
+
+/** Parses every `--vary key=spec` (command-line order). @throws UsageError naming the option. */
+export function parseVaryOptions(varies: readonly string[]): SweepSpec {
+  const axes: SweepAxis[] = [];
+  let hints: string[] | null = null;
+  for (const vary of varies) {
+    const eq = vary.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--vary ${vary} needs the form key=a..b:n or key=a,b,c`);
+    const key = vary.slice(0, eq).trim();
+    const spec = vary.slice(eq + 1).trim();
+    if (key === 'hints') {
+      if (hints !== null) throw new UsageError('--vary hints= is given twice');
+      hints = splitList(spec, vary);
+      continue;
+    }
+    if (axes.some((axis) => axis.key === key)) throw new UsageError(`--vary ${key} is given twice`);
+    axes.push({ key, values: parseAxisValues(spec, vary) });
+  }
+  const size = gridSize(axes);
+  if (size > MAX_GRID_POINTS) throw new UsageError(`--vary gives ${size} points (at most ${MAX_GRID_POINTS})`);
+  return { axes, hints };
+}
+
+function splitList(spec: string, vary: string): string[] {
+  const values = spec.split(',').map((value) => value.trim());
+  if (values.some((value) => value === '')) throw new UsageError(`--vary ${vary} has an empty list entry`);
+  if (new Set(values).size !== values.length) throw new UsageError(`--vary ${vary} repeats a value`);
+  return values;
+}
+
+const RANGE_RE = /^(.+?)\.\.(.+?):(\d+)$/;
+const QUANTITY_RE = /^(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*(.*)$/;
+
+/** The values of one axis: a range `a..b:n` or a comma list. */
+export function parseAxisValues(spec: string, vary: string = spec): string[] {
+  const range = RANGE_RE.exec(spec);
+  if (range === null) return splitList(spec, vary);
+  const count = Number(range[3]);
+  if (!Number.isSafeInteger(count) || count < 1) throw new UsageError(`--vary ${vary} needs n >= 1 points (got ${range[3]})`);
+  const from = QUANTITY_RE.exec(range[1].trim());
+  const to = QUANTITY_RE.exec(range[2].trim());
+  if (from === null || to === null) throw new UsageError(`--vary ${vary} needs numeric endpoints such as 1Gbit/s..100Gbit/s:8`);
+  const unit = from[2].trim();
+  const toUnit = to[2].trim();
+  const a = Number(from[1]);
+  let b = Number(to[1]);
+  if (toUnit !== unit) {
+    // Sizes may mix units (1GiB..1TiB): the points are written in the first endpoint's unit.
+    const fromBytes = SIZE_UNIT_BYTES[unit];
+    const toBytes = SIZE_UNIT_BYTES[toUnit];
+    if (fromBytes === undefined || toBytes === undefined) {
+      throw new UsageError(`--vary ${vary} needs the same unit at both ends (got ${unit || 'none'} and ${toUnit || 'none'})`);
+    }
+    b = (b * toBytes) / fromBytes;
+  }
+  const geometric = unit !== '' && unit !== '%';
+  if (geometric && !(a > 0 && b > 0)) throw new UsageError(`--vary ${vary}: a geometric range (a unit other than %) needs endpoints > 0`);
+  const integers = !geometric && Number.isInteger(a) && Number.isInteger(b);
+  const values: string[] = [];
+  for (let k = 0; k < count; k++) {
+    if (k === 0) values.push(range[1].trim());
+    else if (k === count - 1) values.push(range[2].trim());
+    else {
+      const t = k / (count - 1);
+      const v = geometric ? a * Math.pow(b / a, t) : a + (b - a) * t;
+      values.push(integers ? `${Math.round(v)}${unit}` : formatQuantity(v, unit));
+    }
+  }
+  return values;
+}
+
+/** `v` in `unit` at 4 significant digits; a size steps down a unit until it is whole bytes. */
+function formatQuantity(v: number, unit: string): string {
+  const unitBytes = SIZE_UNIT_BYTES[unit];
+  if (unitBytes === undefined) return `${Number(v.toPrecision(SIGNIFICANT_DIGITS))}${unit}`;
+  const ladder = BINARY_UNITS_DOWN.includes(unit) ? BINARY_UNITS_DOWN : DECIMAL_UNITS_DOWN;
+  const bytes = v * unitBytes;
+  for (let i = ladder.indexOf(unit); i < ladder.length; i++) {
+    const step = SIZE_UNIT_BYTES[ladder[i]];
+    const rounded = Number((bytes / step).toPrecision(SIGNIFICANT_DIGITS));
+    if (Number.isInteger(rounded * step)) return `${rounded}${ladder[i]}`;
+  }
+  return `${Math.round(bytes)}B`;
+}
+
+/** Points in the whole grid: the product of the axis lengths (1 with no axes). */
+export function gridSize(axes: readonly SweepAxis[]): number {
+  let size = 1;
+  for (const axis of axes) size *= axis.values.length;
+  return size;
+}
+
+/** Point `index` of the grid, row-major (the last axis varies fastest). */
+export function gridPoint(axes: readonly SweepAxis[], index: number): SweepPoint {
+  const values = new Array<string>(axes.length);
+  let rest = index;
+  for (let a = axes.length - 1; a >= 0; a--) {
+    const length = axes[a].values.length;
+    values[a] = axes[a].values[rest % length];
+    rest = Math.floor(rest / length);
+  }
+  return { index, values };
+}
+
+export interface Shard {
+  /** 1-based, as `--shard 3/8` and SLURM_ARRAY_TASK_ID; JOB_COMPLETION_INDEX + 1. */
+  index: number;
+  count: number;
+}
+
+/** `i/n` with 1 <= i <= n. @throws UsageError with the value. */
+export function parseShard(text: string): Shard {
+  const match = /^(\d+)\/(\d+)$/.exec(text.trim());
+  const index = match ? Number(match[1]) : NaN;
+  const count = match ? Number(match[2]) : NaN;
+  if (!(count >= 1 && index >= 1 && index <= count)) throw new UsageError(`--shard must be i/n with 1 <= i <= n (got ${text})`);
+  return { index, count };
+}
+
+/**
+ * The point indices shard `i/n` runs: round-robin, `index % n == i - 1`, so that each
+ * shard gets cheap and dear points alike (neighbouring points cost about the same).
+ * The shards of one n are disjoint and cover the grid. Allocates the list.
+ */
+export function shardIndices(size: number, shard: Shard | null): number[] {
+  const indices: number[] = [];
+  const count = shard === null ? 1 : shard.count;
+  const first = shard === null ? 0 : shard.index - 1;
+  for (let i = first; i < size; i += count) indices.push(i);
+  return indices;
+}

@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import { parseSize } from '../../src/workload/units.js';
+import { gridPoint, gridSize, parseAxisValues, parseShard, parseVaryOptions, shardIndices } from '../../src/workload/sweep-grid.js';
+
+describe('sweep grid', () => {
+  it('a range with a unit is geometric, endpoints as written, interior at 4 significant digits', () => {
+    assert.deepEqual(parseAxisValues('1Gbit/s..100Gbit/s:3'), ['1Gbit/s', '10Gbit/s', '100Gbit/s']);
+    assert.deepEqual(parseAxisValues('1Gbit/s..1000Gbit/s:4'), ['1Gbit/s', '10Gbit/s', '100Gbit/s', '1000Gbit/s']);
+    assert.deepEqual(parseAxisValues('1Gbit/s..100Gbit/s:8')[1], '1.931Gbit/s');
+  });
+
+  it('geometric size points stay whole bytes', () => {
+    for (const value of parseAxisValues('1GiB..1TiB:7')) assert.ok(Number.isInteger(parseSize(value)), value);
+    assert.deepEqual(parseAxisValues('1GiB..16GiB:3'), ['1GiB', '4GiB', '16GiB']);
+  });
+
+  it('bare numbers and percentages are linear; integer ends give integers', () => {
+    assert.deepEqual(parseAxisValues('1..8:8'), ['1', '2', '3', '4', '5', '6', '7', '8']);
+    assert.deepEqual(parseAxisValues('0..10:3'), ['0', '5', '10']);
+    assert.deepEqual(parseAxisValues('10%..50%:3'), ['10%', '30%', '50%']);
+  });
+
+  it('lists keep their order; bad specs throw with the value', () => {
+    assert.deepEqual(parseAxisValues('a,b,c'), ['a', 'b', 'c']);
+    assert.throws(() => parseAxisValues('1GiB..1Gbit/s:3'), /same unit/);
+    assert.throws(() => parseAxisValues('0GiB..1TiB:3'), /endpoints > 0/);
+    assert.throws(() => parseAxisValues('1..2:0'), /n >= 1/);
+  });
+
+  it('hints= names the runs and is not an axis', () => {
+    const spec = parseVaryOptions(['migration.bandwidth=1Gbit/s,2Gbit/s', 'hints=none,free-page-hint', 'seed=1..3:3']);
+    assert.deepEqual(spec.hints, ['none', 'free-page-hint']);
+    assert.equal(gridSize(spec.axes), 6);
+    assert.deepEqual(gridPoint(spec.axes, 0).values, ['1Gbit/s', '1']);
+    assert.deepEqual(gridPoint(spec.axes, 1).values, ['1Gbit/s', '2']);
+    assert.deepEqual(gridPoint(spec.axes, 5).values, ['2Gbit/s', '3']);
+  });
+
+  it('shard slices are disjoint and cover the grid, for every n', () => {
+    for (const size of [1, 7, 12, 100]) {
+      for (let count = 1; count <= 9; count++) {
+        const seen = new Array<number>(size).fill(0);
+        for (let index = 1; index <= count; index++) {
+          for (const point of shardIndices(size, { index, count })) {
+            assert.equal(point % count, index - 1);
+            seen[point]++;
+          }
+        }
+        assert.deepEqual(seen, new Array<number>(size).fill(1), `size ${size} n ${count}`);
+      }
+    }
+    assert.deepEqual(shardIndices(5, null), [0, 1, 2, 3, 4]);
+  });
+
+  it('--shard takes i/n with 1 <= i <= n', () => {
+    assert.deepEqual(parseShard('3/8'), { index: 3, count: 8 });
+    assert.throws(() => parseShard('0/8'), /got 0\/8/);
+    assert.throws(() => parseShard('9/8'), /got 9\/8/);
+    assert.throws(() => parseShard('x'), /got x/);
+  });
+});
