@@ -94,11 +94,7 @@ export function deriveParameters(runs: readonly MeasuredRun[], shape: GuestShape
       scenario,
       usedPages: mean(own.map((run) => memoryPages - run.guest.freePages)),
       fragmentation: mean(own.map((run) => freeSmallBlockPages(run, shape.maxOrder) / run.guest.freePages)),
-      minFreePages: mean(
-        own.map((run) =>
-          Math.min(THP_MIN_FREE_PAGEBLOCKS_PER_ZONE * blockPages * run.guest.buddyinfo.length, (run.guest.memTotalKiB * 1024) / shape.pageSizeBytes / 20),
-        ),
-      ),
+      minFreePages: mean(own.map((run) => thpMinFreePages(run, blockPages, shape.pageSizeBytes))),
       fillPages: mean(own.map((run) => run.guest.fillBytes / shape.pageSizeBytes)),
       nonZeroPages: off.length > 0 ? mean(off.map((run) => run.normalPages - resentPages(run))) : NaN,
       freeDirtyPages: NaN,
@@ -164,6 +160,20 @@ export function deriveParameters(runs: readonly MeasuredRun[], shape: GuestShape
     }
   }
   return values;
+}
+
+/**
+ * min_free_kbytes with THP: the larger of Linux's 4·√(lowmem KiB) and khugepaged's
+ * recommendation, 2 + 3 × 3 pageblocks per populated zone, capped at 5% of memory.
+ */
+function thpMinFreePages(run: MeasuredRun, pageblockPages: number, pageSizeBytes: number): number {
+  const pagesPerKiB = 1024 / pageSizeBytes;
+  const defaultPages = 4 * Math.sqrt(run.guest.memTotalKiB) * pagesPerKiB;
+  const recommendedPages = Math.min(
+    THP_MIN_FREE_PAGEBLOCKS_PER_ZONE * pageblockPages * run.guest.buddyinfo.length,
+    (run.guest.memTotalKiB * pagesPerKiB) / 20,
+  );
+  return Math.max(defaultPages, recommendedPages);
 }
 
 function rep1(runs: readonly MeasuredRun[], scenario: string, hints: boolean): MeasuredRun | undefined {
