@@ -52,7 +52,8 @@ export function watermarkPages(memoryBytes: number, pageSizeBytes: number, minFr
   return { min, low };
 }
 
-function newCostCounters(): CostCounters {
+/** A run's cost counters, all zero. Allocates. */
+export function newCostCounters(): CostCounters {
   return {
     hintCalls: 0,
     pagesHinted: 0,
@@ -209,7 +210,7 @@ class Simulation {
       else if (source === SOURCE_CHURN) this.fireChurn(churns[index], nextSec);
       else if (source === SOURCE_FREE) this.fireFree();
       else if (source === SOURCE_ARRIVAL) strategy!.fireArrival();
-      else strategy!.fireGuest();
+      else lastEventSec = this.fireGuestBatch();
     }
     return this.result();
   }
@@ -235,10 +236,41 @@ class Simulation {
       if (this.churns[i].clock.nextTime < boundSec) boundSec = this.churns[i].clock.nextTime;
     }
     if (this.frees.nextTime < boundSec) boundSec = this.frees.nextTime;
+    // Nothing a write touches reads the shared clock, so it is set once, to the last write's
+    // time, rather than per write (a double stored per event is an allocation per event).
     const clock = writer.clock;
+    let lastSec = -1;
     while (clock.nextTime < boundSec) {
-      this.clock.nowSec = clock.nextTime;
+      lastSec = clock.nextTime;
       this.fireWrite(writer);
+    }
+    if (lastSec >= 0) this.clock.nowSec = lastSec;
+  }
+
+  /**
+   * Fires the strategy's guest-side event (init_on_alloc zeroing a hint block page by page,
+   * a command start), then its following ones for as long as nothing else comes first, as
+   * fireWriteBatch does for writers. A guest step can move the strategy's next arrival, so
+   * the bound is taken again after each. Not while gathering: a step may end it, which the
+   * main loop checks between events. Returns the time of the last event fired.
+   */
+  private fireGuestBatch(): number {
+    const strategy = this.strategy!;
+    const precopy = this.precopy;
+    let lastSec = this.clock.nowSec;
+    strategy.fireGuest();
+    let otherSec = Infinity;
+    const writers = this.writers;
+    for (let i = 0; i < writers.length; i++) if (writers[i].clock.nextTime < otherSec) otherSec = writers[i].clock.nextTime;
+    for (let i = 0; i < this.churns.length; i++) if (this.churns[i].clock.nextTime < otherSec) otherSec = this.churns[i].clock.nextTime;
+    if (this.frees.nextTime < otherSec) otherSec = this.frees.nextTime;
+    for (;;) {
+      if (precopy.isGathering) return lastSec;
+      const nextSec = strategy.nextGuestSec;
+      if (!(nextSec < otherSec && nextSec < strategy.nextArrivalSec && nextSec < precopy.nextActionSec)) return lastSec;
+      lastSec = nextSec;
+      this.clock.nowSec = nextSec;
+      strategy.fireGuest();
     }
   }
 

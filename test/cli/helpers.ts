@@ -5,25 +5,13 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
+import { newCostCounters } from '../../src/core/simulation.js';
 import type { CostCounters, RoundStats, RunResult, RunSummary } from '../../src/core/types.js';
 
 /** The repository root: dist/test/cli/helpers.js -> ../../.. */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
-export const ZERO_COSTS: CostCounters = {
-  hintCalls: 0,
-  pagesHinted: 0,
-  redundantPagesHinted: 0,
-  blocksHeldPeak: 0,
-  acceptCalls: 0,
-  allocFailures: 0,
-  allocFailuresFragmented: 0,
-  guestCpuSec: 0,
-  zeroingSec: 0,
-  maxLockHoldSec: 0,
-  faults: 0,
-  exits: 0,
-};
+export const ZERO_COSTS: CostCounters = newCostCounters();
 
 const PAGE_BYTES = 4096 + 8;
 

@@ -17,23 +17,11 @@ import type {
   UnacceptedOptions,
   Workload,
 } from '../../../src/core/types.js';
+import { newCostCounters } from '../../../src/core/simulation.js';
 import { makeWorkload } from '../workload-fixture.js';
 
 export function zeroCosts(): CostCounters {
-  return {
-    hintCalls: 0,
-    pagesHinted: 0,
-    redundantPagesHinted: 0,
-    blocksHeldPeak: 0,
-    acceptCalls: 0,
-    allocFailures: 0,
-    allocFailuresFragmented: 0,
-    guestCpuSec: 0,
-    zeroingSec: 0,
-    maxLockHoldSec: 0,
-    faults: 0,
-    exits: 0,
-  };
+  return newCostCounters();
 }
 
 function hint(label: string, parts: Partial<HintConfig>): HintConfig {
