@@ -38,6 +38,9 @@ export function buildInitialLayout(
   memory: GuestMemory,
   buddy: BuddyAllocator,
 ): LayoutSummary {
+  if (guest.initial.buddyinfoFreeBlocks !== null) {
+    return buildBuddyinfoLayout(guest, guest.initial.buddyinfoFreeBlocks, seed, memory, buddy);
+  }
   const totalPages = memory.totalPages;
   const pageSize = guest.pageSizeBytes;
   const maxOrder = guest.maxOrder;
@@ -108,10 +111,87 @@ export function buildInitialLayout(
     shuffleBlocksBelow(Math.floor(memmapStart / blockPages), blockPages, rng, allocated, zero);
   }
 
-  // Used and old-data pages are populated, non-zero and differ from the (zero) destination.
+  markPopulatedAndStale(memory);
+  buildFreeLists(totalPages, maxOrder, allocated, zero, buddy, rng);
+  return { usedPages, freePages, freeDirtyPages, memmapPages, mixedBlocks };
+}
+
+/**
+ * The layout from a /proc/buddyinfo snapshot: exactly `freeBlocks[order]` free blocks of
+ * each order. Blocks below maxOrder sit in *chains*: a region of 2^(top+1) pages whose
+ * first page is used and which holds one free block of each order k ≤ top at offset 2^k
+ * (a slot with no block left stays used), so no block can merge with its buddy, which
+ * always contains the used first page. Chains come first, largest first (each stays
+ * aligned), then the used pages, then the whole maxOrder blocks, then the memmap rounded
+ * up to whole maxOrder blocks so that no partial block adds free blocks of its own. Old
+ * data (`freeDirty`) goes to the chains' small blocks first (recently freed), then to
+ * whole blocks in ascending pfn.
+ */
+function buildBuddyinfoLayout(
+  guest: GuestConfig,
+  freeBlocks: readonly number[],
+  seed: number,
+  memory: GuestMemory,
+  buddy: BuddyAllocator,
+): LayoutSummary {
+  const totalPages = memory.totalPages;
+  const maxOrder = guest.maxOrder;
+  const blockPages = 2 ** maxOrder;
+  const allocated = memory.allocated;
+  const zero = memory.zero;
+  const remaining = freeBlocks.slice(0, maxOrder);
+  let freePages = 0;
+  for (let order = 0; order <= maxOrder; order++) freePages += (freeBlocks[order] ?? 0) * 2 ** order;
+  const freeDirtyPages = Math.min(freePages, Math.floor(guest.initial.freeDirtyBytes / guest.pageSizeBytes));
+  const memmapPages = Math.ceil(Math.ceil((totalPages * STRUCT_PAGE_BYTES) / guest.pageSizeBytes) / blockPages) * blockPages;
+  const wholeBlocks = freeBlocks[maxOrder] ?? 0;
+  const wholeStart = totalPages - memmapPages - wholeBlocks * blockPages;
+
+  allocated.setAll();
+  zero.clearAll();
+  let dirtyLeft = freeDirtyPages;
+  let pfn = 0;
+  for (let top = maxOrder - 1; top >= 0; top--) {
+    while (remaining[top] > 0) {
+      const chainPages = 2 ** (top + 1);
+      if (pfn + chainPages > wholeStart) {
+        throw new ConfigError(
+          'guest.initial.buddyinfo',
+          `needs more used memory than guest.memory leaves: its small free blocks need ${pfn + chainPages} pages below pfn ${wholeStart} (got ${freePages} free pages in ${totalPages})`,
+        );
+      }
+      for (let order = 0; order <= top; order++) {
+        if (remaining[order] === 0) continue;
+        remaining[order]--;
+        const start = pfn + 2 ** order;
+        const pages = 2 ** order;
+        allocated.clearRange(start, start + pages);
+        const dirty = Math.min(dirtyLeft, pages);
+        zero.setRange(start + dirty, start + pages);
+        dirtyLeft -= dirty;
+      }
+      pfn += chainPages;
+    }
+  }
+  allocated.clearRange(wholeStart, wholeStart + wholeBlocks * blockPages);
+  const dirtyWhole = Math.min(dirtyLeft, wholeBlocks * blockPages);
+  zero.setRange(wholeStart + dirtyWhole, wholeStart + wholeBlocks * blockPages);
+
+  const rng = new Rng(seed, 'layout');
+  if (guest.initial.layout === 'shuffled') {
+    shuffleBlocksBelow(Math.floor((totalPages - memmapPages) / blockPages), blockPages, rng, allocated, zero);
+  }
+  markPopulatedAndStale(memory);
+  buildFreeLists(totalPages, maxOrder, allocated, zero, buddy, rng);
+  return { usedPages: totalPages - freePages, freePages, freeDirtyPages, memmapPages, mixedBlocks: 0 };
+}
+
+/** Used and old-data pages are populated, non-zero and differ from the (zero) destination. */
+function markPopulatedAndStale(memory: GuestMemory): void {
+  const totalPages = memory.totalPages;
   const populatedWords = memory.populated.words;
   const staleWords = memory.stale.words;
-  const zeroWords = zero.words;
+  const zeroWords = memory.zero.words;
   for (let w = 0; w < zeroWords.length; w++) {
     populatedWords[w] = ~zeroWords[w];
     staleWords[w] = ~zeroWords[w];
@@ -121,9 +201,6 @@ export function buildInitialLayout(
     populatedWords[zeroWords.length - 1] &= tailMask;
     staleWords[zeroWords.length - 1] &= tailMask;
   }
-
-  buildFreeLists(totalPages, maxOrder, allocated, zero, buddy, rng);
-  return { usedPages, freePages, freeDirtyPages, memmapPages, mixedBlocks };
 }
 
 /** Seeded Fisher–Yates over whole maxOrder blocks [0, blocks): the memmap stays on top. */

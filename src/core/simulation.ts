@@ -391,7 +391,9 @@ function hasFreeBlock(buddy: BuddyAllocator, order: number): boolean {
 /** Parts of MODEL.md this version does not simulate yet: refuse them rather than guess. */
 function rejectUnsupported(workload: Workload, hint: HintConfig | null): void {
   const guest = workload.guest;
-  if (guest.initial.buddyinfoPath !== null) throw new ConfigError('guest.initial.buddyinfo', 'is not supported by this version of migsim yet');
+  if (guest.initial.buddyinfoPath !== null && guest.initial.buddyinfoFreeBlocks === null) {
+    throw new ConfigError('guest.initial.buddyinfo', 'was not read: load the workload with src/io/read-workload.ts');
+  }
   if (guest.pcp !== null) throw new ConfigError('guest.pcp', 'is not supported by this version of migsim yet');
   workload.phases.forEach((phase, p) => {
     if (phase.tracePath !== null) throw new ConfigError(`phases[${p}].trace`, 'trace replay is not supported by this version of migsim yet');

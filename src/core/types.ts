@@ -24,6 +24,11 @@ export interface InitialState {
   layout: Layout;
   /** Path of a /proc/buddyinfo file (resolved relative to the workload file), or null. */
   buddyinfoPath: string | null;
+  /**
+   * Free blocks per order (index = order, all zones summed) read from `buddyinfoPath` by
+   * the file adapter; null without buddyinfo. The layout reproduces exactly these counts.
+   */
+  buddyinfoFreeBlocks: number[] | null;
 }
 
 export interface GuestConfig {

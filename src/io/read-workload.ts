@@ -7,8 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-import { MigsimError } from '../core/errors.js';
+import { MigsimError, WorkloadError } from '../core/errors.js';
 import type { Workload } from '../core/types.js';
+import { buddyinfoFreePages, parseBuddyinfo } from '../workload/buddyinfo.js';
 import { parseWorkload } from '../workload/parse-workload.js';
 import { errnoCode } from './write-atomic.js';
 
@@ -29,10 +30,54 @@ export function readWorkload(file: string, options: ReadWorkloadOptions = {}): W
   } catch (error) {
     throw new MigsimError('workload.unreadable', `${file}: cannot read (${errnoCode(error)})`);
   }
-  return parseWorkload(text, file, {
+  const workload = parseWorkload(text, file, {
     sets: options.sets ?? [],
     hints: options.hints ?? null,
     seed: options.seed ?? null,
     baseDir: dirname(file),
   });
+  if (workload.guest.initial.buddyinfoPath !== null) readBuddyinfo(workload, file);
+  return workload;
+}
+
+/**
+ * Reads `guest.initial.buddyinfo` into the workload: the free block counts, and `used` as
+ * memory minus the free pages (the checks the parser could not make without the file).
+ */
+function readBuddyinfo(workload: Workload, file: string): void {
+  const guest = workload.guest;
+  const path = guest.initial.buddyinfoPath!;
+  const field = `${file}: guest.initial.buddyinfo`;
+  let counts: number[];
+  try {
+    counts = parseBuddyinfo(readFileSync(path, 'utf8'));
+  } catch (error) {
+    const why = error instanceof Error && !('code' in error) ? error.message : `cannot read (${errnoCode(error)})`;
+    throw new WorkloadError(file, 'guest.initial.buddyinfo', `${path}: ${why}`);
+  }
+  for (let order = guest.maxOrder + 1; order < counts.length; order++) {
+    if (counts[order] > 0) {
+      throw new MigsimError('workload.invalid', `${field} has free blocks of order ${order}, above guest.maxOrder ${guest.maxOrder} (got ${path})`);
+    }
+  }
+  const padded = Array.from({ length: guest.maxOrder + 1 }, (_, order) => counts[order] ?? 0);
+  const freeBytes = buddyinfoFreePages(padded) * guest.pageSizeBytes;
+  if (freeBytes > guest.memoryBytes) {
+    throw new MigsimError('workload.invalid', `${field} describes more free memory than guest.memory (got ${freeBytes} free bytes in ${path})`);
+  }
+  if (guest.initial.freeDirtyBytes > freeBytes) {
+    throw new MigsimError('workload.invalid', `${file}: guest.initial.freeDirty must be at most the free memory in ${path} (${freeBytes} bytes)`);
+  }
+  guest.initial.buddyinfoFreeBlocks = padded;
+  guest.initial.usedBytes = guest.memoryBytes - freeBytes;
+  workload.phases.forEach((phase, p) =>
+    phase.writes.forEach((writer, w) => {
+      if (writer.workingSetBytes > guest.initial.usedBytes) {
+        throw new MigsimError(
+          'workload.invalid',
+          `${file}: phases[${p}].writes[${w}].workingSet is larger than used memory (memory minus the free memory of ${path}: ${guest.initial.usedBytes} bytes)`,
+        );
+      }
+    }),
+  );
 }

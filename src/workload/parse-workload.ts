@@ -343,6 +343,7 @@ function parseInitial(
     fragmentation: init.quantity('fragmentation', (v) => parseNumber(v, { min: 0, max: 1 }), 0),
     layout: init.choice('layout', ['ordered', 'shuffled'] as const, 'ordered'),
     buddyinfoPath: buddyinfo === null ? null : resolvePath(baseDir, buddyinfo),
+    buddyinfoFreeBlocks: null,
   };
 }
 

@@ -54,7 +54,7 @@ export function makeWorkload(overrides: DeepPartial<Workload> = {}): Workload {
       zeroRateBytesPerSec: 8 * GiB,
       firstTouchRateBytesPerSec: 1 * GiB,
       pcp: null,
-      initial: { usedBytes: 16 * MiB, freeDirtyBytes: 0, fragmentation: 0, layout: 'ordered', buddyinfoPath: null },
+      initial: { usedBytes: 16 * MiB, freeDirtyBytes: 0, fragmentation: 0, layout: 'ordered', buddyinfoPath: null, buddyinfoFreeBlocks: null },
     },
     phases: [idlePhase()],
     migration: {

@@ -75,6 +75,7 @@ describe('parseWorkload defaults', () => {
           fragmentation: 0,
           layout: 'ordered',
           buddyinfoPath: null,
+          buddyinfoFreeBlocks: null,
         },
       },
       phases: [{ durationSec: null, writes: [], churn: [], tracePath: null }],
