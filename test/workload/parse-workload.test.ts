@@ -256,6 +256,7 @@ hints:
       fragmentation: 0.1,
       layout: 'ordered',
       buddyinfoPath: null,
+      buddyinfoFreeBlocks: null,
     });
     assert.equal(w.phases[0].durationSec, 30);
     assert.equal(w.phases[0].writes[0].pattern, 'zipf');
