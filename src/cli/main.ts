@@ -4,15 +4,18 @@
  * command modules (./commands/*.ts) or spawn bin/migsim.js, never this file.
  *
  * Exit codes: 0 ok, 1 regression, 2 usage or input, 3 lost pages, 70 internal error.
- * 130 (SIGINT) is Node's default action: the simulation is synchronous, so a handler
- * could not run before it finished; the process dies at once and the shell reports
- * 128 + 2. We never call process.exit(): process.exitCode lets stdout drain.
+ * 130 (SIGINT): `run` simulates in a worker thread and stops at the next round
+ * (interrupt.ts); other commands die by Node's default action (the shell reports 128 + 2);
+ * outputs are replaced atomically either way. We never call process.exit(): process.exitCode
+ * lets stdout drain.
  */
 import { readFileSync } from 'node:fs';
 
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 
 import { MigsimError } from '../core/errors.js';
+import { InterruptedError } from './interrupt.js';
+import { escapeControlChars } from '../report/terminal-text.js';
 
 const EXIT_USAGE = 2;
 const EXIT_INTERNAL = 70;
@@ -106,18 +109,23 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .addOption(setOption())
     .option('--csv <file>', 'write the per-round CSV (all workloads and runs; - for stdout)')
     .option('--summary-csv <file>', 'write the per-run summary CSV (- for stdout)')
+    .option('--html <file>', 'write one self-contained HTML page: tables and SVG charts inline (- for stdout)')
+    .option('--max-memory <size>', 'refuse workloads whose simulation needs more memory (default: MIGSIM_MAX_MEMORY, else the machine\'s total memory)')
     .option('--json', 'print one JSON document to stdout instead of tables')
     .option('-q, --quiet', 'no progress bar')
     .action(async (files: string[], _options: unknown, command: Command) => {
       const options = command.optsWithGlobals();
       const { runCommand } = await import('./commands/run.js');
       setExitCode(
-        runCommand(files, {
+        await runCommand(files, {
           hints: options.hints ?? null,
           seed: options.seed ?? null,
           set: options.set ?? [],
           csv: options.csv ?? null,
           summaryCsv: options.summaryCsv ?? null,
+          html: options.html ?? null,
+          maxMemory: options.maxMemory ?? null,
+          version: packageVersion(),
           json: options.json === true,
           color: options.color !== false,
           quiet: options.quiet === true,
@@ -132,6 +140,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .requiredOption('--baseline <file>', 'baseline summary CSV (e.g. results/baseline.csv)')
     .addOption(new Option('--tolerance <percent>', 'allowed increase of total_bytes in percent').argParser(parseTolerance).default(0))
     .option('--update', 'rewrite the baseline with these results (atomically) and exit 0')
+    .option('--max-memory <size>', 'refuse workloads whose simulation needs more memory (default: MIGSIM_MAX_MEMORY, else the machine\'s total memory)')
     .addOption(seedOption())
     .addOption(setOption())
     .option('-q, --quiet', 'no progress bar')
@@ -141,11 +150,40 @@ function buildProgram(setExitCode: (code: number) => void): Command {
       setExitCode(
         checkCommand(files, {
           baseline: options.baseline,
+          maxMemory: options.maxMemory ?? null,
           tolerance: options.tolerance,
           update: options.update === true,
           set: options.set ?? [],
           seed: options.seed ?? null,
           color: options.color !== false,
+          quiet: options.quiet === true,
+        }),
+      );
+    });
+
+  program
+    .command('plot')
+    .description('draw SVG charts (no browser) from workloads (simulated as run does) or from CSVs of run --csv, run --summary-csv or sweep')
+    .argument('<input...>', 'workload files (YAML) and/or CSV files (*.csv)')
+    .option('-o, --out-dir <dir>', 'directory for the .svg files (created if missing)', 'plots')
+    .option('--x <column>', 'summary/sweep CSV column to plot total bytes and downtime against (default: the first parameter column that varies, else seed, else workload)')
+    .addOption(new Option('--hints <list>', 'for workload inputs: strategies to run against none (as run --hints)').argParser(parseHints))
+    .addOption(seedOption())
+    .addOption(setOption())
+    .option('--max-memory <size>', 'refuse workloads whose simulation needs more memory (default: MIGSIM_MAX_MEMORY, else the machine\'s total memory)')
+    .option('-q, --quiet', 'no progress bar')
+    .addHelpText('after', '\nCharts per workload: pages per round (normal/zero/skipped, one bar per run), cumulative bytes over\nsimulated time with each switchover marked, dirty pages per round. Per summary CSV: total bytes and\ndowntime against the varying parameter, one line per run. Prints the files written, one per line.')
+    .action(async (inputs: string[], _options: unknown, command: Command) => {
+      const options = command.optsWithGlobals();
+      const { plotCommand } = await import('./commands/plot.js');
+      setExitCode(
+        plotCommand(inputs, {
+          outDir: options.outDir,
+          x: options.x ?? null,
+          hints: options.hints ?? null,
+          seed: options.seed ?? null,
+          set: options.set ?? [],
+          maxMemory: options.maxMemory ?? null,
           quiet: options.quiet === true,
         }),
       );
@@ -158,6 +196,18 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .action(async (files: string[]) => {
       const { validateCommand } = await import('./commands/validate.js');
       setExitCode(validateCommand(files));
+    });
+
+  program
+    .command('buddyinfo')
+    .description("turn a /proc/buddyinfo (default: this machine's) into an initial guest state (guest.initial.buddyinfo)")
+    .argument('[file]', 'a /proc/buddyinfo snapshot', '/proc/buddyinfo')
+    .option('--out <file>', 'where to save the snapshot the workload will name', 'buddyinfo.txt')
+    .option('--memory <size>', 'guest memory (default: MemTotal of --meminfo, rounded up to 4 MiB)')
+    .option('--meminfo <file>', 'where MemTotal comes from', '/proc/meminfo')
+    .action(async (file: string, options: { out: string; memory?: string; meminfo: string }) => {
+      const { buddyinfoCommand } = await import('./commands/buddyinfo.js');
+      setExitCode(buddyinfoCommand(file, { out: options.out, memory: options.memory ?? null, meminfo: options.meminfo }));
     });
 
   program
@@ -247,9 +297,14 @@ function reportError(error: unknown, debug: boolean): number {
     // Commander has already printed its message through outputError (or the help).
     return error.exitCode === 0 ? 0 : EXIT_USAGE;
   }
+  if (error instanceof InterruptedError) {
+    process.stderr.write(`migsim: ${error.message}\n`);
+    return error.exitCode;
+  }
   if (error instanceof MigsimError) {
     const internal = error.exitCode === EXIT_INTERNAL ? 'internal error: ' : '';
-    process.stderr.write(`migsim: ${internal}${error.message}\n`);
+    // Messages quote file paths and workload names: no control character reaches the terminal.
+    process.stderr.write(`migsim: ${internal}${escapeControlChars(error.message)}\n`);
     if (debug) printStack(error);
     return error.exitCode;
   }

@@ -70,3 +70,22 @@ test('a missing or malformed buddyinfo file is a one-line error naming the field
   assert.equal(malformed.status, 2);
   assert.match(malformed.stderr, /guest\.initial\.buddyinfo .*: line 1: not a \/proc\/buddyinfo line/);
 });
+
+test('migsim buddyinfo saves a snapshot and prints a guest stanza that reproduces it', async () => {
+  const { mkdtempSync, readFileSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'migsim-buddyinfo-'));
+  const bin = join(root, 'bin', 'migsim.js');
+  const out = join(dir, 'snap.buddyinfo');
+  const result = spawnSync(process.execPath, [bin, 'buddyinfo', join(fixtures, 'tcg-garbage.buddyinfo'), '--out', out, '--memory', '1GiB'], { encoding: 'utf8' });
+  assert.equal(result.status, 0, result.stderr);
+  assert.equal(readFileSync(out, 'utf8'), readFileSync(join(fixtures, 'tcg-garbage.buddyinfo'), 'utf8'));
+  assert.match(result.stdout, /^guest:\n  memory: 1024MiB\n  initial:\n    buddyinfo: snap\.buddyinfo\n/m);
+  const workload = join(dir, 'w.yaml');
+  writeFileSync(workload, result.stdout);
+  const parsed = readWorkload(workload);
+  assert.deepEqual(parsed.guest.initial.buddyinfoFreeBlocks, [1, 1, 3, 0, 2, 1, 2, 2, 1, 4, 221]);
+  const bad = spawnSync(process.execPath, [bin, 'buddyinfo', join(fixtures, 'tcg-garbage.yaml'), '--memory', '1GiB', '--out', join(dir, 'x')], { encoding: 'utf8' });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /^migsim: .*tcg-garbage\.yaml: line 1: not a \/proc\/buddyinfo line/);
+});
