@@ -395,14 +395,26 @@ export class Precopy {
     const flushIovecs = this.flushIovecs;
     const pageHeaderBytes = this.config.wire.pageHeaderBytes;
     const maxWaitEnd = this.iterationStartSec + this.config.maxWaitSec;
+    const wordCount = dirtyWords.length;
+    // The time the next send starts: computed from the counts once per page, after the
+    // send, and carried to the next turn of the loop (nothing in between changes them).
+    let t = this.now();
     for (;;) {
-      const t = this.now();
       if (t > limitSec) return false;
       if (t >= this.deadlineSec) {
         this.switchoverNow(this.deadlineSec, false);
         return true;
       }
-      let pfn = this.nextDirtyPfn(this.position);
+      // nextDirtyPfn(position), inline: the lowest set bit at or after position, whole
+      // zero words skipped (bits past totalPages are never set).
+      let pfn = -1;
+      const from = this.position;
+      if (from < totalPages) {
+        let wordIndex = from >>> 5;
+        let word = dirtyWords[wordIndex] & (0xffffffff << (from & 31));
+        while (word === 0 && ++wordIndex < wordCount) word = dirtyWords[wordIndex];
+        if (word !== 0) pfn = wordIndex * 32 + (31 - Math.clz32(word & -word));
+      }
       if (pfn < 0) {
         if (this.passMode) {
           // The walk reached pfn N: the pass is complete and ends the round.
@@ -463,8 +475,9 @@ export class Precopy {
       this.totalBytes += bytes;
       this.roundBytes += bytes;
       this.position = pfn + 1 < totalPages ? pfn + 1 : this.passMode ? totalPages : 0;
+      t = this.now();
       if (maxTotal !== null && this.totalBytes >= maxTotal) {
-        this.switchoverNow(this.now(), false);
+        this.switchoverNow(t, false);
         return true;
       }
       if (qemuFile ? this.slotBytes > budget : this.slotBytes >= budget) {
@@ -474,7 +487,7 @@ export class Precopy {
         this.scheduleAction(SenderState.Decide, Math.max(this.now(), this.slotEndSec));
         return true;
       }
-      if (this.now() >= maxWaitEnd) {
+      if (t >= maxWaitEnd) {
         this.endIteration();
         this.scheduleAction(SenderState.Decide, this.now());
         return true;

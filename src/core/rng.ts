@@ -48,6 +48,9 @@ export class Rng {
   private s1: number;
   private s2: number;
   private s3: number;
+  /** The last draw53(): small integers, so storing them never allocates. */
+  private high27 = 0;
+  private low26 = 0;
 
   /**
    * @param seed the run seed: any safe integer (negative values and values ≥ 2^32 are
@@ -111,18 +114,45 @@ export class Rng {
     return result;
   }
 
+  /**
+   * Draws 53 random bits from two consecutive 32-bit outputs into `high27` (the high 27
+   * bits of the first) and `low26` (the high 26 of the second), both small integers. The
+   * two xoshiro steps are written out, and the bits leave through fields, not a return
+   * value: a call V8 does not inline returns a uint32 or a 53-bit double boxed, one heap
+   * allocation per draw on the writer path.
+   */
+  private draw53(): void {
+    let s0 = this.s0, s1 = this.s1, s2 = this.s2, s3 = this.s3;
+    let x = Math.imul(s1, 5);
+    this.high27 = Math.imul((x << 7) | (x >>> 25), 9) >>> 5;
+    let t = s1 << 9;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = (s3 << 11) | (s3 >>> 21);
+    x = Math.imul(s1, 5);
+    this.low26 = Math.imul((x << 7) | (x >>> 25), 9) >>> 6;
+    t = s1 << 9;
+    s2 ^= s0;
+    s3 ^= s1;
+    this.s1 = s1 ^ s2;
+    this.s0 = s0 ^ s3;
+    this.s2 = s2 ^ t;
+    this.s3 = (s3 << 11) | (s3 >>> 21);
+  }
+
   /** A uniform double in [0, 1) with 53 random bits (two 32-bit draws). */
   nextDouble(): number {
-    const high27 = this.nextUint32() >>> 5;
-    const low26 = this.nextUint32() >>> 6;
-    return (high27 * TWO_POW_26 + low26) / TWO_POW_53;
+    this.draw53();
+    return (this.high27 * TWO_POW_26 + this.low26) / TWO_POW_53;
   }
 
   /** A uniform double in (0, 1] with 53 random bits: safe under `Math.log`. */
   nextDoubleOpenZero(): number {
-    const high27 = this.nextUint32() >>> 5;
-    const low26 = this.nextUint32() >>> 6;
-    return (high27 * TWO_POW_26 + low26 + 1) / TWO_POW_53;
+    this.draw53();
+    return (this.high27 * TWO_POW_26 + this.low26 + 1) / TWO_POW_53;
   }
 
   /**
@@ -130,7 +160,8 @@ export class Rng {
    * the bias is below n / 2^53 (< 2^-21 for n ≤ 2^32). `n` is not checked (hot path).
    */
   nextInt(n: number): number {
-    return Math.floor(this.nextDouble() * n);
+    this.draw53();
+    return Math.floor(((this.high27 * TWO_POW_26 + this.low26) / TWO_POW_53) * n);
   }
 
   /** An exponential variate with the given mean (same unit as the mean), > 0 unless mean is 0. */
