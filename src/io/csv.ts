@@ -124,10 +124,30 @@ export function summaryRecord(summary: RunSummary): SummaryRecord {
   };
 }
 
+/** The text columns; every other column holds numbers or booleans. */
+const TEXT_COLUMNS: ReadonlySet<string> = new Set(['workload', 'run', 'kind']);
+
+/**
+ * Spreadsheets run a cell that starts with = + - @ (or a tab or CR before one) as a
+ * formula (CSV injection). A text cell starting so is written with a leading `'`, which
+ * spreadsheets show as text; numbers (saved_bytes -5) are never touched.
+ */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/** `text` with the formula guard, for a text column. */
+export function guardCell(text: string): string {
+  return FORMULA_START.test(text) ? `'${text}` : text;
+}
+
+/** Undoes guardCell: a `'` followed by a formula start is dropped. */
+export function unguardCell(text: string): string {
+  return text.startsWith("'") && FORMULA_START.test(text.slice(1)) ? text.slice(1) : text;
+}
+
 /** The text of one CSV cell, in the fixed format described in the file header. */
 export function formatCell(column: string, value: CellValue | undefined): string {
   if (value === undefined) return '';
-  if (typeof value === 'string') return value;
+  if (typeof value === 'string') return TEXT_COLUMNS.has(column) ? guardCell(value) : value;
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   if (column.endsWith('_s')) return value.toFixed(TIME_DECIMALS);
   if (FREE_NUMBER_COLUMNS.has(column)) return Number.isInteger(value) ? String(value) : value.toFixed(TIME_DECIMALS);
@@ -306,8 +326,8 @@ export function parseBaselineCsv(text: string, file: string): BaselineEntry[] {
       fields[column] = record.fields[index];
     });
     const row: TotalBytesRow = {
-      workload: fields.workload,
-      run: fields.run,
+      workload: unguardCell(fields.workload),
+      run: unguardCell(fields.run),
       seed: parseCount(fields.seed, where, 'seed'),
       totalBytes: parseCount(fields.total_bytes, where, 'total_bytes'),
     };

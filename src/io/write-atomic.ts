@@ -16,8 +16,20 @@ export function writeFileAtomic(file: string, text: string): void {
     writeFileSync(tempFile, text, { encoding: 'utf8', flag: 'w' });
     renameSync(tempFile, file);
   } catch (error) {
-    rmSync(tempFile, { force: true });
+    removeQuietly(tempFile);
     throw new MigsimError('output.write-failed', `${file}: cannot write (${errnoCode(error)})`, 2);
+  }
+}
+
+/**
+ * Removes a temp file that may not exist, or whose path cannot exist (a parent that is a
+ * regular file gives ENOTDIR even with force): the write error is the one to report.
+ */
+function removeQuietly(file: string): void {
+  try {
+    rmSync(file, { force: true });
+  } catch {
+    // Nothing was created there.
   }
 }
 

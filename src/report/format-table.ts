@@ -14,6 +14,7 @@ import type { RowVerdict, Verdict } from '../check/compare.js';
 import { isFailing } from '../check/compare.js';
 import type { RoundStats, RunResult, RunSummary } from '../core/types.js';
 import { PLAIN, type Palette } from './colors.js';
+import { escapeControlChars } from './terminal-text.js';
 
 const KIB_BYTES = 1024;
 const MIB_BYTES = 1024 * KIB_BYTES;
@@ -214,8 +215,8 @@ export function formatWorkloadHeader(workload: WorkloadHeader, palette: Palette 
     `downtime limit ${durationText(migration.downtimeLimitSec)}`,
     `migration at ${durationText(migration.startSec)}`,
   ];
-  const lines = [`${palette.bold(workload.name)}  seed ${workload.seed}: ${facts.join(', ')}`];
-  if (workload.description !== null && workload.description !== '') lines.push(palette.dim(workload.description));
+  const lines = [`${palette.bold(escapeControlChars(workload.name))}  seed ${workload.seed}: ${facts.join(', ')}`];
+  if (workload.description !== null && workload.description !== '') lines.push(palette.dim(escapeControlChars(workload.description)));
   return lines.join('\n');
 }
 

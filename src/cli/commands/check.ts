@@ -25,6 +25,7 @@ import {
 import { errnoCode, writeFileAtomic } from '../../io/write-atomic.js';
 import { stdoutPalette } from '../../report/colors.js';
 import { formatVerdict, formatVerdictTable } from '../../report/format-table.js';
+import { checkMemoryLimit } from '../memory-limit.js';
 import { EXIT_LOST_PAGES, loadWorkloads, lostPagesMessages, simulateLoaded, writeStderrLine, writeStdout } from './run.js';
 
 export interface CheckOptions {
@@ -34,6 +35,8 @@ export interface CheckOptions {
   update: boolean;
   set: string[];
   seed: number | null;
+  /** `--max-memory <size>`; null = MIGSIM_MAX_MEMORY or the machine's memory. */
+  maxMemory?: string | null;
   color: boolean;
   quiet: boolean;
 }
@@ -44,6 +47,7 @@ export const EXIT_REGRESSION = 1;
 export function checkCommand(files: readonly string[], options: CheckOptions): number {
   const baseline = readBaseline(options.baseline, options.update);
   const loaded = loadWorkloads(files, { sets: options.set, seed: options.seed });
+  checkMemoryLimit(loaded, { maxMemory: options.maxMemory ?? null });
   const simulated = loaded.map((workload) => simulateLoaded(workload, { json: false, quiet: options.quiet }));
   const summaries = simulated.flatMap((done) => done.results.map((result) => result.summary));
   const palette = stdoutPalette({ color: options.color });

@@ -13,7 +13,11 @@ import { readWorkload, type ReadWorkloadOptions } from '../../io/read-workload.j
 import { writeFileAtomic } from '../../io/write-atomic.js';
 import { stdoutPalette } from '../../report/colors.js';
 import { formatWorkloadReport } from '../../report/format-table.js';
+import { formatHtmlReport } from '../../report/html-report.js';
+import { escapeControlChars } from '../../report/terminal-text.js';
 import { createProgress, progressAllowed } from '../../report/progress.js';
+import { simulateInWorker, withInterruptGuard } from '../interrupt.js';
+import { checkMemoryLimit } from '../memory-limit.js';
 
 export interface RunOptions {
   /** `--hints`; null = each file's own hints. */
@@ -23,6 +27,12 @@ export interface RunOptions {
   /** Per-round CSV path, `-` for stdout, or null. */
   csv: string | null;
   summaryCsv: string | null;
+  /** `--html <file>`: one self-contained page with the tables and plots, or null. */
+  html?: string | null;
+  /** `--max-memory <size>`; null = MIGSIM_MAX_MEMORY or the machine's memory. */
+  maxMemory?: string | null;
+  /** migsim's version, for the HTML footer. */
+  version?: string;
   json: boolean;
   /** false with --no-color. */
   color: boolean;
@@ -86,7 +96,7 @@ export function lostPagesMessages(simulated: readonly SimulatedWorkload[]): stri
     for (const { summary } of results) {
       if (summary.lostPages > 0) {
         messages.push(
-          `lost pages: ${summary.workload}/${summary.run} lost ${summary.lostPages} pages (${summary.lostZeroPages} zero-content)`,
+          `lost pages: ${escapeControlChars(summary.workload)}/${escapeControlChars(summary.run)} lost ${summary.lostPages} pages (${summary.lostZeroPages} zero-content)`,
         );
       }
     }
@@ -102,7 +112,20 @@ export function writeStderrLine(text: string): void {
   process.stderr.write(`${text}\n`);
 }
 
-export function runCommand(files: readonly string[], options: RunOptions): number {
+/**
+ * simulateLoaded in a worker thread, so that SIGINT can stop it between rounds
+ * (interrupt.ts); call inside withInterruptGuard.
+ */
+export async function simulateLoadedInterruptible(loaded: LoadedWorkload, options: { json: boolean; quiet: boolean }): Promise<SimulatedWorkload> {
+  const progress = createProgress({ enabled: progressAllowed(options) });
+  try {
+    return { ...loaded, results: await simulateInWorker(loaded, progress.hooksFor(loaded.workload.name)) };
+  } finally {
+    progress.stop();
+  }
+}
+
+export async function runCommand(files: readonly string[], options: RunOptions): Promise<number> {
   const toStdout = [options.json ? '--json' : null, options.csv === '-' ? '--csv -' : null, options.summaryCsv === '-' ? '--summary-csv -' : null].filter(
     (flag): flag is string => flag !== null,
   );
@@ -110,14 +133,19 @@ export function runCommand(files: readonly string[], options: RunOptions): numbe
   const tables = toStdout.length === 0;
 
   const loaded = loadWorkloads(files, { sets: options.set, hints: options.hints, seed: options.seed });
+  checkMemoryLimit(loaded, { maxMemory: options.maxMemory ?? null });
   const palette = stdoutPalette({ color: options.color });
   const simulated: SimulatedWorkload[] = [];
-  for (const workload of loaded) {
-    // --csv - and --summary-csv - also own stdout: the bar may show, the tables may not.
-    const done = simulateLoaded(workload, { json: options.json, quiet: options.quiet });
-    simulated.push(done);
-    if (tables) writeStdout(`${simulated.length > 1 ? '\n' : ''}${formatWorkloadReport(done.workload, done.results, { palette })}`);
-  }
+  // Ctrl-C stops the simulation at the next round and throws InterruptedError (exit 130)
+  // before any file is written: files of earlier runs stay as they were.
+  await withInterruptGuard(async () => {
+    for (const workload of loaded) {
+      // --csv - and --summary-csv - also own stdout: the bar may show, the tables may not.
+      const done = await simulateLoadedInterruptible(workload, { json: options.json, quiet: options.quiet });
+      simulated.push(done);
+      if (tables) writeStdout(`${simulated.length > 1 ? '\n' : ''}${formatWorkloadReport(done.workload, done.results, { palette })}`);
+    }
+  });
 
   const allResults = simulated.flatMap((done) => done.results);
   if (options.json) {
@@ -125,6 +153,7 @@ export function runCommand(files: readonly string[], options: RunOptions): numbe
   }
   if (options.csv !== null) writeOutput(options.csv, formatRoundsCsv(allResults));
   if (options.summaryCsv !== null) writeOutput(options.summaryCsv, formatSummaryCsv(allResults.map((result) => result.summary)));
+  if (options.html != null) writeOutput(options.html, formatHtmlReport(simulated, options.version ?? ''));
 
   const lost = lostPagesMessages(simulated);
   for (const message of lost) writeStderrLine(`migsim: ${message}`);

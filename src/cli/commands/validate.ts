@@ -4,11 +4,12 @@
  * (exit 2 at the catch site); files after it are not read.
  */
 import { readWorkload } from '../../io/read-workload.js';
+import { escapeControlChars } from '../../report/terminal-text.js';
 
 export function validateCommand(files: readonly string[]): number {
   for (const file of files) {
     readWorkload(file);
-    process.stdout.write(`ok  ${file}\n`);
+    process.stdout.write(`ok  ${escapeControlChars(file)}\n`);
   }
   return 0;
 }

@@ -1,0 +1,122 @@
+/**
+ * Ctrl-C (SIGINT) during `migsim run`: exit 130 with every file written before intact.
+ *
+ * The engine is synchronous, so a SIGINT listener on the thread that simulates would run
+ * only after the whole simulation. `run` therefore simulates each workload in a worker
+ * thread (simulate-worker.ts) while this thread waits, free to take the signal: the
+ * listener sets a flag in a SharedArrayBuffer, the worker's onRound hook (called once per
+ * round, the core's existing hook) reads it with Atomics.load and throws, and the CLI
+ * throws InterruptedError, which the one catch site (main.ts) turns into exit 130. No
+ * output file is written after an interrupt, and outputs are only ever replaced by an
+ * atomic rename, so a file from an earlier run stays as it was. A second Ctrl-C is
+ * Node's default: the process dies at once.
+ */
+import { Worker } from 'node:worker_threads';
+
+import { ConfigError, InvariantError, MigsimError } from '../core/errors.js';
+import type { RoundStats, RunResult } from '../core/types.js';
+import type { LoadedWorkload } from './commands/run.js';
+import type { ProgressHooks } from '../report/progress.js';
+
+/** Exit code of a run stopped by SIGINT (128 + 2, as a shell reports it). */
+export const EXIT_INTERRUPTED = 130;
+
+/** Thrown when SIGINT stopped the simulation; main.ts maps it to exit 130. */
+export class InterruptedError extends Error {
+  readonly exitCode = EXIT_INTERRUPTED;
+  constructor() {
+    super('interrupted (SIGINT): no output written by this run');
+    this.name = 'InterruptedError';
+  }
+}
+
+/** Messages from simulate-worker.ts. */
+export type SimulateWorkerMessage =
+  | { type: 'run-start'; label: string; runIndex: number; runCount: number }
+  | { type: 'round'; label: string; round: RoundStats }
+  | { type: 'done'; results: RunResult[] }
+  | { type: 'interrupted' }
+  | { type: 'error'; name: string; message: string; code: string | null; exitCode: number | null; stack: string | null };
+
+/** One flag for the process: set by the first SIGINT, read by every worker. */
+const flagBuffer = new SharedArrayBuffer(4);
+const flag = new Int32Array(flagBuffer);
+
+/** True once SIGINT arrived during a guarded section. */
+export function interrupted(): boolean {
+  return Atomics.load(flag, 0) !== 0;
+}
+
+/**
+ * Runs `body` with a SIGINT listener installed (once: a second Ctrl-C kills). Throws
+ * InterruptedError after `body` if SIGINT arrived, even if `body` finished.
+ */
+export async function withInterruptGuard<T>(body: () => Promise<T>): Promise<T> {
+  const onSigint = (): void => {
+    Atomics.store(flag, 0, 1);
+  };
+  process.once('SIGINT', onSigint);
+  try {
+    const value = await body();
+    if (interrupted()) throw new InterruptedError();
+    return value;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+}
+
+/**
+ * Simulates one workload in a worker thread, feeding `hooks` (the progress bar) from its
+ * messages. Errors come back as the classes the synchronous path throws: a core
+ * ConfigError/RangeError as MigsimError 'config.invalid' naming the file (exit 2).
+ */
+export function simulateInWorker(loaded: LoadedWorkload, hooks: ProgressHooks): Promise<RunResult[]> {
+  if (interrupted()) return Promise.reject(new InterruptedError());
+  return new Promise<RunResult[]>((resolve, reject) => {
+    const worker = new Worker(new URL('./simulate-worker.js', import.meta.url), { workerData: { workload: loaded.workload, flag: flagBuffer } });
+    let settled = false;
+    const settle = (action: () => void): void => {
+      if (settled) return;
+      settled = true;
+      action();
+      void worker.terminate();
+    };
+    worker.on('message', (message: SimulateWorkerMessage) => {
+      switch (message.type) {
+        case 'run-start':
+          hooks.onRunStart(message.label, message.runIndex, message.runCount);
+          break;
+        case 'round':
+          hooks.onRound(message.label, message.round);
+          break;
+        case 'done':
+          settle(() => resolve(message.results));
+          break;
+        case 'interrupted':
+          settle(() => reject(new InterruptedError()));
+          break;
+        case 'error':
+          settle(() => reject(rebuildError(loaded.file, message)));
+          break;
+      }
+    });
+    worker.on('error', (error) => settle(() => reject(error)));
+    worker.on('exit', (code) => settle(() => reject(new InvariantError(`simulation worker exited with code ${code} before finishing ${loaded.file}`))));
+  });
+}
+
+function rebuildError(file: string, message: Extract<SimulateWorkerMessage, { type: 'error' }>): Error {
+  let error: Error;
+  if (message.name === 'ConfigError' || message.name === 'RangeError') {
+    error = new MigsimError('config.invalid', `${file}: ${message.message}`);
+    error.cause = message.name === 'ConfigError' ? new ConfigError('', message.message) : new RangeError(message.message);
+  } else if (message.name === 'InvariantError') {
+    error = new InvariantError(message.message);
+  } else if (message.code !== null && (message.exitCode === 2 || message.exitCode === 70)) {
+    error = new MigsimError(message.code as MigsimError['code'], message.message, message.exitCode);
+  } else {
+    error = new Error(message.message);
+  }
+  if (message.stack !== null) error.stack = message.stack;
+  return error;
+}

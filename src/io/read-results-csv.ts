@@ -1,0 +1,85 @@
+/**
+ * Reads a results CSV for `migsim plot`: a per-round CSV (`run --csv`: has `round` and
+ * `kind`) or a summary CSV (`run --summary-csv`, a baseline, or a `sweep` CSV: has
+ * `total_bytes`). Unreadable files and missing columns are MigsimError (exit 2) naming
+ * the file, the line and the column. Text cells written with a formula guard (a leading
+ * `'` before = + - @, see csv.ts) are read back without it.
+ */
+import { readFileSync } from 'node:fs';
+
+import { MigsimError } from '../core/errors.js';
+import type { PlotRound } from '../report/svg-plots.js';
+import { parseCsv, unguardCell } from './csv.js';
+import { errnoCode } from './write-atomic.js';
+
+export type ResultsCsv =
+  | { kind: 'rounds'; file: string; rows: PlotRound[] }
+  | { kind: 'summary'; file: string; columns: string[]; rows: Record<string, string>[] };
+
+const ROUND_REQUIRED = ['workload', 'run', 'seed', 'round', 'kind', 'start_s', 'duration_s', 'normal_pages', 'zero_pages', 'skipped_pages', 'bytes', 'cumulative_bytes', 'dirty_pages'] as const;
+const SUMMARY_REQUIRED = ['workload', 'run', 'total_bytes', 'downtime_s'] as const;
+
+function invalid(message: string): MigsimError {
+  return new MigsimError('usage.bad-argument', message);
+}
+
+/** Reads and classifies `file`. */
+export function readResultsCsv(file: string): ResultsCsv {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new MigsimError('usage.bad-argument', `${file}: cannot read (${errnoCode(error)})`);
+  }
+  const records = parseCsv(text, file);
+  if (records.length === 0) throw invalid(`${file}: empty file, expected a header row`);
+  const header = records[0].fields;
+  const isRounds = header.includes('round') && header.includes('kind');
+  const required: readonly string[] = isRounds ? ROUND_REQUIRED : SUMMARY_REQUIRED;
+  if (!isRounds && !header.includes('total_bytes')) {
+    throw invalid(`${file}: neither a per-round CSV (run --csv) nor a summary CSV (run --summary-csv, sweep): no round/kind or total_bytes column (header: ${header.join(',')})`);
+  }
+  for (const column of required) {
+    if (!header.includes(column)) throw invalid(`${file}: missing column ${column} (header: ${header.join(',')})`);
+  }
+  const rows: Record<string, string>[] = [];
+  for (const record of records.slice(1)) {
+    if (record.fields.length !== header.length) {
+      throw invalid(`${file}:${record.line}: expected ${header.length} fields as in the header (got ${record.fields.length})`);
+    }
+    const row: Record<string, string> = {};
+    header.forEach((column, index) => {
+      row[column] = column === 'workload' || column === 'run' || column === 'kind' ? unguardCell(record.fields[index]) : record.fields[index];
+    });
+    row.__line = String(record.line);
+    rows.push(row);
+  }
+  if (!isRounds) {
+    for (const row of rows) delete row.__line;
+    return { kind: 'summary', file, columns: header, rows };
+  }
+  const numberOf = (row: Record<string, string>, column: string): number => {
+    const value = Number(row[column]);
+    if (row[column] === '' || !Number.isFinite(value)) throw invalid(`${file}:${row.__line}: ${column} must be a number (got "${row[column]}")`);
+    return value;
+  };
+  return {
+    kind: 'rounds',
+    file,
+    rows: rows.map((row) => ({
+      workload: row.workload,
+      run: row.run,
+      seed: numberOf(row, 'seed'),
+      round: numberOf(row, 'round'),
+      kind: row.kind,
+      startSec: numberOf(row, 'start_s'),
+      durationSec: numberOf(row, 'duration_s'),
+      normalPages: numberOf(row, 'normal_pages'),
+      zeroPages: numberOf(row, 'zero_pages'),
+      skippedPages: numberOf(row, 'skipped_pages'),
+      bytes: numberOf(row, 'bytes'),
+      cumulativeBytes: numberOf(row, 'cumulative_bytes'),
+      dirtyPages: numberOf(row, 'dirty_pages'),
+    })),
+  };
+}

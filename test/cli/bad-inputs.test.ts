@@ -1,0 +1,125 @@
+/**
+ * The catalogue of bad inputs (test/fixtures/bad/): each is refused with exit 2 and one
+ * exact line on stderr, before anything large is allocated. Table-driven, spawning the
+ * built CLI. MIGSIM_MAX_MEMORY pins the memory limit so the rows do not depend on the
+ * machine's RAM.
+ */
+import assert from 'node:assert/strict';
+import { chmodSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+
+import { migsim } from './helpers.js';
+
+const BAD = 'test/fixtures/bad';
+const scratch = mkdtempSync(join(tmpdir(), 'migsim-bad-'));
+after(() => {
+  chmodSync(scratch, 0o700);
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+interface BadCase {
+  input: string;
+  args: string[];
+  env?: Record<string, string>;
+  message: string;
+}
+
+const CASES: BadCase[] = [
+  {
+    input: 'truncated YAML',
+    args: ['validate', `${BAD}/truncated.yaml`],
+    message: `migsim: ${BAD}/truncated.yaml: line 5: flow map in block collection must be sufficiently indented and end with a }`,
+  },
+  { input: 'empty file', args: ['validate', `${BAD}/empty.yaml`], message: `migsim: ${BAD}/empty.yaml: is empty (a workload needs at least guest.memory and guest.initial.used)` },
+  { input: 'wrong type (vcpus: four)', args: ['validate', `${BAD}/wrong-type.yaml`], message: `migsim: ${BAD}/wrong-type.yaml: guest.vcpus must be an integer (got four)` },
+  { input: 'misspelt field', args: ['validate', `${BAD}/unknown-field.yaml`], message: `migsim: ${BAD}/unknown-field.yaml: guest.memroy is not a known field (did you mean memory?)` },
+  {
+    input: 'unknown strategy',
+    args: ['validate', `${BAD}/unknown-strategy.yaml`],
+    message: `migsim: ${BAD}/unknown-strategy.yaml: hints[0] must be one of free-page-hint, merge-notifier, page-reporting, per-page, unaccepted, or a mapping with strategy (got free-page-hinting)`,
+  },
+  { input: 'negative size', args: ['validate', `${BAD}/negative-size.yaml`], message: `migsim: ${BAD}/negative-size.yaml: guest.initial.used must be >= 0 (got -16MiB)` },
+  {
+    input: 'memory: 1EiB',
+    args: ['validate', `${BAD}/exbibyte.yaml`],
+    message: `migsim: ${BAD}/exbibyte.yaml: guest.memory has an unknown unit EiB (sizes take B, KiB, MiB, GiB, TiB, KB, MB, GB, TB) (got 1EiB)`,
+  },
+  {
+    input: 'memory: 1PiB',
+    args: ['run', `${BAD}/pebibyte.yaml`],
+    message: `migsim: ${BAD}/pebibyte.yaml: guest.memory has an unknown unit PiB (sizes take B, KiB, MiB, GiB, TiB, KB, MB, GB, TB) (got 1PiB)`,
+  },
+  {
+    input: 'more pages than the allocator indexes (8 TiB of 4 KiB)',
+    args: ['run', `${BAD}/too-many-pages.yaml`],
+    message: `migsim: ${BAD}/too-many-pages.yaml: guest.memory 8 TiB is 2147483648 pages of 4 KiB, more than the allocator supports (2^31 - 1 pages = 8.0 TiB of 4 KiB pages)`,
+  },
+  {
+    input: 'guest needs more memory than the limit (MIGSIM_MAX_MEMORY)',
+    args: ['run', `${BAD}/too-big-for-machine.yaml`],
+    env: { MIGSIM_MAX_MEMORY: '1GiB' },
+    message: `migsim: ${BAD}/too-big-for-machine.yaml: simulating needs about 10.5 GiB of memory (1073741824 pages x 10.5 B), more than the 1 GiB of MIGSIM_MAX_MEMORY; raise it with --max-memory or MIGSIM_MAX_MEMORY`,
+  },
+  {
+    input: 'guest needs more memory than --max-memory (check)',
+    args: ['check', `${BAD}/too-big-for-machine.yaml`, '--baseline', 'results/baseline.csv', '--max-memory', '2GiB'],
+    message: `migsim: ${BAD}/too-big-for-machine.yaml: simulating needs about 10.5 GiB of memory (1073741824 pages x 10.5 B), more than the 2 GiB of --max-memory; raise it with --max-memory or MIGSIM_MAX_MEMORY`,
+  },
+  {
+    input: 'churn rate x lifetime holding more blocks than memory allows',
+    args: ['run', `${BAD}/churn-flood.yaml`],
+    env: { MIGSIM_MAX_MEMORY: '20GiB' },
+    message: `migsim: ${BAD}/churn-flood.yaml: simulating needs about 26.3 GiB of memory (536870912 pages x 10.5 B + 536870912 live churn blocks x 42 B), more than the 20 GiB of MIGSIM_MAX_MEMORY; raise it with --max-memory or MIGSIM_MAX_MEMORY`,
+  },
+  { input: 'bad --max-memory', args: ['run', 'test/fixtures/tiny.yaml', '--max-memory', '12'], message: 'migsim: --max-memory needs a unit, e.g. 4KiB (got "12")' },
+  {
+    input: 'trace path (replay not supported yet)',
+    args: ['run', `${BAD}/trace.yaml`],
+    message: `migsim: ${BAD}/trace.yaml: phases[0].trace trace replay is not supported by this version of migsim yet`,
+  },
+  {
+    input: 'duplicate workload names',
+    args: ['run', `${BAD}/dup-a.yaml`, `${BAD}/dup-b.yaml`],
+    message: `migsim: ${BAD}/dup-b.yaml: workload name "twin" is also the name of ${BAD}/dup-a.yaml; names key the results and must be unique`,
+  },
+  {
+    input: 'baseline CSV missing a column',
+    args: ['check', 'test/fixtures/tiny.yaml', '--baseline', `${BAD}/baseline-missing-column.csv`],
+    message: `migsim: ${BAD}/baseline-missing-column.csv: missing column seed (header: workload,run,total_bytes)`,
+  },
+  {
+    input: 'plot of a CSV missing a column',
+    args: ['plot', `${BAD}/baseline-missing-column.csv`, '-o', join(scratch, 'plots')],
+    message: `migsim: ${BAD}/baseline-missing-column.csv: missing column downtime_s (header: workload,run,total_bytes)`,
+  },
+  { input: 'a directory given as a workload', args: ['run', 'test/fixtures'], message: 'migsim: test/fixtures: cannot read (EISDIR)' },
+  { input: 'a missing file', args: ['validate', `${BAD}/no-such.yaml`], message: `migsim: ${BAD}/no-such.yaml: cannot read (ENOENT)` },
+  {
+    input: 'a file name with control characters (escaped on the terminal)',
+    args: ['validate', `${BAD}/\u001b[31mred\u0007.yaml`],
+    message: `migsim: ${BAD}/\\x1b[31mred\\x07.yaml: cannot read (ENOENT)`,
+  },
+];
+
+describe('bad inputs: exit 2 with one exact line', () => {
+  for (const entry of CASES) {
+    it(entry.input, () => {
+      const result = migsim(entry.args, entry.env ?? {});
+      assert.equal(result.stderr, `${entry.message}\n`);
+      assert.equal(result.status, 2);
+      assert.equal(result.stdout, '');
+    });
+  }
+
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  it('an unreadable file (mode 000)', { skip: isRoot ? 'running as root: mode 000 does not stop root reading (the EISDIR row covers unreadable input)' : false }, () => {
+    const file = join(scratch, 'locked.yaml');
+    copyFileSync('test/fixtures/tiny.yaml', file);
+    chmodSync(file, 0o000);
+    const result = migsim(['validate', file]);
+    assert.equal(result.stderr, `migsim: ${file}: cannot read (EACCES)\n`);
+    assert.equal(result.status, 2);
+  });
+});
