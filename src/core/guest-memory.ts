@@ -38,10 +38,26 @@ export class GuestMemory {
   readonly granulePages: number;
   /** Write-protect faults taken (accounting only). */
   faults = 0;
+  /**
+   * PML or dirty-ring exits taken (accounting only): with those trackers a write to a clean
+   * page is logged without a fault, into a per-vCPU buffer of `bufferEntries` (PML: 512;
+   * dirty ring: 4096) that exits to the host when it fills. 0 entries = write-protect.
+   */
+  exits = 0;
+  /** The vCPU the current guest event runs on (set by the simulation before it fires). */
+  currentVcpu = 0;
+  private readonly bufferEntries: number;
+  private readonly bufferFill: Int32Array;
 
-  constructor(totalPages: number, granulePages: number) {
+  /**
+   * @param bufferEntries 0 for write-protect tracking (a fault per first write); else the
+   *   PML buffer or dirty-ring size per vCPU (an exit each time one fills).
+   */
+  constructor(totalPages: number, granulePages: number, vcpus = 1, bufferEntries = 0) {
     this.totalPages = totalPages;
     this.granulePages = granulePages;
+    this.bufferEntries = bufferEntries;
+    this.bufferFill = new Int32Array(vcpus);
     this.allocated = new Bitmap(totalPages);
     this.zero = new Bitmap(totalPages);
     this.populated = new Bitmap(totalPages);
@@ -66,7 +82,8 @@ export class GuestMemory {
 
   /**
    * A guest write of one page: `isZero` says whether the data written is all zero.
-   * Returns true when the write faulted (the page was write-protected). Allocation-free.
+   * Returns true when the write faulted (a write-protected page under write-protect
+   * tracking; PML and dirty-ring log without a fault). Allocation-free.
    */
   writePage(pfn: number, isZero: boolean): boolean {
     const w = pfn >>> 5;
@@ -78,7 +95,13 @@ export class GuestMemory {
     if (!this.trackingOn) return false;
     const loggedWords = this.loggedWords;
     if (((loggedWords[w] | this.snapWords[w]) & m) !== 0) return false;
-    this.faults++;
+    const faulted = this.bufferEntries === 0;
+    if (faulted) {
+      this.faults++;
+    } else if (++this.bufferFill[this.currentVcpu] === this.bufferEntries) {
+      this.bufferFill[this.currentVcpu] = 0;
+      this.exits++;
+    }
     if (this.granulePages === 1) {
       loggedWords[w] |= m;
     } else {
@@ -86,7 +109,7 @@ export class GuestMemory {
       const first = pfn - (pfn % this.granulePages);
       this.logged.setRange(first, first + this.granulePages);
     }
-    return true;
+    return faulted;
   }
 
   /**
@@ -109,6 +132,11 @@ export class GuestMemory {
       populated[w] &= ~mask;
       stale[w] |= dst[w] & mask;
     }
+  }
+
+  /** A sync harvests the PML buffers and dirty rings: they start empty again. */
+  flushTrackingBuffers(): void {
+    this.bufferFill.fill(0);
   }
 
   /** Writes every page of [pfn, pfn + count) with the same kind of data. */

@@ -93,6 +93,8 @@ class Simulation {
   private readonly lowPages: number;
   private readonly costsSlowGuest: boolean;
   private readonly faultCostSec: number;
+  private readonly writerVcpus: Int32Array;
+  private readonly churnVcpus: Int32Array;
 
   constructor(workload: Workload, hint: HintConfig | null, onRound?: (round: RoundStats) => void) {
     this.workload = workload;
@@ -102,7 +104,10 @@ class Simulation {
     const totalPages = guest.memoryBytes / guest.pageSizeBytes;
     rejectUnsupported(workload, hint);
     const granulePages = Math.max(1, Math.floor(migration.tracking.granularityBytes / guest.pageSizeBytes));
-    this.memory = new GuestMemory(totalPages, granulePages);
+    const tracking = migration.tracking;
+    // PML logs into a 512-entry buffer per vCPU, the dirty ring into its ring; both exit when full.
+    const bufferEntries = tracking.mode === 'pml' ? tracking.pmlEntries : tracking.mode === 'dirty-ring' ? tracking.ringSize : 0;
+    this.memory = new GuestMemory(totalPages, granulePages, guest.vcpus, bufferEntries);
     this.buddy = new BuddyAllocator(totalPages, guest.maxOrder);
     buildInitialLayout(guest, workload.seed, this.memory, this.buddy);
     const watermarks = watermarkPages(guest.memoryBytes, guest.pageSizeBytes, guest.minFreeBytes);
@@ -110,27 +115,41 @@ class Simulation {
     this.costsSlowGuest = migration.tracking.costsSlowGuest;
     this.faultCostSec = migration.tracking.faultCostSec;
 
+    const writerSpecs: { vcpu: number | null }[] = [];
+    const churnSpecs: { vcpu: number | null }[] = [];
     let phaseStart = 0;
     workload.phases.forEach((phase, p) => {
       // The last phase runs until the end of stop-and-copy, whatever its duration (MODEL.md §1.4).
       const isLast = p === workload.phases.length - 1;
       const phaseEnd = isLast || phase.durationSec === null ? Infinity : phaseStart + phase.durationSec;
       phase.writes.forEach((spec, i) => {
+        writerSpecs.push(spec);
         this.writers.push(
           new Writer(spec, `phases[${p}].writes[${i}]`, `writer:${p}:${i}`, workload.seed, phaseStart, phaseEnd, guest.pageSizeBytes, this.memory.allocated, totalPages),
         );
       });
       phase.churn.forEach((spec, i) => {
         this.churns.push(new ChurnSource(spec, `churn:${p}:${i}`, workload.seed, phaseStart, phaseEnd));
+        churnSpecs.push(spec);
       });
       phaseStart = phaseEnd;
     });
+    // Writers, then churn streams, run on vCPUs round-robin in declaration order, unless
+    // they name one (MODEL.md §2). Frees and hint work run on vCPU 0.
+    let nextVcpu = 0;
+    const assign = (spec: { vcpu: number | null }) => spec.vcpu ?? nextVcpu++ % guest.vcpus;
+    this.writerVcpus = Int32Array.from(writerSpecs, assign);
+    this.churnVcpus = Int32Array.from(churnSpecs, assign);
 
     const fph = hint?.freePageHint ?? null;
     const gatherFirst = fph !== null && fph.timing === 'before-logging';
     this.precopy = new Precopy(migration, this.memory, guest.pageSizeBytes, {
       onSetup: (t) => this.strategy?.start((this.clock.nowSec = t)),
-      onStopHints: (t) => this.strategy?.stop((this.clock.nowSec = t)),
+      onStopHints: (t) => {
+        // Every sync harvests the PML buffers and dirty rings.
+        this.memory.flushTrackingBuffers();
+        this.strategy?.stop((this.clock.nowSec = t));
+      },
       onStartHints: (t) => this.strategy?.start((this.clock.nowSec = t)),
       onSwitchover: (t) => this.strategy?.done((this.clock.nowSec = t)),
       onThrottle: (percent) => this.applyThrottle(percent),
@@ -206,11 +225,22 @@ class Simulation {
       }
       lastEventSec = nextSec;
       this.clock.nowSec = nextSec;
-      if (source === SOURCE_WRITER) this.fireWriteBatch(index);
-      else if (source === SOURCE_CHURN) this.fireChurn(churns[index], nextSec);
-      else if (source === SOURCE_FREE) this.fireFree();
-      else if (source === SOURCE_ARRIVAL) strategy!.fireArrival();
-      else lastEventSec = this.fireGuestBatch();
+      if (source === SOURCE_WRITER) {
+        this.memory.currentVcpu = this.writerVcpus[index];
+        this.fireWriteBatch(index);
+      } else if (source === SOURCE_CHURN) {
+        this.memory.currentVcpu = this.churnVcpus[index];
+        this.fireChurn(churns[index], nextSec);
+      }
+      else if (source === SOURCE_FREE) {
+        this.memory.currentVcpu = 0;
+        this.fireFree();
+      }
+      else {
+        this.memory.currentVcpu = 0;
+        if (source === SOURCE_ARRIVAL) strategy!.fireArrival();
+        else lastEventSec = this.fireGuestBatch();
+      }
     }
     return this.result();
   }
@@ -360,6 +390,7 @@ class Simulation {
     const precopy = this.precopy;
     const { lost, lostZero } = this.countLostPages();
     this.costs.faults = this.memory.faults;
+    this.costs.exits = this.memory.exits;
     const rounds = precopy.rounds;
     return {
       rounds,
@@ -398,8 +429,6 @@ function rejectUnsupported(workload: Workload, hint: HintConfig | null): void {
   workload.phases.forEach((phase, p) => {
     if (phase.tracePath !== null) throw new ConfigError(`phases[${p}].trace`, 'trace replay is not supported by this version of migsim yet');
   });
-  const mode = workload.migration.tracking.mode;
-  if (mode !== 'write-protect') throw new ConfigError('migration.tracking.mode', `is not supported by this version of migsim yet (got ${mode})`);
   if (hint !== null) {
     // Every strategy is simulated (hints/create-strategy.ts); each needs its options.
     const options: Record<StrategyName, unknown> = {

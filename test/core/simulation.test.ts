@@ -257,3 +257,27 @@ test('the last phase runs until the end of stop-and-copy even when it has a dura
   twoPhases.phases = [{ ...twoPhases.phases[0], durationSec: 0.1 }, { durationSec: 5, writes: [], churn: [], tracePath: null }];
   assert.equal(simulateRun(twoPhases, null).rounds[0].dirtyPages, 0, 'the first phase ends at 0.1 s');
 });
+
+test('PML and dirty-ring log the same pages as write-protect, with exits instead of faults', () => {
+  const base = churnyGuest({});
+  base.migration.tracking.clear = 'sync';
+  base.guest.vcpus = 2;
+  const [wpNone, wpHinted] = simulateWorkload(base);
+  const everyEntry = churnyGuest({});
+  everyEntry.migration.tracking = { ...base.migration.tracking, mode: 'pml', pmlEntries: 1 };
+  everyEntry.guest.vcpus = 2;
+  const [pmlNone, pmlHinted] = simulateWorkload(everyEntry);
+  // A one-entry buffer exits on every logged write: as many exits as write-protect faults.
+  assert.equal(pmlNone.summary.costs.exits, wpNone.summary.costs.faults);
+  assert.equal(pmlHinted.summary.costs.exits, wpHinted.summary.costs.faults);
+  assert.equal(pmlNone.summary.costs.faults, 0);
+  assert.equal(pmlNone.summary.totalBytes, wpNone.summary.totalBytes);
+  assert.equal(pmlHinted.summary.totalBytes, wpHinted.summary.totalBytes);
+  const ring = churnyGuest({});
+  ring.migration.tracking = { ...base.migration.tracking, mode: 'dirty-ring', ringSize: 4096 };
+  ring.guest.vcpus = 2;
+  const [ringNone] = simulateWorkload(ring);
+  assert.equal(ringNone.summary.totalBytes, wpNone.summary.totalBytes);
+  // A 4096-entry ring per vCPU, harvested at each sync, exits at most faults / 4096 times.
+  assert.ok(ringNone.summary.costs.exits > 0 && ringNone.summary.costs.exits <= wpNone.summary.costs.faults / 4096);
+});
