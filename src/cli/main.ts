@@ -96,21 +96,21 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     })
     .addHelpText('after', EXIT_CODES_HELP);
 
-  const seedOption = (): Option => new Option('--seed <n>', 'override every workload seed').argParser(parseSeed);
+  const seedOption = (): Option => new Option('--seed <n>', "override every workload's seed: an integer >= 0 (default: each file's seed, else 1)").argParser(parseSeed);
   const setOption = (): Option =>
-    new Option('--set <key=value>', 'override a workload field, repeatable (e.g. --set migration.bandwidth=25Gbit/s)').argParser(collectSet);
+    new Option('--set <key=value>', 'override a workload field, repeatable; values take the units of the workload file (e.g. --set migration.bandwidth=25Gbit/s)').argParser(collectSet);
 
   program
     .command('run')
     .description('simulate workloads: per-round tables (hinted vs unhinted side by side) and a summary')
     .argument('<workload...>', 'workload files (YAML)')
-    .addOption(new Option('--hints <list>', 'comma list of strategies (a+b combines) to run against none; "all" = every strategy at default options; "none" = baseline only').argParser(parseHints))
+    .addOption(new Option('--hints <list>', 'comma list of strategies (a+b combines) to run against none; "all" = every strategy at default options; "none" = baseline only (default: each file\'s hints)').argParser(parseHints))
     .addOption(seedOption())
     .addOption(setOption())
-    .option('--csv <file>', 'write the per-round CSV (all workloads and runs; - for stdout)')
-    .option('--summary-csv <file>', 'write the per-run summary CSV (- for stdout)')
-    .option('--html <file>', 'write one self-contained HTML page: tables and SVG charts inline (- for stdout)')
-    .option('--max-memory <size>', 'refuse workloads whose simulation needs more memory (default: MIGSIM_MAX_MEMORY, else the machine\'s total memory)')
+    .option('--csv <file>', 'write the per-round CSV (all workloads and runs; - for stdout; default: not written)')
+    .option('--summary-csv <file>', 'write the per-run summary CSV (- for stdout; default: not written)')
+    .option('--html <file>', 'write one self-contained HTML page: tables and SVG charts inline (- for stdout; default: not written)')
+    .option('--max-memory <size>', 'refuse workloads whose simulation needs more memory than this size, e.g. 8GiB (default: MIGSIM_MAX_MEMORY, else the machine\'s total memory)')
     .option('--json', 'print one JSON document to stdout instead of tables')
     .option('-q, --quiet', 'no progress bar')
     .action(async (files: string[], _options: unknown, command: Command) => {
@@ -138,9 +138,9 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .description('regression check of total_bytes per (workload, run, seed) against a baseline CSV')
     .argument('<workload...>', 'workload files (YAML)')
     .requiredOption('--baseline <file>', 'baseline summary CSV (e.g. results/baseline.csv)')
-    .addOption(new Option('--tolerance <percent>', 'allowed increase of total_bytes in percent').argParser(parseTolerance).default(0))
+    .addOption(new Option('--tolerance <percent>', 'allowed increase of total_bytes, in percent (0.5 or 0.5%)').argParser(parseTolerance).default(0))
     .option('--update', 'rewrite the baseline with these results (atomically) and exit 0')
-    .option('--max-memory <size>', 'refuse workloads whose simulation needs more memory (default: MIGSIM_MAX_MEMORY, else the machine\'s total memory)')
+    .option('--max-memory <size>', 'refuse workloads whose simulation needs more memory than this size, e.g. 8GiB (default: MIGSIM_MAX_MEMORY, else the machine\'s total memory)')
     .addOption(seedOption())
     .addOption(setOption())
     .option('-q, --quiet', 'no progress bar')
@@ -170,7 +170,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .addOption(new Option('--hints <list>', 'for workload inputs: strategies to run against none (as run --hints)').argParser(parseHints))
     .addOption(seedOption())
     .addOption(setOption())
-    .option('--max-memory <size>', 'refuse workloads whose simulation needs more memory (default: MIGSIM_MAX_MEMORY, else the machine\'s total memory)')
+    .option('--max-memory <size>', 'refuse workloads whose simulation needs more memory than this size, e.g. 8GiB (default: MIGSIM_MAX_MEMORY, else the machine\'s total memory)')
     .option('-q, --quiet', 'no progress bar')
     .addHelpText('after', '\nCharts per workload: pages per round (normal/zero/skipped, one bar per run), cumulative bytes over\nsimulated time with each switchover marked, dirty pages per round. Per summary CSV: total bytes and\ndowntime against the varying parameter, one line per run. Prints the files written, one per line.')
     .action(async (inputs: string[], _options: unknown, command: Command) => {

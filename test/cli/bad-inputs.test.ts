@@ -23,7 +23,8 @@ interface BadCase {
   input: string;
   args: string[];
   env?: Record<string, string>;
-  message: string;
+  /** The exact stderr line (without the newline), or a pattern for the whole line. */
+  message: string | RegExp;
 }
 
 const CASES: BadCase[] = [
@@ -75,9 +76,13 @@ const CASES: BadCase[] = [
   },
   { input: 'bad --max-memory', args: ['run', 'test/fixtures/tiny.yaml', '--max-memory', '12'], message: 'migsim: --max-memory needs a unit, e.g. 4KiB (got "12")' },
   {
-    input: 'trace path (replay not supported yet)',
+    // Trace replay is being added: until it lands the engine refuses any trace; after, this
+    // file (prose, not "time op pfn order" lines) is refused at its first line.
+    input: 'trace path (unsupported, or not a trace)',
     args: ['run', `${BAD}/trace.yaml`],
-    message: `migsim: ${BAD}/trace.yaml: phases[0].trace trace replay is not supported by this version of migsim yet`,
+    message: new RegExp(
+      `^migsim: ${BAD}/trace\\.yaml: phases\\[0\\]\\.trace (trace replay is not supported by this version of migsim yet|${BAD}/writes\\.trace: line 1: .+)$`,
+    ),
   },
   {
     input: 'duplicate workload names',
@@ -107,7 +112,8 @@ describe('bad inputs: exit 2 with one exact line', () => {
   for (const entry of CASES) {
     it(entry.input, () => {
       const result = migsim(entry.args, entry.env ?? {});
-      assert.equal(result.stderr, `${entry.message}\n`);
+      if (typeof entry.message === 'string') assert.equal(result.stderr, `${entry.message}\n`);
+      else assert.match(result.stderr, new RegExp(`${entry.message.source.replace(/\$$/, '')}\n$`));
       assert.equal(result.status, 2);
       assert.equal(result.stdout, '');
     });

@@ -71,6 +71,23 @@ describe('migsim plot', () => {
   });
 });
 
+describe('migsim plot of a sweep CSV', () => {
+  it('plots total bytes and downtime against the swept parameter, categories in point order', () => {
+    const sweep = join(scratch, 'bw.csv');
+    const made = migsim(['sweep', TINY, '--vary', 'migration.bandwidth=64MiB/s,256MiB/s,128MiB/s', '--jobs', '1', '--csv', sweep, '-q']);
+    assert.equal(made.status, 0, made.stderr);
+    const out = join(scratch, 'bw');
+    const result = migsim(['plot', sweep, '-o', out]);
+    assert.equal(result.status, 0, result.stderr);
+    const root = parseXml(readFileSync(join(out, 'bw-total-bytes.svg'), 'utf8'));
+    assert.equal(select(root, 'path', 'line', 'series-none').length, 1);
+    assert.equal(select(root, 'circle', 'dot', 'series-free-page-hint').length, 3);
+    const ticks = select(root, 'text', 'x-tick').map((element) => element.text);
+    assert.deepEqual(ticks, ['64MiB/s', '256MiB/s', '128MiB/s']);
+    assert.ok(texts(root).includes('migration.bandwidth'));
+  });
+});
+
 describe('migsim run --html', () => {
   it('writes one self-contained page with the summary table, the text tables and the charts inline', () => {
     const page = join(scratch, 'report.html');
