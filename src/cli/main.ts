@@ -148,7 +148,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
       const options = command.optsWithGlobals();
       const { checkCommand } = await import('./commands/check.js');
       setExitCode(
-        checkCommand(files, {
+        await checkCommand(files, {
           baseline: options.baseline,
           maxMemory: options.maxMemory ?? null,
           tolerance: options.tolerance,
@@ -177,7 +177,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
       const options = command.optsWithGlobals();
       const { plotCommand } = await import('./commands/plot.js');
       setExitCode(
-        plotCommand(inputs, {
+        await plotCommand(inputs, {
           outDir: options.outDir,
           x: options.x ?? null,
           hints: options.hints ?? null,

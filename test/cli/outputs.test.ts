@@ -92,6 +92,39 @@ describe('a failed write is exit 2 and leaves the old file', () => {
   });
 });
 
+interface Interrupted {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  stopMs: number;
+}
+
+/**
+ * Spawns migsim with `args`, waits until `ready(stdout)` (or `delayMs` when it has no
+ * output to wait for), sends SIGINT and waits for the exit (SIGKILL after 15 s).
+ */
+async function interrupt(args: string[], ready: ((stdout: string) => boolean) | null, delayMs: number): Promise<Interrupted> {
+  const child = spawn(process.execPath, ['bin/migsim.js', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const deadline = Date.now() + 20_000;
+  if (ready !== null) {
+    while (!ready(stdout) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+    assert.ok(ready(stdout), `ready before the interrupt (stderr: ${stderr})`);
+  }
+  await new Promise((resolve) => setTimeout(resolve, delayMs));
+  const sentAt = Date.now();
+  child.kill('SIGINT');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  const { code, signal } = await exited;
+  clearTimeout(timer);
+  return { code, signal, stdout, stderr, stopMs: Date.now() - sentAt };
+}
+
 describe('SIGINT', () => {
   it('interrupting a long run exits 130 promptly, writes nothing and leaves earlier files intact', async () => {
     const dir = freshDir('sigint');
@@ -99,32 +132,29 @@ describe('SIGINT', () => {
     const summary = join(dir, 'summary.csv');
     writeFileSync(csv, 'earlier rounds\n');
     writeFileSync(summary, 'earlier summary\n');
-    const child = spawn(process.execPath, ['bin/migsim.js', 'run', '-q', TINY, 'test/fixtures/slow.yaml', '--csv', csv, '--summary-csv', summary], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
     // tiny's tables print once it is done: slow.yaml is then running in its worker.
-    const deadline = Date.now() + 20_000;
-    while (!stdout.includes('faults') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
-    assert.ok(stdout.includes('faults'), `tiny's tables before the interrupt (stderr: ${stderr})`);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const sentAt = Date.now();
-    child.kill('SIGINT');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    const { code, signal } = await exited;
-    clearTimeout(timer);
-    assert.equal(signal, null, 'handled, not killed by the signal');
-    assert.equal(code, 130);
-    assert.ok(Date.now() - sentAt < 5000, `stopped ${Date.now() - sentAt} ms after SIGINT`);
-    assert.equal(stderr, 'migsim: interrupted (SIGINT): no output written by this run\n');
+    const result = await interrupt(['run', '-q', TINY, 'test/fixtures/slow.yaml', '--csv', csv, '--summary-csv', summary], (out) => out.includes('faults'), 300);
+    assert.equal(result.signal, null, 'handled, not killed by the signal');
+    assert.equal(result.code, 130);
+    assert.ok(result.stopMs < 5000, `stopped ${result.stopMs} ms after SIGINT`);
+    assert.equal(result.stderr, 'migsim: interrupted (SIGINT): no output written by this run\n');
     assert.equal(readFileSync(csv, 'utf8'), 'earlier rounds\n');
     assert.equal(readFileSync(summary, 'utf8'), 'earlier summary\n');
     assert.deepEqual(readdirSync(dir).sort(), ['rounds.csv', 'summary.csv']);
+  });
+
+  it('interrupting check --update exits 130 and leaves the baseline as it was', async () => {
+    const dir = freshDir('sigint-check');
+    const baseline = join(dir, 'baseline.csv');
+    const old = 'workload,run,seed,total_bytes\ntiny,none,1,5\n';
+    writeFileSync(baseline, old);
+    // check prints nothing before it is done: wait long enough for start-up and tiny.
+    const result = await interrupt(['check', '-q', TINY, 'test/fixtures/slow.yaml', '--baseline', baseline, '--update'], null, 2500);
+    assert.equal(result.signal, null, 'handled, not killed by the signal');
+    assert.equal(result.code, 130);
+    assert.equal(result.stdout, '');
+    assert.equal(readFileSync(baseline, 'utf8'), old);
+    assert.deepEqual(readdirSync(dir), ['baseline.csv']);
   });
 });
 

@@ -26,7 +26,16 @@ import { errnoCode, writeFileAtomic } from '../../io/write-atomic.js';
 import { stdoutPalette } from '../../report/colors.js';
 import { formatVerdict, formatVerdictTable } from '../../report/format-table.js';
 import { checkMemoryLimit } from '../memory-limit.js';
-import { EXIT_LOST_PAGES, loadWorkloads, lostPagesMessages, simulateLoaded, writeStderrLine, writeStdout } from './run.js';
+import { withInterruptGuard } from '../interrupt.js';
+import {
+  EXIT_LOST_PAGES,
+  loadWorkloads,
+  lostPagesMessages,
+  simulateLoadedInterruptible,
+  writeStderrLine,
+  writeStdout,
+  type SimulatedWorkload,
+} from './run.js';
 
 export interface CheckOptions {
   baseline: string;
@@ -44,11 +53,15 @@ export interface CheckOptions {
 /** Exit code of a check that found a regression or a missing row. */
 export const EXIT_REGRESSION = 1;
 
-export function checkCommand(files: readonly string[], options: CheckOptions): number {
+export async function checkCommand(files: readonly string[], options: CheckOptions): Promise<number> {
   const baseline = readBaseline(options.baseline, options.update);
   const loaded = loadWorkloads(files, { sets: options.set, seed: options.seed });
   checkMemoryLimit(loaded, { maxMemory: options.maxMemory ?? null });
-  const simulated = loaded.map((workload) => simulateLoaded(workload, { json: false, quiet: options.quiet }));
+  // Ctrl-C stops at the next round (exit 130) before the baseline is touched.
+  const simulated: SimulatedWorkload[] = [];
+  await withInterruptGuard(async () => {
+    for (const workload of loaded) simulated.push(await simulateLoadedInterruptible(workload, { json: false, quiet: options.quiet }));
+  });
   const summaries = simulated.flatMap((done) => done.results.map((result) => result.summary));
   const palette = stdoutPalette({ color: options.color });
 

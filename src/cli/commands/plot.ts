@@ -14,7 +14,8 @@ import { errnoCode, writeFileAtomic } from '../../io/write-atomic.js';
 import { escapeControlChars } from '../../report/terminal-text.js';
 import { fileStem, plotRoundsOf, roundPlots, summaryPlots, type Plot } from '../../report/svg-plots.js';
 import { checkMemoryLimit, type MemoryLimitOptions } from '../memory-limit.js';
-import { loadWorkloads, simulateLoaded, writeStdout } from './run.js';
+import { withInterruptGuard } from '../interrupt.js';
+import { loadWorkloads, simulateLoadedInterruptible, writeStdout } from './run.js';
 
 export interface PlotOptions extends MemoryLimitOptions {
   outDir: string;
@@ -26,7 +27,7 @@ export interface PlotOptions extends MemoryLimitOptions {
   quiet: boolean;
 }
 
-export function plotCommand(inputs: readonly string[], options: PlotOptions): number {
+export async function plotCommand(inputs: readonly string[], options: PlotOptions): Promise<number> {
   const csvInputs = inputs.filter((input) => input.toLowerCase().endsWith('.csv'));
   const workloadInputs = inputs.filter((input) => !input.toLowerCase().endsWith('.csv'));
   const plots: Plot[] = [];
@@ -48,9 +49,12 @@ export function plotCommand(inputs: readonly string[], options: PlotOptions): nu
   if (workloadInputs.length > 0) {
     const loaded = loadWorkloads(workloadInputs, { sets: options.set, hints: options.hints, seed: options.seed });
     checkMemoryLimit(loaded, options);
-    for (const workload of loaded) {
-      plots.push(...roundPlots(plotRoundsOf(simulateLoaded(workload, { json: false, quiet: options.quiet }).results)));
-    }
+    // Ctrl-C stops at the next round (exit 130) before any chart is written.
+    await withInterruptGuard(async () => {
+      for (const workload of loaded) {
+        plots.push(...roundPlots(plotRoundsOf((await simulateLoadedInterruptible(workload, { json: false, quiet: options.quiet })).results)));
+      }
+    });
   }
   try {
     mkdirSync(options.outDir, { recursive: true });
