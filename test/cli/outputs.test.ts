@@ -182,6 +182,23 @@ describe('spreadsheet formulas and terminal control characters', () => {
     assert.equal(check.status, 0, check.stdout + check.stderr);
   });
 
+  it('run and check print names with escape sequences escaped; the CSV keeps them', () => {
+    const fixture = 'test/fixtures/control-name.yaml';
+    const run = migsim(['run', fixture]);
+    assert.equal(run.status, 0, run.stderr);
+    assert.ok(!/[\u0000-\u0009\u000b-\u001f\u007f]/.test(run.stdout), 'no control character but newlines on stdout');
+    assert.ok(run.stdout.startsWith('evil\\x1b[2J\\x1b]0;pwned\\x07  seed 1:'), run.stdout.slice(0, 80));
+    assert.ok(run.stdout.includes('fph\\x1b[31m'));
+    const csv = migsim(['run', fixture, '--summary-csv', '-']);
+    assert.ok(csv.stdout.includes('evil\u001b[2J\u001b]0;pwned\u0007,none,'), 'CSV keeps the name as it is');
+    const baseline = join(scratch, 'control-baseline.csv');
+    for (const args of [['--update'], []]) {
+      const check = migsim(['check', fixture, '--baseline', baseline, ...args]);
+      assert.equal(check.status, 0, check.stderr);
+      assert.ok(!/[\u0000-\u0009\u000b-\u001f\u007f]/.test(check.stdout), check.stdout);
+    }
+  });
+
   it('control characters in names and paths are escaped for the terminal', () => {
     assert.equal(escapeControlChars('a\u001b[2Jb\n\t\u0007\u009b'), 'a\\x1b[2Jb\\n\\t\\x07\\x9b');
     assert.equal(escapeControlChars('plain/path.yaml'), 'plain/path.yaml');

@@ -25,6 +25,7 @@ import {
 import { errnoCode, writeFileAtomic } from '../../io/write-atomic.js';
 import { stdoutPalette } from '../../report/colors.js';
 import { formatVerdict, formatVerdictTable } from '../../report/format-table.js';
+import { escapeControlChars, terminalSafeRows } from '../../report/terminal-text.js';
 import { checkMemoryLimit } from '../memory-limit.js';
 import { withInterruptGuard } from '../interrupt.js';
 import {
@@ -75,19 +76,20 @@ export async function checkCommand(files: readonly string[], options: CheckOptio
   );
 
   const lines: string[] = [];
+  const shown = { ...verdict, rows: terminalSafeRows(verdict.rows) };
   if (options.update) {
     writeFileAtomic(options.baseline, baselineText(others, summaries));
     // A new baseline would list every run as "not in baseline": only show changes to an old one.
-    const table = compared.length > 0 ? formatVerdictTable(verdict, { palette }) : '';
+    const table = compared.length > 0 ? formatVerdictTable(shown, { palette }) : '';
     if (table !== '') lines.push(table, '');
     const added = verdict.counts['missing-in-baseline'];
     const removed = verdict.counts['missing-in-run'];
     const changed = verdict.rows.filter((row) => row.deltaBytes !== null && row.deltaBytes !== 0).length;
     lines.push(
-      `updated ${options.baseline}: ${summaries.length} runs written (${added} added, ${changed} changed, ${removed} removed), ${others.length} rows of other workloads kept`,
+      `updated ${escapeControlChars(options.baseline)}: ${summaries.length} runs written (${added} added, ${changed} changed, ${removed} removed), ${others.length} rows of other workloads kept`,
     );
   } else {
-    lines.push(formatVerdict(verdict, options.baseline, { palette }));
+    lines.push(formatVerdict(shown, escapeControlChars(options.baseline), { palette }));
     if (others.length > 0) {
       const otherNames = [...new Set(others.map((entry) => entry.row.workload))];
       lines.push(palette.dim(`(${others.length} baseline rows of workloads not given were not checked: ${otherNames.join(', ')})`));

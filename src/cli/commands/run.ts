@@ -14,7 +14,7 @@ import { writeFileAtomic } from '../../io/write-atomic.js';
 import { stdoutPalette } from '../../report/colors.js';
 import { formatWorkloadReport } from '../../report/format-table.js';
 import { formatHtmlReport } from '../../report/html-report.js';
-import { escapeControlChars } from '../../report/terminal-text.js';
+import { escapeControlChars, terminalSafeResults } from '../../report/terminal-text.js';
 import { createProgress, progressAllowed } from '../../report/progress.js';
 import { simulateInWorker, withInterruptGuard } from '../interrupt.js';
 import { checkMemoryLimit } from '../memory-limit.js';
@@ -143,7 +143,7 @@ export async function runCommand(files: readonly string[], options: RunOptions):
       // --csv - and --summary-csv - also own stdout: the bar may show, the tables may not.
       const done = await simulateLoadedInterruptible(workload, { json: options.json, quiet: options.quiet });
       simulated.push(done);
-      if (tables) writeStdout(`${simulated.length > 1 ? '\n' : ''}${formatWorkloadReport(done.workload, done.results, { palette })}`);
+      if (tables) writeStdout(`${simulated.length > 1 ? '\n' : ''}${formatWorkloadReport(done.workload, terminalSafeResults(done.results), { palette })}`);
     }
   });
 
