@@ -4,9 +4,10 @@
  * The engine is synchronous, so a SIGINT listener on the thread that simulates would run
  * only after the whole simulation. `run` therefore simulates each workload in a worker
  * thread (simulate-worker.ts) while this thread waits, free to take the signal: the
- * listener sets a flag in a SharedArrayBuffer, the worker's onRound hook (called once per
- * round, the core's existing hook) reads it with Atomics.load and throws, and the CLI
- * throws InterruptedError, which the one catch site (main.ts) turns into exit 130. No
+ * listener sets a flag in a SharedArrayBuffer and terminates the running workers (which
+ * stops even a long synchronous round at once); the worker's onRound hook (called once per
+ * round, the core's existing hook) also reads the flag with Atomics.load and throws, should
+ * a worker outlive the terminate. The CLI throws InterruptedError, which the one catch site (main.ts) turns into exit 130. No
  * output file is written after an interrupt, and outputs are only ever replaced by an
  * atomic rename, so a file from an earlier run stays as it was. A second Ctrl-C is
  * Node's default: the process dies at once.
@@ -42,6 +43,13 @@ export type SimulateWorkerMessage =
 const flagBuffer = new SharedArrayBuffer(4);
 const flag = new Int32Array(flagBuffer);
 
+/**
+ * Stops every running simulation worker. A round can take long in wall time (the bulk
+ * round of a 1 TiB guest, or the guest's setup before any round): worker.terminate()
+ * stops the worker's synchronous loop at once, so Ctrl-C does not wait for the next hook.
+ */
+const activeAborts = new Set<() => void>();
+
 /** True once SIGINT arrived during a guarded section. */
 export function interrupted(): boolean {
   return Atomics.load(flag, 0) !== 0;
@@ -54,6 +62,7 @@ export function interrupted(): boolean {
 export async function withInterruptGuard<T>(body: () => Promise<T>): Promise<T> {
   const onSigint = (): void => {
     Atomics.store(flag, 0, 1);
+    for (const abort of [...activeAborts]) abort();
   };
   process.once('SIGINT', onSigint);
   try {
@@ -78,9 +87,12 @@ export function simulateInWorker(loaded: LoadedWorkload, hooks: ProgressHooks): 
     const settle = (action: () => void): void => {
       if (settled) return;
       settled = true;
+      activeAborts.delete(abort);
       action();
       void worker.terminate();
     };
+    const abort = (): void => settle(() => reject(new InterruptedError()));
+    activeAborts.add(abort);
     worker.on('message', (message: SimulateWorkerMessage) => {
       switch (message.type) {
         case 'run-start':
