@@ -99,6 +99,7 @@ const CASES: BadCase[] = [
     args: ['plot', `${BAD}/baseline-missing-column.csv`, '-o', join(scratch, 'plots')],
     message: `migsim: ${BAD}/baseline-missing-column.csv: missing column downtime_s (header: workload,run,total_bytes)`,
   },
+  { input: 'two outputs to stdout (--html - and --json)', args: ['run', 'test/fixtures/tiny.yaml', '--html', '-', '--json'], message: 'migsim: only one of --json, --html - can write to stdout' },
   { input: 'a directory given as a workload', args: ['run', 'test/fixtures'], message: 'migsim: test/fixtures: cannot read (EISDIR)' },
   { input: 'a missing file', args: ['validate', `${BAD}/no-such.yaml`], message: `migsim: ${BAD}/no-such.yaml: cannot read (ENOENT)` },
   {

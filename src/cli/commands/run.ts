@@ -126,7 +126,7 @@ export async function simulateLoadedInterruptible(loaded: LoadedWorkload, option
 }
 
 export async function runCommand(files: readonly string[], options: RunOptions): Promise<number> {
-  const toStdout = [options.json ? '--json' : null, options.csv === '-' ? '--csv -' : null, options.summaryCsv === '-' ? '--summary-csv -' : null].filter(
+  const toStdout = [options.json ? '--json' : null, options.csv === '-' ? '--csv -' : null, options.summaryCsv === '-' ? '--summary-csv -' : null, options.html === '-' ? '--html -' : null].filter(
     (flag): flag is string => flag !== null,
   );
   if (toStdout.length > 1) throw new UsageError(`only one of ${toStdout.join(', ')} can write to stdout`);
