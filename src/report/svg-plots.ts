@@ -9,6 +9,7 @@
  * Per summary: total bytes and downtime against the varying parameter, one line per run.
  */
 import type { RunResult } from '../core/types.js';
+import { SUMMARY_COLUMNS } from '../io/csv.js';
 import { PALETTE, renderBarChart, renderLineChart, type BarGroup, type LineSeries, type Marker } from './svg-chart.js';
 
 export interface PlotRound {
@@ -59,15 +60,12 @@ export interface Plot {
   svg: string;
 }
 
-/** The columns a summary CSV always has (MODEL.md §6); any other column is a parameter. */
-const SUMMARY_STANDARD_COLUMNS: ReadonlySet<string> = new Set([
-  'workload', 'run', 'seed', 'rounds', 'total_bytes', 'total_time_s', 'downtime_s', 'converged', 'lost_pages', 'saved_bytes',
-  'expected_downtime_s', 'throttle_pct', 'lost_zero_pages', 'hint_calls', 'pages_hinted', 'redundant_pages_hinted',
-  'blocks_held_peak', 'accept_calls', 'alloc_failures', 'alloc_failures_fragmented', 'guest_cpu_s', 'zeroing_s',
-  'max_lock_hold_s', 'faults', 'exits',
-  // migsim sweep's bookkeeping columns (src/io/sweep-csv.ts): not parameters.
-  'point', 'grid_points',
-]);
+/**
+ * The columns a summary CSV always has (MODEL.md §6, from io/csv.ts so a new counter is
+ * never mistaken for a swept parameter) and sweep's bookkeeping columns (io/sweep-csv.ts);
+ * any other column is a parameter.
+ */
+const SUMMARY_STANDARD_COLUMNS: ReadonlySet<string> = new Set<string>([...SUMMARY_COLUMNS, 'point', 'grid_points']);
 
 const STACK = [
   { key: 'normal', label: 'normal pages', color: '#0072B2' },
