@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: how fast the engine is, measured in one run, as ratios (never asserted).
  * 1. Simulated page writes per second of the full engine (writes, tracking, sender) against
- *    a speed-of-light loop that draws the same PRNG numbers and sets the same bits.
+ *    a speed-of-light loop that draws the same PRNG numbers and sets the same bits; each
+ *    the fastest of THROUGHPUT_REPEATS runs, so a busy neighbour on a shared box counts less.
  * 2. Host bytes per guest page and wall time for 1, 16, 256 and 1024 GiB guests with the
  *    same rates, hinted and unhinted, each in a fresh process so peak RSS is its own.
  * Writes results/bench.csv and prints a table.
@@ -17,26 +18,36 @@ import { benchWorkload, GiB } from './bench-workload.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..', '..');
 
+/** Repetitions of each throughput measurement; the fastest counts (the machine may be shared). */
+const THROUGHPUT_REPEATS = 5;
+
 function throughput(): { engineWritesPerSec: number; lightWritesPerSec: number; writes: number } {
   const workload = benchWorkload(4, 'none');
   const writer = workload.phases[0].writes[0];
   simulateRun(workload, null); // warm up the JIT, as the loop below is warmed by its first iterations
-  const started = process.hrtime.bigint();
-  const result = simulateRun(workload, null);
-  const engineSec = Number(process.hrtime.bigint() - started) / 1e9;
-  const simulatedSec = workload.migration.startSec + result.summary.totalTimeSec;
+  let engineSec = Infinity;
+  let simulatedSec = 0;
+  for (let k = 0; k < THROUGHPUT_REPEATS; k++) {
+    const started = process.hrtime.bigint();
+    const result = simulateRun(workload, null);
+    engineSec = Math.min(engineSec, Number(process.hrtime.bigint() - started) / 1e9);
+    simulatedSec = workload.migration.startSec + result.summary.totalTimeSec;
+  }
   const writes = Math.floor(writer.ratePagesPerSec * simulatedSec);
 
   // Speed of light: the same draws (one nextInt per uniform write) and one bit set each.
   const workingSetPages = writer.workingSetBytes / 4096;
   const words = new Uint32Array(Math.ceil((workload.guest.memoryBytes / 4096) / 32));
-  const rng = new Rng(workload.seed, 'writer:0:0');
-  const lightStart = process.hrtime.bigint();
-  for (let i = 0; i < writes; i++) {
-    const pfn = rng.nextInt(workingSetPages);
-    words[pfn >>> 5] |= 1 << (pfn & 31);
+  let lightSec = Infinity;
+  for (let k = 0; k < THROUGHPUT_REPEATS; k++) {
+    const rng = new Rng(workload.seed, 'writer:0:0');
+    const lightStart = process.hrtime.bigint();
+    for (let i = 0; i < writes; i++) {
+      const pfn = rng.nextInt(workingSetPages);
+      words[pfn >>> 5] |= 1 << (pfn & 31);
+    }
+    lightSec = Math.min(lightSec, Number(process.hrtime.bigint() - lightStart) / 1e9);
   }
-  const lightSec = Number(process.hrtime.bigint() - lightStart) / 1e9;
   if (words[0] === 0xdeadbeef) console.log('');
   return { engineWritesPerSec: writes / engineSec, lightWritesPerSec: writes / lightSec, writes };
 }
@@ -45,6 +56,7 @@ interface ScalePoint {
   memoryGiB: number;
   hints: string;
   wallSec: number;
+  cpuSec: number;
   maxRssBytes: number;
   bytesPerPage: number;
   totalBytes: number;
@@ -67,17 +79,17 @@ const ratio = speed.engineWritesPerSec / speed.lightWritesPerSec;
 console.log(
   `writes/s: engine ${(speed.engineWritesPerSec / 1e6).toFixed(2)} M, speed of light ${(speed.lightWritesPerSec / 1e6).toFixed(2)} M, ratio ${(ratio * 100).toFixed(1)}% (${speed.writes} writes)`,
 );
-const rows: string[] = ['kind,memory_gib,hints,wall_s,max_rss_bytes,bytes_per_page,total_bytes,writes_per_s'];
-rows.push(`throughput,4,none,,,,,${speed.engineWritesPerSec.toFixed(0)}`);
-rows.push(`speed-of-light,4,none,,,,,${speed.lightWritesPerSec.toFixed(0)}`);
-console.log('memory   hints            wall s   peak RSS    B/page');
+const rows: string[] = ['kind,memory_gib,hints,wall_s,cpu_s,max_rss_bytes,bytes_per_page,total_bytes,writes_per_s'];
+rows.push(`throughput,4,none,,,,,,${speed.engineWritesPerSec.toFixed(0)}`);
+rows.push(`speed-of-light,4,none,,,,,,${speed.lightWritesPerSec.toFixed(0)}`);
+console.log('memory   hints            wall s    cpu s   peak RSS    B/page');
 for (const memoryGiB of sizes) {
   for (const hints of ['none', 'free-page-hint']) {
     const p = scalePoint(memoryGiB, hints);
     console.log(
-      `${String(memoryGiB).padStart(5)} GiB ${hints.padEnd(15)} ${p.wallSec.toFixed(2).padStart(8)} ${(p.maxRssBytes / 2 ** 20).toFixed(0).padStart(7)} MiB ${p.bytesPerPage.toFixed(2).padStart(8)}`,
+      `${String(memoryGiB).padStart(5)} GiB ${hints.padEnd(15)} ${p.wallSec.toFixed(2).padStart(8)} ${p.cpuSec.toFixed(2).padStart(8)} ${(p.maxRssBytes / 2 ** 20).toFixed(0).padStart(7)} MiB ${p.bytesPerPage.toFixed(2).padStart(8)}`,
     );
-    rows.push(`scale,${memoryGiB},${hints},${p.wallSec.toFixed(3)},${p.maxRssBytes},${p.bytesPerPage.toFixed(3)},${p.totalBytes},`);
+    rows.push(`scale,${memoryGiB},${hints},${p.wallSec.toFixed(3)},${p.cpuSec.toFixed(3)},${p.maxRssBytes},${p.bytesPerPage.toFixed(3)},${p.totalBytes},`);
   }
 }
 mkdirSync(join(root, 'results'), { recursive: true });

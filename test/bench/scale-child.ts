@@ -9,8 +9,12 @@ const memoryGiB = Number(process.argv[2]);
 const hints = process.argv[3] ?? 'none';
 const workload = benchWorkload(memoryGiB, hints);
 const started = process.hrtime.bigint();
+const cpuStarted = process.cpuUsage();
 const result = simulateRun(workload, workload.hints[0] ?? null);
 const wallSec = Number(process.hrtime.bigint() - started) / 1e9;
+// CPU seconds (user + system) as well: on a shared machine wall time includes waiting for a core.
+const cpuUsed = process.cpuUsage(cpuStarted);
+const cpuSec = (cpuUsed.user + cpuUsed.system) / 1e6;
 // maxRSS is in KiB.
 const maxRssBytes = process.resourceUsage().maxRSS * 1024;
-console.log(JSON.stringify({ memoryGiB, hints, wallSec, maxRssBytes, totalBytes: result.summary.totalBytes }));
+console.log(JSON.stringify({ memoryGiB, hints, wallSec, cpuSec, maxRssBytes, totalBytes: result.summary.totalBytes }));
