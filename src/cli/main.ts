@@ -199,6 +199,18 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     });
 
   program
+    .command('record')
+    .description('record the running kernel\'s page allocations and frees (kmem:mm_page_alloc/free via tracefs) as a migsim trace; needs root')
+    .argument('[command...]', 'record while this command runs (after --), e.g. -- make -j8')
+    .requiredOption('--out <file>', 'the trace to write (gzip-compressed if it ends in .gz)')
+    .option('--duration <time>', 'record for this long (e.g. 10s), or stop the command after it')
+    .option('--tracefs <dir>', 'where tracefs is mounted', '/sys/kernel/tracing')
+    .action(async (command: string[], options: { out: string; duration?: string; tracefs: string }) => {
+      const { recordCommand } = await import('./commands/record.js');
+      setExitCode(await recordCommand({ out: options.out, duration: options.duration ?? null, tracefs: options.tracefs, command }));
+    });
+
+  program
     .command('buddyinfo')
     .description("turn a /proc/buddyinfo (default: this machine's) into an initial guest state (guest.initial.buddyinfo)")
     .argument('[file]', 'a /proc/buddyinfo snapshot', '/proc/buddyinfo')

@@ -220,6 +220,35 @@ export class BuddyAllocator {
     this.tail[order] = before;
   }
 
+  /**
+   * Allocates the specific block [pfn, pfn + 2^order), as a kernel trace reports it (trace
+   * replay): the free block containing it leaves its list and is split down to it, the
+   * other halves going to the head of their lists as expand() puts them. Returns false,
+   * changing nothing, when the range is misaligned or not wholly inside one free block.
+   */
+  allocBlock(pfn: number, order: number): boolean {
+    if (!(order >= 0 && order <= this.maxOrder) || pfn % 2 ** order !== 0 || pfn + 2 ** order > this.totalPages) return false;
+    const head = this.findFreeBlock(pfn);
+    if (head < 0) return false;
+    let blockOrder = this.freeOrder[head];
+    if (blockOrder < order) return false;
+    this.delFromFreeList(head, blockOrder);
+    let base = head;
+    while (blockOrder > order) {
+      blockOrder--;
+      const half = 2 ** blockOrder;
+      if (pfn >= base + half) {
+        this.addToFreeList(base, blockOrder, false);
+        base += half;
+      } else {
+        this.addToFreeList(base + half, blockOrder, false);
+      }
+    }
+    const listener = this.mergeListener;
+    if (listener !== null && listener.onAlloc !== undefined) listener.onAlloc(pfn, order);
+    return true;
+  }
+
   /** Whether pfn heads a free block (of any order). pfn unchecked. */
   isFreeHead(pfn: number): boolean {
     return this.freeOrder[pfn] !== -1;

@@ -92,6 +92,7 @@ export class GuestMemory {
     if (isZero) this.zeroWords[w] |= m;
     else this.zeroWords[w] &= ~m;
     this.staleWords[w] |= m;
+    if (this.undefinedContent !== null) this.undefinedContent.words[w] &= ~m;
     if (!this.trackingOn) return false;
     const loggedWords = this.loggedWords;
     if (((loggedWords[w] | this.snapWords[w]) & m) !== 0) return false;
@@ -132,6 +133,17 @@ export class GuestMemory {
       populated[w] &= ~mask;
       stale[w] |= dst[w] & mask;
     }
+  }
+
+  /**
+   * Pages whose content is undefined (allocated by a trace row with init_on_alloc off):
+   * the loss check ignores them until they are written. Null until first needed.
+   */
+  undefinedContent: Bitmap | null = null;
+
+  markUndefined(from: number, to: number): void {
+    if (this.undefinedContent === null) this.undefinedContent = new Bitmap(this.totalPages);
+    this.undefinedContent.setRange(from, to);
   }
 
   /** A sync harvests the PML buffers and dirty rings: they start empty again. */

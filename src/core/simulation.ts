@@ -13,6 +13,7 @@ import { GuestMemory } from './guest-memory.js';
 import { createStrategy } from './hints/create-strategy.js';
 import type { HintStrategy, SimClock } from './hints/hint-strategy.js';
 import { buildInitialLayout } from './layout.js';
+import { TraceReplay } from './trace-replay.js';
 import { popcount32 } from './bitmap.js';
 import { PRIORITY_GUEST, PRIORITY_HINT, Precopy } from './precopy.js';
 import type { CostCounters, HintConfig, RoundStats, RunResult, StrategyName, Workload } from './types.js';
@@ -67,6 +68,7 @@ export function newCostCounters(): CostCounters {
     maxLockHoldSec: 0,
     faults: 0,
     exits: 0,
+    traceRowsSkipped: 0,
   };
 }
 
@@ -76,6 +78,7 @@ const SOURCE_WRITER = 2;
 const SOURCE_CHURN = 3;
 const SOURCE_FREE = 4;
 const SOURCE_STRATEGY = 5;
+const SOURCE_TRACE = 6;
 
 class Simulation {
   private readonly workload: Workload;
@@ -94,6 +97,7 @@ class Simulation {
   private readonly costsSlowGuest: boolean;
   private readonly faultCostSec: number;
   private readonly writerVcpus: Int32Array;
+  private readonly traces: TraceReplay[] = [];
   private readonly churnVcpus: Int32Array;
 
   constructor(workload: Workload, hint: HintConfig | null, onRound?: (round: RoundStats) => void) {
@@ -132,6 +136,7 @@ class Simulation {
         this.churns.push(new ChurnSource(spec, `churn:${p}:${i}`, workload.seed, phaseStart, phaseEnd));
         churnSpecs.push(spec);
       });
+      if (phase.trace) this.traces.push(new TraceReplay(phase.trace, phaseStart, phaseEnd));
       phaseStart = phaseEnd;
     });
     // Writers, then churn streams, run on vCPUs round-robin in declaration order, unless
@@ -210,6 +215,15 @@ class Simulation {
         priority = PRIORITY_GUEST;
         source = SOURCE_FREE;
       }
+      for (let i = 0; i < this.traces.length; i++) {
+        const t = this.traces[i].nextTime;
+        if (t < nextSec) {
+          nextSec = t;
+          priority = PRIORITY_GUEST;
+          source = SOURCE_TRACE;
+          index = i;
+        }
+      }
       if (strategy !== null && strategy.nextGuestSec < nextSec) {
         nextSec = strategy.nextGuestSec;
         priority = PRIORITY_GUEST;
@@ -231,12 +245,13 @@ class Simulation {
       } else if (source === SOURCE_CHURN) {
         this.memory.currentVcpu = this.churnVcpus[index];
         this.fireChurn(churns[index], nextSec);
-      }
-      else if (source === SOURCE_FREE) {
+      } else if (source === SOURCE_FREE) {
         this.memory.currentVcpu = 0;
         this.fireFree();
-      }
-      else {
+      } else if (source === SOURCE_TRACE) {
+        this.memory.currentVcpu = 0;
+        this.traces[index].fire(this.memory, this.buddy, this.workload.guest.initOnAlloc, this.workload.guest.initOnFree, this.costs);
+      } else {
         this.memory.currentVcpu = 0;
         if (source === SOURCE_ARRIVAL) strategy!.fireArrival();
         else lastEventSec = this.fireGuestBatch();
@@ -266,6 +281,7 @@ class Simulation {
       if (this.churns[i].clock.nextTime < boundSec) boundSec = this.churns[i].clock.nextTime;
     }
     if (this.frees.nextTime < boundSec) boundSec = this.frees.nextTime;
+    for (let i = 0; i < this.traces.length; i++) if (this.traces[i].nextTime < boundSec) boundSec = this.traces[i].nextTime;
     // Nothing a write touches reads the shared clock, so it is set once, to the last write's
     // time, rather than per write (a double stored per event is an allocation per event).
     const clock = writer.clock;
@@ -294,6 +310,7 @@ class Simulation {
     for (let i = 0; i < writers.length; i++) if (writers[i].clock.nextTime < otherSec) otherSec = writers[i].clock.nextTime;
     for (let i = 0; i < this.churns.length; i++) if (this.churns[i].clock.nextTime < otherSec) otherSec = this.churns[i].clock.nextTime;
     if (this.frees.nextTime < otherSec) otherSec = this.frees.nextTime;
+    for (let i = 0; i < this.traces.length; i++) if (this.traces[i].nextTime < otherSec) otherSec = this.traces[i].nextTime;
     for (;;) {
       if (precopy.isGathering) return lastSec;
       const nextSec = strategy.nextGuestSec;
@@ -375,10 +392,11 @@ class Simulation {
     const stale = memory.stale.words;
     const zero = memory.zero.words;
     const dst = memory.dstNonZero.words;
+    const undefinedWords = memory.undefinedContent === null ? null : memory.undefinedContent.words;
     let lost = 0;
     let lostZero = 0;
     for (let w = 0; w < allocated.length; w++) {
-      const candidates = allocated[w] & stale[w];
+      const candidates = allocated[w] & stale[w] & (undefinedWords === null ? -1 : ~undefinedWords[w]);
       if (candidates === 0) continue;
       lost += popcount32(candidates & (~zero[w] | dst[w]));
       lostZero += popcount32(candidates & zero[w] & dst[w]);
@@ -427,7 +445,7 @@ function rejectUnsupported(workload: Workload, hint: HintConfig | null): void {
   }
   if (guest.pcp !== null) throw new ConfigError('guest.pcp', 'is not supported by this version of migsim yet');
   workload.phases.forEach((phase, p) => {
-    if (phase.tracePath !== null) throw new ConfigError(`phases[${p}].trace`, 'trace replay is not supported by this version of migsim yet');
+    if (phase.tracePath !== null && !phase.trace) throw new ConfigError(`phases[${p}].trace`, 'was not read: load the workload with src/io/read-workload.ts');
   });
   if (hint !== null) {
     // Every strategy is simulated (hints/create-strategy.ts); each needs its options.

@@ -68,6 +68,20 @@ export interface ChurnStream {
   vcpu: number | null;
 }
 
+/** Trace rows in typed arrays: row i is `timesSec[i] op pfn order`, times from the phase start. */
+export interface TraceRows {
+  count: number;
+  timesSec: Float64Array;
+  /** TRACE_ALLOC, TRACE_FREE or TRACE_WRITE. */
+  ops: Uint8Array;
+  pfns: Int32Array;
+  orders: Uint8Array;
+}
+
+export const TRACE_ALLOC = 0;
+export const TRACE_FREE = 1;
+export const TRACE_WRITE = 2;
+
 export interface Phase {
   /** null only for the last phase: runs until the end of stop-and-copy. */
   durationSec: number | null;
@@ -75,6 +89,8 @@ export interface Phase {
   churn: ChurnStream[];
   /** Resolved path of a trace file, or null. */
   tracePath: string | null;
+  /** The trace's rows, read by the file adapter (null without a trace). */
+  trace?: TraceRows | null;
 }
 
 export interface AutoConverge {
@@ -225,6 +241,8 @@ export interface CostCounters {
   maxLockHoldSec: number;
   faults: number;
   exits: number;
+  /** Trace rows that did not fit the simulated allocator (a block not free, or not allocated). */
+  traceRowsSkipped: number;
 }
 
 export interface RunSummary {

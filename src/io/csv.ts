@@ -56,6 +56,7 @@ export const SUMMARY_COLUMNS = [
   'max_lock_hold_s',
   'faults',
   'exits',
+  'trace_rows_skipped',
 ] as const;
 
 export type RoundColumn = (typeof ROUND_COLUMNS)[number];
@@ -121,6 +122,7 @@ export function summaryRecord(summary: RunSummary): SummaryRecord {
     max_lock_hold_s: costs.maxLockHoldSec,
     faults: costs.faults,
     exits: costs.exits,
+    trace_rows_skipped: costs.traceRowsSkipped,
   };
 }
 

@@ -5,12 +5,14 @@
  * parse errors are the parser's WorkloadError, passed through untouched.
  */
 import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { dirname } from 'node:path';
 
 import { MigsimError, WorkloadError } from '../core/errors.js';
-import type { Workload } from '../core/types.js';
+import type { TraceRows, Workload } from '../core/types.js';
 import { buddyinfoFreePages, parseBuddyinfo } from '../workload/buddyinfo.js';
 import { parseWorkload } from '../workload/parse-workload.js';
+import { parseTrace } from '../workload/trace.js';
 import { errnoCode } from './write-atomic.js';
 
 export interface ReadWorkloadOptions {
@@ -37,7 +39,27 @@ export function readWorkload(file: string, options: ReadWorkloadOptions = {}): W
     baseDir: dirname(file),
   });
   if (workload.guest.initial.buddyinfoPath !== null) readBuddyinfo(workload, file);
+  workload.phases.forEach((phase, index) => {
+    if (phase.tracePath !== null) phase.trace = readTrace(workload, phase.tracePath, file, index);
+  });
   return workload;
+}
+
+/** Reads a trace (gzip-compressed when it ends in .gz) into typed arrays. */
+function readTrace(workload: Workload, path: string, file: string, phaseIndex: number): TraceRows {
+  let text: string;
+  try {
+    const bytes = readFileSync(path);
+    text = (path.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8');
+  } catch (error) {
+    throw new WorkloadError(file, `phases[${phaseIndex}].trace`, `${path}: cannot read (${errnoCode(error)})`);
+  }
+  const guest = workload.guest;
+  try {
+    return parseTrace(text, guest.memoryBytes / guest.pageSizeBytes, guest.maxOrder);
+  } catch (error) {
+    throw new WorkloadError(file, `phases[${phaseIndex}].trace`, `${path}: ${(error as Error).message}`);
+  }
 }
 
 /**

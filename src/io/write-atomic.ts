@@ -9,11 +9,11 @@ import { renameSync, rmSync, writeFileSync } from 'node:fs';
 
 import { MigsimError } from '../core/errors.js';
 
-/** Replaces `file` with `text` (UTF-8) atomically. Synchronous. */
-export function writeFileAtomic(file: string, text: string): void {
+/** Replaces `file` with `text` (UTF-8, or bytes as given) atomically. Synchronous. */
+export function writeFileAtomic(file: string, text: string | Uint8Array): void {
   const tempFile = `${file}.${process.pid}.tmp`;
   try {
-    writeFileSync(tempFile, text, { encoding: 'utf8', flag: 'w' });
+    writeFileSync(tempFile, text, typeof text === 'string' ? { encoding: 'utf8', flag: 'w' } : { flag: 'w' });
     renameSync(tempFile, file);
   } catch (error) {
     removeQuietly(tempFile);

@@ -335,6 +335,7 @@ const COST_ROWS: { label: string; value(summary: RunSummary): number; text(value
   { label: 'max zone lock hold (us)', value: (s) => s.costs.maxLockHoldSec, text: (v) => (v * 1e6).toFixed(1) },
   { label: 'faults', value: (s) => s.costs.faults, text: String },
   { label: 'exits', value: (s) => s.costs.exits, text: String },
+  { label: 'trace rows skipped', value: (s) => s.costs.traceRowsSkipped, text: String },
 ];
 
 /**
