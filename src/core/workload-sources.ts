@@ -31,7 +31,7 @@ class ArrivalClock {
     this.ratePerSec = ratePerSec;
     this.arrivals = arrivals;
     this.rng = rng;
-    this.schedule(startSec);
+    this.scheduleAfterLast();
   }
 
   /** Moves to the event after the one at `nextTime`. */
@@ -47,7 +47,7 @@ class ArrivalClock {
     if (this.nextTime === Infinity) return;
     this.anchorSec = this.lastSec;
     this.eventIndex = 0;
-    this.schedule(this.lastSec);
+    this.scheduleAfterLast();
   }
 
   /** Guest costs that slow the guest (`costsSlowGuest`) push every later event back. */
@@ -59,8 +59,9 @@ class ArrivalClock {
   }
 
   /**
-   * schedule(lastSec) for the commonest call: the time is read from the field, not passed,
-   * because a double argument to a call V8 does not inline is boxed (one allocation per event).
+   * The next event after `lastSec` (every caller sets it first): the time is read from the
+   * field, not passed, because a double argument to a call V8 does not inline is boxed
+   * (one allocation per event).
    */
   private scheduleAfterLast(): void {
     const rate = this.ratePerSec * this.scale;
@@ -78,21 +79,6 @@ class ArrivalClock {
     this.nextTime = next < this.endSec ? next : Infinity;
   }
 
-  private schedule(lastSec: number): void {
-    const rate = this.ratePerSec * this.scale;
-    if (!(rate > 0)) {
-      this.nextTime = Infinity;
-      return;
-    }
-    let next: number;
-    if (this.arrivals === 'even') {
-      this.eventIndex++;
-      next = this.anchorSec + this.eventIndex / rate;
-    } else {
-      next = lastSec + this.rng.nextExponential(1 / rate);
-    }
-    this.nextTime = next < this.endSec ? next : Infinity;
-  }
 }
 
 /**

@@ -12,6 +12,7 @@
  * names the runs of every point (as `--hints`).
  */
 import { UsageError } from '../core/errors.js';
+import { SIZE_UNIT_BYTES } from './units.js';
 
 export interface SweepAxis {
   /** The field path, e.g. `migration.bandwidth`; it is also the CSV column name. */
@@ -27,19 +28,6 @@ export interface SweepPoint {
   values: string[];
 }
 
-/** Size units and their bytes: geometric size points must stay whole bytes. */
-const SIZE_UNIT_BYTES: Readonly<Record<string, number>> = {
-  B: 1,
-  KiB: 2 ** 10,
-  MiB: 2 ** 20,
-  GiB: 2 ** 30,
-  TiB: 2 ** 40,
-  KB: 1e3,
-  kB: 1e3,
-  MB: 1e6,
-  GB: 1e9,
-  TB: 1e12,
-};
 const BINARY_UNITS_DOWN = ['TiB', 'GiB', 'MiB', 'KiB', 'B'];
 const DECIMAL_UNITS_DOWN = ['TB', 'GB', 'MB', 'KB', 'B'];
 

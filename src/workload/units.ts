@@ -10,7 +10,7 @@
  */
 
 /** Bytes per size unit: binary (KiB…TiB) and decimal (KB…TB, `kB` accepted for KB). */
-const SIZE_UNIT_BYTES: Readonly<Record<string, number>> = {
+export const SIZE_UNIT_BYTES: Readonly<Record<string, number>> = {
   B: 1,
   KiB: 2 ** 10,
   MiB: 2 ** 20,
