@@ -14,6 +14,7 @@ import { createStrategy } from './hints/create-strategy.js';
 import type { HintStrategy, SimClock } from './hints/hint-strategy.js';
 import { buildInitialLayout } from './layout.js';
 import { TraceReplay } from './trace-replay.js';
+import { PcpCache } from './pcp-cache.js';
 import { popcount32 } from './bitmap.js';
 import { PRIORITY_GUEST, PRIORITY_HINT, Precopy } from './precopy.js';
 import type { CostCounters, HintConfig, RoundStats, RunResult, StrategyName, Workload } from './types.js';
@@ -98,6 +99,8 @@ class Simulation {
   private readonly faultCostSec: number;
   private readonly writerVcpus: Int32Array;
   private readonly traces: TraceReplay[] = [];
+  /** Order-0 per-CPU lists (`guest.pcp`), or null. */
+  private readonly pcp: PcpCache | null;
   private readonly churnVcpus: Int32Array;
 
   constructor(workload: Workload, hint: HintConfig | null, onRound?: (round: RoundStats) => void) {
@@ -112,6 +115,7 @@ class Simulation {
     // PML logs into a 512-entry buffer per vCPU, the dirty ring into its ring; both exit when full.
     const bufferEntries = tracking.mode === 'pml' ? tracking.pmlEntries : tracking.mode === 'dirty-ring' ? tracking.ringSize : 0;
     this.memory = new GuestMemory(totalPages, granulePages, guest.vcpus, bufferEntries);
+    this.pcp = guest.pcp === null ? null : new PcpCache(guest.vcpus, guest.pcp.highPages, guest.pcp.batchPages);
     this.buddy = new BuddyAllocator(totalPages, guest.maxOrder);
     buildInitialLayout(guest, workload.seed, this.memory, this.buddy);
     const watermarks = watermarkPages(guest.memoryBytes, guest.pageSizeBytes, guest.minFreeBytes);
@@ -349,7 +353,8 @@ class Simulation {
     const pages = 2 ** order;
     this.memory.allocated.clearRange(pfn, pfn + pages);
     if (this.workload.guest.initOnFree) this.memory.writeRange(pfn, pages, true);
-    this.buddy.free(pfn, order);
+    if (order === 0 && this.pcp !== null) this.pcp.free(this.memory.currentVcpu, pfn, this.buddy);
+    else this.buddy.free(pfn, order);
   }
 
   /**
@@ -366,7 +371,8 @@ class Simulation {
         /* keep giving back */
       }
     }
-    const pfn = buddy.alloc(order);
+    const pcp = this.pcp;
+    const pfn = order === 0 && pcp !== null ? pcp.alloc(this.memory.currentVcpu, buddy) : buddy.alloc(order);
     if (pfn < 0) {
       this.costs.allocFailures++;
       if (buddy.freePages >= pages) this.costs.allocFailuresFragmented++;
@@ -443,7 +449,6 @@ function rejectUnsupported(workload: Workload, hint: HintConfig | null): void {
   if (guest.initial.buddyinfoPath !== null && guest.initial.buddyinfoFreeBlocks === null) {
     throw new ConfigError('guest.initial.buddyinfo', 'was not read: load the workload with src/io/read-workload.ts');
   }
-  if (guest.pcp !== null) throw new ConfigError('guest.pcp', 'is not supported by this version of migsim yet');
   workload.phases.forEach((phase, p) => {
     if (phase.tracePath !== null && !phase.trace) throw new ConfigError(`phases[${p}].trace`, 'was not read: load the workload with src/io/read-workload.ts');
   });
