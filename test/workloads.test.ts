@@ -38,3 +38,13 @@ for (const dir of ['workloads', 'workloads/debates', 'workloads/qemu']) {
     });
   }
 }
+
+for (const file of readdirSync(join(root, 'workloads')).filter((f) => f.endsWith('.yaml') && !SLOW.has(f)).sort()) {
+  test(`workloads/${file} loses no pages under every strategy (--hints all)`, () => {
+    const workload = readWorkload(join(root, 'workloads', file), { hints: ['all'] });
+    assert.ok(workload.hints.length >= 5, 'every strategy runs');
+    for (const { summary } of simulateWorkload(workload)) {
+      assert.equal(summary.lostPages, 0, `${summary.workload}/${summary.run} lost pages`);
+    }
+  });
+}
