@@ -46,6 +46,19 @@ const enum SenderState {
   Done,
 }
 
+/**
+ * A stream of guest writes the sender interleaves with its page sends, so that a writer
+ * and a sending migration alternate in one loop instead of through the simulation's event
+ * loop once per write (see `runUntil`). Writes and sends touch the same pages, so their
+ * order is kept exactly: at equal times the send goes first (MODEL.md §1.1).
+ */
+export interface InterleavedWrites {
+  /** When the next write happens; a field, read once per page sent. */
+  readonly nextSec: number;
+  /** Fires the write at `nextSec` and moves `nextSec` to the following one. */
+  fire(): void;
+}
+
 /** What the migration asks of the rest of the simulation at its turning points. */
 export interface MigrationHooks {
   /** Setup is done and logging has started (or gathering begins with before-logging). */
@@ -193,13 +206,19 @@ export class Precopy {
    * equal times, decisions last. Returns when the next action is later, after each
    * decision (it may have scheduled new events), or when done. Returns true only when
    * every sender action before the limit has run, so the caller may fire its event.
+   *
+   * With `writes`, the limit is the next event of every other source: while sending, the
+   * sender also fires each of those writes that come strictly before its next send and
+   * the limit, and returns false as soon as it stops sending, so the caller picks the next
+   * event again (a decision may be due before the next write).
    */
-  runUntil(limitSec: number, limitPriority: number): boolean {
+  runUntil(limitSec: number, limitPriority: number, writes: InterleavedWrites | null = null): boolean {
     for (;;) {
       const state = this.state;
       if (state === SenderState.Done) return false;
       if (state === SenderState.Sending) {
-        if (!this.sendPages(limitSec)) return true;
+        if (!this.sendPages(limitSec, writes)) return true;
+        if (writes !== null) return false;
         continue;
       }
       if (state === SenderState.Gathering) return true;
@@ -298,6 +317,10 @@ export class Precopy {
     return this.state !== SenderState.Idle && this.state !== SenderState.Done;
   }
 
+  get isSending(): boolean {
+    return this.state === SenderState.Sending;
+  }
+
   get isGathering(): boolean {
     return this.state === SenderState.Gathering;
   }
@@ -381,7 +404,7 @@ export class Precopy {
    * Sends pages while the next send starts no later than `limitSec`. Returns false when
    * it stopped because of the limit, true when the state changed (iteration end etc.).
    */
-  private sendPages(limitSec: number): boolean {
+  private sendPages(limitSec: number, writes: InterleavedWrites | null): boolean {
     const memory = this.memory;
     const dirtyWords = this.dirty.words;
     const zeroWords = memory.zero.words;
@@ -400,6 +423,10 @@ export class Precopy {
     // send, and carried to the next turn of the loop (nothing in between changes them).
     let t = this.now();
     for (;;) {
+      if (writes !== null) {
+        // The writes before this send happen first; they do not move the sender's clock.
+        while (writes.nextSec < t && writes.nextSec < limitSec) writes.fire();
+      }
       if (t > limitSec) return false;
       if (t >= this.deadlineSec) {
         this.switchoverNow(this.deadlineSec, false);

@@ -17,6 +17,7 @@ import { TraceReplay } from './trace-replay.js';
 import { PcpCache } from './pcp-cache.js';
 import { popcount32 } from './bitmap.js';
 import { PRIORITY_GUEST, PRIORITY_HINT, Precopy } from './precopy.js';
+import type { InterleavedWrites } from './precopy.js';
 import type { CostCounters, HintConfig, RoundStats, RunResult, StrategyName, Workload } from './types.js';
 import { ChurnSource, FreeQueue, Writer } from './workload-sources.js';
 
@@ -102,6 +103,14 @@ class Simulation {
   /** Order-0 per-CPU lists (`guest.pcp`), or null. */
   private readonly pcp: PcpCache | null;
   private readonly churnVcpus: Int32Array;
+  private readonly lane: WriterLane;
+  // The event scan's result (fields, not a returned object: it runs once per event).
+  private nextSec = Infinity;
+  private nextPriority = 9;
+  private nextSource = SOURCE_NONE;
+  private nextIndex = -1;
+  private secondSec = Infinity;
+  private secondPriority = 9;
 
   constructor(workload: Workload, hint: HintConfig | null, onRound?: (round: RoundStats) => void) {
     this.workload = workload;
@@ -122,6 +131,7 @@ class Simulation {
     this.lowPages = watermarks.low;
     this.costsSlowGuest = migration.tracking.costsSlowGuest;
     this.faultCostSec = migration.tracking.faultCostSec;
+    this.lane = new WriterLane(this.memory, this.costsSlowGuest, this.faultCostSec);
 
     const writerSpecs: { vcpu: number | null }[] = [];
     const churnSpecs: { vcpu: number | null }[] = [];
@@ -181,59 +191,23 @@ class Simulation {
   run(): RunResult {
     const precopy = this.precopy;
     const strategy = this.strategy;
-    const writers = this.writers;
-    const churns = this.churns;
+    const lane = this.lane;
     let lastEventSec = 0;
     for (;;) {
       if (strategy !== null && precopy.isGathering && strategy.gatheringDone) precopy.endGathering(lastEventSec);
-      // The earliest non-sender event by (time, priority, declaration order).
-      let nextSec = Infinity;
-      let priority = 9;
-      let source = SOURCE_NONE;
-      let index = -1;
-      if (strategy !== null && strategy.nextArrivalSec < nextSec) {
-        nextSec = strategy.nextArrivalSec;
-        priority = PRIORITY_HINT;
-        source = SOURCE_ARRIVAL;
+      this.scanSources();
+      const nextSec = this.nextSec;
+      const source = this.nextSource;
+      const index = this.nextIndex;
+      if (source === SOURCE_WRITER && precopy.isSending && this.writers[index].clock.nextTime < this.secondSec) {
+        // A writer and the sending migration come before everything else: they alternate
+        // in the sender's loop until another source is due or the sender stops sending.
+        lane.select(this.writers[index], this.writerVcpus[index]);
+        precopy.runUntil(this.secondSec, this.secondPriority, lane);
+        if (precopy.done) break;
+        continue;
       }
-      for (let i = 0; i < writers.length; i++) {
-        const t = writers[i].clock.nextTime;
-        if (t < nextSec) {
-          nextSec = t;
-          priority = PRIORITY_GUEST;
-          source = SOURCE_WRITER;
-          index = i;
-        }
-      }
-      for (let i = 0; i < churns.length; i++) {
-        const t = churns[i].clock.nextTime;
-        if (t < nextSec) {
-          nextSec = t;
-          priority = PRIORITY_GUEST;
-          source = SOURCE_CHURN;
-          index = i;
-        }
-      }
-      if (this.frees.nextTime < nextSec) {
-        nextSec = this.frees.nextTime;
-        priority = PRIORITY_GUEST;
-        source = SOURCE_FREE;
-      }
-      for (let i = 0; i < this.traces.length; i++) {
-        const t = this.traces[i].nextTime;
-        if (t < nextSec) {
-          nextSec = t;
-          priority = PRIORITY_GUEST;
-          source = SOURCE_TRACE;
-          index = i;
-        }
-      }
-      if (strategy !== null && strategy.nextGuestSec < nextSec) {
-        nextSec = strategy.nextGuestSec;
-        priority = PRIORITY_GUEST;
-        source = SOURCE_STRATEGY;
-      }
-      const reached = precopy.runUntil(nextSec, priority);
+      const reached = precopy.runUntil(nextSec, this.nextPriority);
       if (precopy.done) break;
       if (!reached) continue;
       if (source === SOURCE_NONE) {
@@ -244,11 +218,10 @@ class Simulation {
       lastEventSec = nextSec;
       this.clock.nowSec = nextSec;
       if (source === SOURCE_WRITER) {
-        this.memory.currentVcpu = this.writerVcpus[index];
         this.fireWriteBatch(index);
       } else if (source === SOURCE_CHURN) {
         this.memory.currentVcpu = this.churnVcpus[index];
-        this.fireChurn(churns[index], nextSec);
+        this.fireChurn(this.churns[index], nextSec);
       } else if (source === SOURCE_FREE) {
         this.memory.currentVcpu = 0;
         this.fireFree();
@@ -265,34 +238,59 @@ class Simulation {
   }
 
   /**
+   * Finds the earliest non-sender event by (time, priority, declaration order) into
+   * next*, and the earliest of the others into second* (the lane's bound).
+   */
+  private scanSources(): void {
+    this.nextSec = Infinity;
+    this.nextPriority = 9;
+    this.nextSource = SOURCE_NONE;
+    this.nextIndex = -1;
+    this.secondSec = Infinity;
+    this.secondPriority = 9;
+    const strategy = this.strategy;
+    if (strategy !== null) this.consider(strategy.nextArrivalSec, PRIORITY_HINT, SOURCE_ARRIVAL, -1);
+    const writers = this.writers;
+    for (let i = 0; i < writers.length; i++) this.consider(writers[i].clock.nextTime, PRIORITY_GUEST, SOURCE_WRITER, i);
+    const churns = this.churns;
+    for (let i = 0; i < churns.length; i++) this.consider(churns[i].clock.nextTime, PRIORITY_GUEST, SOURCE_CHURN, i);
+    this.consider(this.frees.nextTime, PRIORITY_GUEST, SOURCE_FREE, -1);
+    const traces = this.traces;
+    for (let i = 0; i < traces.length; i++) this.consider(traces[i].nextTime, PRIORITY_GUEST, SOURCE_TRACE, i);
+    if (strategy !== null) this.consider(strategy.nextGuestSec, PRIORITY_GUEST, SOURCE_STRATEGY, -1);
+  }
+
+  /** Sources are considered in priority, then declaration, order: only a strictly earlier time wins. */
+  private consider(timeSec: number, priority: number, source: number, index: number): void {
+    if (timeSec < this.nextSec) {
+      this.secondSec = this.nextSec;
+      this.secondPriority = this.nextPriority;
+      this.nextSec = timeSec;
+      this.nextPriority = priority;
+      this.nextSource = source;
+      this.nextIndex = index;
+    } else if (timeSec < this.secondSec) {
+      this.secondSec = timeSec;
+      this.secondPriority = priority;
+    }
+  }
+
+  /**
    * Fires the writer's event, then its following ones for as long as nothing else (another
    * source, or the sender) comes first: a tight loop for the commonest event.
    */
   private fireWriteBatch(index: number): void {
-    const writers = this.writers;
-    const writer = writers[index];
-    this.fireWrite(writer);
-    let boundSec = this.precopy.nextActionSec;
-    const strategy = this.strategy;
-    if (strategy !== null) {
-      if (strategy.nextArrivalSec < boundSec) boundSec = strategy.nextArrivalSec;
-      if (strategy.nextGuestSec < boundSec) boundSec = strategy.nextGuestSec;
-    }
-    for (let i = 0; i < writers.length; i++) {
-      if (i !== index && writers[i].clock.nextTime < boundSec) boundSec = writers[i].clock.nextTime;
-    }
-    for (let i = 0; i < this.churns.length; i++) {
-      if (this.churns[i].clock.nextTime < boundSec) boundSec = this.churns[i].clock.nextTime;
-    }
-    if (this.frees.nextTime < boundSec) boundSec = this.frees.nextTime;
-    for (let i = 0; i < this.traces.length; i++) if (this.traces[i].nextTime < boundSec) boundSec = this.traces[i].nextTime;
+    const lane = this.lane;
+    lane.select(this.writers[index], this.writerVcpus[index]);
+    lane.fire();
+    // The scan's second-earliest source bounds the batch, as does the sender's next action.
+    const boundSec = Math.min(this.precopy.nextActionSec, this.secondSec);
     // Nothing a write touches reads the shared clock, so it is set once, to the last write's
     // time, rather than per write (a double stored per event is an allocation per event).
-    const clock = writer.clock;
     let lastSec = -1;
-    while (clock.nextTime < boundSec) {
-      lastSec = clock.nextTime;
-      this.fireWrite(writer);
+    while (lane.nextSec < boundSec) {
+      lastSec = lane.nextSec;
+      lane.fire();
     }
     if (lastSec >= 0) this.clock.nowSec = lastSec;
   }
@@ -323,12 +321,6 @@ class Simulation {
       this.clock.nowSec = nextSec;
       strategy.fireGuest();
     }
-  }
-
-  private fireWrite(writer: Writer): void {
-    const faulted = this.memory.writePage(writer.nextPfn(), false);
-    writer.clock.advance();
-    if (faulted && this.costsSlowGuest) writer.clock.delay(this.faultCostSec);
   }
 
   /** A churn arrival draws its order and lifetime whether or not the allocation succeeds. */
@@ -435,6 +427,45 @@ class Simulation {
         costs: this.costs,
       },
     };
+  }
+}
+
+/**
+ * Fires a writer's events: the one the event loop picked (fireWriteBatch), or those the
+ * sender interleaves with its sends (Precopy.runUntil). Chosen per call with `select`.
+ * Its fields are read in `fire`, not passed: a double argument to a call V8 does not
+ * inline is boxed, one allocation per write.
+ */
+class WriterLane implements InterleavedWrites {
+  nextSec = Infinity;
+  private writer: Writer | null = null;
+  private vcpu = 0;
+  private readonly memory: GuestMemory;
+  private readonly costsSlowGuest: boolean;
+  private readonly faultCostSec: number;
+
+  constructor(memory: GuestMemory, costsSlowGuest: boolean, faultCostSec: number) {
+    this.memory = memory;
+    this.costsSlowGuest = costsSlowGuest;
+    this.faultCostSec = faultCostSec;
+  }
+
+  select(writer: Writer, vcpu: number): void {
+    this.writer = writer;
+    this.vcpu = vcpu;
+    this.nextSec = writer.clock.nextTime;
+  }
+
+  /** One page written with non-zero data; under `costsSlowGuest` a fault delays the writer. */
+  fire(): void {
+    const writer = this.writer!;
+    const memory = this.memory;
+    memory.currentVcpu = this.vcpu;
+    const faulted = memory.writePage(writer.nextPfn(), false);
+    const clock = writer.clock;
+    clock.advance();
+    if (faulted && this.costsSlowGuest) clock.delay(this.faultCostSec);
+    this.nextSec = clock.nextTime;
   }
 }
 

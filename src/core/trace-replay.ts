@@ -9,6 +9,7 @@
 import type { BuddyAllocator } from './buddy-allocator.js';
 import type { GuestMemory } from './guest-memory.js';
 import { TRACE_ALLOC, TRACE_FREE, type CostCounters, type TraceRows } from './types.js';
+import { timeOrNever } from './never.js';
 
 export class TraceReplay {
   private readonly rows: TraceRows;
@@ -28,7 +29,7 @@ export class TraceReplay {
   private timeOf(index: number): number {
     if (index >= this.rows.count) return Infinity;
     const t = this.startSec + this.rows.timesSec[index];
-    return t < this.endSec ? t : Infinity;
+    return timeOrNever(t < this.endSec, t);
   }
 
   /**

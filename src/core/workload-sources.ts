@@ -11,6 +11,7 @@ import { Rng } from './rng.js';
 import { FeistelPermutation, ZipfSampler } from './zipf.js';
 import type { Arrivals, ChurnStream, WritePattern, WriteStream } from './types.js';
 import type { Bitmap } from './bitmap.js';
+import { timeOrNever } from './never.js';
 
 /** Event timing shared by writers and churn streams. */
 class ArrivalClock {
@@ -76,7 +77,7 @@ class ArrivalClock {
     } else {
       next = this.lastSec + this.rng.nextExponential(1 / rate);
     }
-    this.nextTime = next < this.endSec ? next : Infinity;
+    this.nextTime = timeOrNever(next < this.endSec, next);
   }
 
 }

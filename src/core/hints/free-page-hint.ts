@@ -17,6 +17,7 @@ import type { GuestMemory } from '../guest-memory.js';
 import type { Precopy } from '../precopy.js';
 import type { CostCounters, FreePageHintOptions, GuestConfig } from '../types.js';
 import type { HintStrategy } from './hint-strategy.js';
+import { timeOrNever } from '../never.js';
 
 export interface FreePageHintContext {
   memory: GuestMemory;
@@ -259,6 +260,7 @@ export class FreePageHint implements HintStrategy {
     else this.untouchedZeroed++;
     memory.writePage(pfn, true);
     this.zeroIndex++;
-    this.nextZeroSec = this.zeroIndex < this.blockPages ? this.zeroEndSec(pfn + 1) : Infinity;
+    const more = this.zeroIndex < this.blockPages;
+    this.nextZeroSec = timeOrNever(more, more ? this.zeroEndSec(pfn + 1) : 0);
   }
 }
