@@ -403,6 +403,8 @@ export class Precopy {
   /**
    * Sends pages while the next send starts no later than `limitSec`. Returns false when
    * it stopped because of the limit, true when the state changed (iteration end etc.).
+   * The per-page state lives in locals and is stored back (`storeSends`) before anything
+   * that reads it: a field read and written per page costs more than the page's bits.
    */
   private sendPages(limitSec: number, writes: InterleavedWrites | null): boolean {
     const memory = this.memory;
@@ -417,109 +419,164 @@ export class Precopy {
     const qemuFile = this.qemuFile;
     const flushIovecs = this.flushIovecs;
     const pageHeaderBytes = this.config.wire.pageHeaderBytes;
+    const normalPageBytes = this.normalPageBytes;
+    const zeroPageBytes = this.zeroPageBytes;
     const maxWaitEnd = this.iterationStartSec + this.config.maxWaitSec;
+    const deadlineSec = this.deadlineSec;
     const wordCount = dirtyWords.length;
-    // The time the next send starts: computed from the counts once per page, after the
-    // send, and carried to the next turn of the loop (nothing in between changes them).
-    let t = this.now();
+    const lazyClear = this.lazyClear;
+    const chunkPages = this.chunkPages;
+    const passMode = this.passMode;
+    // The sender's clock, as now() computes it: anchor plus counts times per-page times.
+    const anchorSec = this.anchorSec;
+    const normalSec = this.normalPageSec;
+    const zeroSec = this.zeroPageSec;
+    const eosPart = this.eosSinceAnchor * this.eosSec;
+    const normalBase = this.normalSinceAnchor;
+    const zeroBase = this.zeroSinceAnchor;
+    const totalBase = this.totalBytes;
+    // Pages sent in this call, and the rate-limit and QEMUFile state.
+    let normal = 0;
+    let zero = 0;
+    let position = this.position;
+    let slotBytes = this.slotBytes;
+    let unflushedBytes = this.unflushedBytes;
+    let fileIovecs = this.fileIovecs;
+    let fileBufferBytes = this.fileBufferBytes;
+    let lastIovecBuffered = this.lastIovecBuffered;
+    // The lazy-clear chunk last seen cleared: [clearedFrom, clearedTo).
+    let clearedFrom = 0;
+    let clearedTo = 0;
+    let t = anchorSec + (normalBase + normal) * normalSec + (zeroBase + zero) * zeroSec + eosPart;
     for (;;) {
       if (writes !== null) {
         // The writes before this send happen first; they do not move the sender's clock.
         while (writes.nextSec < t && writes.nextSec < limitSec) writes.fire();
       }
-      if (t > limitSec) return false;
-      if (t >= this.deadlineSec) {
-        this.switchoverNow(this.deadlineSec, false);
+      if (t > limitSec) {
+        this.storeSends(normal, zero, position, slotBytes, unflushedBytes, fileIovecs, fileBufferBytes, lastIovecBuffered);
+        return false;
+      }
+      if (t >= deadlineSec) {
+        this.storeSends(normal, zero, position, slotBytes, unflushedBytes, fileIovecs, fileBufferBytes, lastIovecBuffered);
+        this.switchoverNow(deadlineSec, false);
         return true;
       }
-      // nextDirtyPfn(position), inline: the lowest set bit at or after position, whole
-      // zero words skipped (bits past totalPages are never set).
+      // The lowest set bit at or after position, whole zero words skipped (bits past
+      // totalPages are never set).
       let pfn = -1;
-      const from = this.position;
-      if (from < totalPages) {
-        let wordIndex = from >>> 5;
-        let word = dirtyWords[wordIndex] & (0xffffffff << (from & 31));
+      if (position < totalPages) {
+        let wordIndex = position >>> 5;
+        let word = dirtyWords[wordIndex] & (0xffffffff << (position & 31));
         while (word === 0 && ++wordIndex < wordCount) word = dirtyWords[wordIndex];
         if (word !== 0) pfn = wordIndex * 32 + (31 - Math.clz32(word & -word));
       }
+      // QEMU's walk wraps around to pfn 0; a pass preset's walk ends at pfn N.
+      if (pfn < 0 && !passMode && position > 0) pfn = this.nextDirtyPfn(0);
       if (pfn < 0) {
-        if (this.passMode) {
-          // The walk reached pfn N: the pass is complete and ends the round.
-          this.endIteration();
+        this.storeSends(normal, zero, position, slotBytes, unflushedBytes, fileIovecs, fileBufferBytes, lastIovecBuffered);
+        this.endIteration();
+        if (passMode) {
+          // The pass is complete and ends the round.
           this.position = 0;
           this.scheduleAction(SenderState.Sync, this.now());
-          return true;
-        }
-        pfn = this.position > 0 ? this.nextDirtyPfn(0) : -1;
-        if (pfn < 0) {
-          this.endIteration();
+        } else {
           this.scheduleAction(SenderState.Decide, this.now());
-          return true;
         }
+        return true;
       }
-      if (this.lazyClear) {
-        const chunk = Math.floor(pfn / this.chunkPages);
+      if (lazyClear && (pfn < clearedFrom || pfn >= clearedTo)) {
+        const chunk = Math.floor(pfn / chunkPages);
         if (this.chunkNeedsClear[chunk] === 1) this.clearChunk(chunk);
+        clearedFrom = chunk * chunkPages;
+        clearedTo = clearedFrom + chunkPages;
       }
       // The sender reads the page when its send starts: kind, bytes and content.
       const w = pfn >>> 5;
       const m = 1 << (pfn & 31);
       const contentZero = (zeroWords[w] & m) !== 0;
       dirtyWords[w] &= ~m;
-      this.dirtyCount--;
       staleWords[w] &= ~m;
       if (contentZero) dstWords[w] &= ~m;
       else dstWords[w] |= m;
-      let bytes: number;
       const sentZero = contentZero && detectZero;
-      if (sentZero) {
-        bytes = this.zeroPageBytes;
-        this.zeroSinceAnchor++;
-        this.roundZero++;
-      } else {
-        bytes = this.normalPageBytes;
-        this.normalSinceAnchor++;
-        this.roundNormal++;
-      }
+      const bytes = sentZero ? zeroPageBytes : normalPageBytes;
+      if (sentZero) zero++;
+      else normal++;
       if (qemuFile) {
         // The header (and a zero page's fill byte) is copied into the buffer, coalescing
         // with a buffered iovec just before it; a normal page's data is queued by
         // reference, one more iovec.
-        if (!this.lastIovecBuffered) this.fileIovecs++;
+        if (!lastIovecBuffered) fileIovecs++;
         if (sentZero) {
-          this.fileBufferBytes += bytes;
-          this.lastIovecBuffered = true;
+          fileBufferBytes += bytes;
+          lastIovecBuffered = true;
         } else {
-          this.fileBufferBytes += pageHeaderBytes;
-          this.fileIovecs++;
-          this.lastIovecBuffered = false;
+          fileBufferBytes += pageHeaderBytes;
+          fileIovecs++;
+          lastIovecBuffered = false;
         }
-        this.unflushedBytes += bytes;
-        if (this.fileIovecs >= flushIovecs || this.fileBufferBytes >= QEMU_FILE_BUFFER_BYTES) this.flushFile();
+        unflushedBytes += bytes;
+        if (fileIovecs >= flushIovecs || fileBufferBytes >= QEMU_FILE_BUFFER_BYTES) {
+          // qemu_fflush, as flushFile does.
+          slotBytes += unflushedBytes;
+          unflushedBytes = 0;
+          fileIovecs = 0;
+          fileBufferBytes = 0;
+          lastIovecBuffered = false;
+        }
       } else {
-        this.slotBytes += bytes;
+        slotBytes += bytes;
       }
-      this.totalBytes += bytes;
-      this.roundBytes += bytes;
-      this.position = pfn + 1 < totalPages ? pfn + 1 : this.passMode ? totalPages : 0;
-      t = this.now();
-      if (maxTotal !== null && this.totalBytes >= maxTotal) {
+      position = pfn + 1 < totalPages ? pfn + 1 : passMode ? totalPages : 0;
+      t = anchorSec + (normalBase + normal) * normalSec + (zeroBase + zero) * zeroSec + eosPart;
+      if (maxTotal !== null && totalBase + normal * normalPageBytes + zero * zeroPageBytes >= maxTotal) {
+        this.storeSends(normal, zero, position, slotBytes, unflushedBytes, fileIovecs, fileBufferBytes, lastIovecBuffered);
         this.switchoverNow(t, false);
         return true;
       }
-      if (qemuFile ? this.slotBytes > budget : this.slotBytes >= budget) {
+      if (qemuFile ? slotBytes > budget : slotBytes >= budget) {
         // The page that crosses the budget is sent (with flushIovecs: the flush that
         // crosses it, as migration_rate_exceeded sees); the sender idles until the slot ends.
+        this.storeSends(normal, zero, position, slotBytes, unflushedBytes, fileIovecs, fileBufferBytes, lastIovecBuffered);
         this.endIteration();
         this.scheduleAction(SenderState.Decide, Math.max(this.now(), this.slotEndSec));
         return true;
       }
       if (t >= maxWaitEnd) {
+        this.storeSends(normal, zero, position, slotBytes, unflushedBytes, fileIovecs, fileBufferBytes, lastIovecBuffered);
         this.endIteration();
         this.scheduleAction(SenderState.Decide, this.now());
         return true;
       }
     }
+  }
+
+  /** Stores sendPages' locals back: the pages it sent, where it is, the rate-limit state. */
+  private storeSends(
+    normal: number,
+    zero: number,
+    position: number,
+    slotBytes: number,
+    unflushedBytes: number,
+    fileIovecs: number,
+    fileBufferBytes: number,
+    lastIovecBuffered: boolean,
+  ): void {
+    const bytes = normal * this.normalPageBytes + zero * this.zeroPageBytes;
+    this.dirtyCount -= normal + zero;
+    this.normalSinceAnchor += normal;
+    this.zeroSinceAnchor += zero;
+    this.roundNormal += normal;
+    this.roundZero += zero;
+    this.totalBytes += bytes;
+    this.roundBytes += bytes;
+    this.position = position;
+    this.slotBytes = slotBytes;
+    this.unflushedBytes = unflushedBytes;
+    this.fileIovecs = fileIovecs;
+    this.fileBufferBytes = fileBufferBytes;
+    this.lastIovecBuffered = lastIovecBuffered;
   }
 
   private nextDirtyPfn(from: number): number {

@@ -100,6 +100,15 @@ export class Writer {
   /** log2(extentPages) when it is a power of two, else −1; extentMask = extentPages − 1. */
   private readonly extentShift: number;
   private readonly extentMask: number;
+  /**
+   * Pfns drawn ahead, used from `drawnNext` to `drawnCount`. With even arrivals nothing
+   * else draws from this writer's stream, so drawing a batch ahead in a tight loop gives
+   * the same pfns in the same order; Poisson arrivals draw their gaps from the same
+   * stream between pfns, so they draw one pfn at a time.
+   */
+  private readonly drawn: Int32Array;
+  private drawnNext = 0;
+  private drawnCount = 0;
 
   constructor(
     spec: WriteStream,
@@ -141,19 +150,42 @@ export class Writer {
     this.ranks = this.zipf ? new FeistelPermutation(this.workingSetPages, this.rng) : null;
     const rate = this.workingSetPages > 0 ? spec.ratePagesPerSec : 0;
     this.clock = new ArrivalClock(startSec, endSec, rate, spec.arrivals, this.rng);
+    this.drawn = new Int32Array(spec.arrivals === 'even' ? DRAW_AHEAD : 1);
+  }
+
+  /** The pfn the current event writes. Allocation-free, and small enough for V8 to inline. */
+  nextPfn(): number {
+    if (this.drawnNext === this.drawnCount) this.drawAhead();
+    return this.drawn[this.drawnNext++];
   }
 
   /**
-   * The pfn the current event writes. Allocation-free. Kept small so that V8 inlines it
-   * into the writer's batch loop: the uniform draw is inline, the other patterns a call,
-   * and a power-of-two extent (the usual 2 MiB / 4 KiB = 512 pages) is a shift and a mask
-   * instead of a division (same result: index ≥ 0 and below 2^31).
+   * Fills `drawn`. The uniform draw is written inline in its own loop, and a power-of-two
+   * extent (the usual 2 MiB / 4 KiB = 512 pages) is a shift and a mask instead of a
+   * division (same result: index ≥ 0 and below 2^31).
    */
-  nextPfn(): number {
-    const index = this.isUniform ? this.rng.nextInt(this.workingSetPages) : this.nextIndexSlow();
-    if (this.extentShift >= 0) return this.extentStarts[index >>> this.extentShift] + (index & this.extentMask);
-    const extent = Math.floor(index / this.extentPages);
-    return this.extentStarts[extent] + (index - extent * this.extentPages);
+  private drawAhead(): void {
+    const drawn = this.drawn;
+    const count = drawn.length;
+    const starts = this.extentStarts;
+    const shift = this.extentShift;
+    if (this.isUniform && shift >= 0) {
+      const rng = this.rng;
+      const n = this.workingSetPages;
+      const mask = this.extentMask;
+      for (let i = 0; i < count; i++) {
+        const index = rng.nextInt(n);
+        drawn[i] = starts[index >>> shift] + (index & mask);
+      }
+    } else {
+      for (let i = 0; i < count; i++) {
+        const index = this.isUniform ? this.rng.nextInt(this.workingSetPages) : this.nextIndexSlow();
+        const extent = Math.floor(index / this.extentPages);
+        drawn[i] = starts[extent] + (index - extent * this.extentPages);
+      }
+    }
+    this.drawnNext = 0;
+    this.drawnCount = count;
   }
 
   /** The working-set index of a zipf or sequential write. */
@@ -164,6 +196,9 @@ export class Writer {
     return index;
   }
 }
+
+/** Pfns a writer with even arrivals draws ahead at a time. */
+const DRAW_AHEAD = 256;
 
 /** Starts of aligned extents whose pages are all allocated at t = 0. Allocates the result. */
 function fullyUsedExtents(allocated: Bitmap, totalPages: number, extentPages: number): Int32Array {
