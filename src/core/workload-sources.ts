@@ -17,7 +17,8 @@ import { timeOrNever } from './never.js';
 class ArrivalClock {
   nextTime = Infinity;
   private anchorSec: number;
-  private lastSec: number;
+  /** The time of the event fired last (the start time before the first). */
+  lastSec: number;
   private eventIndex = 0;
   private ratePerSec: number;
   private scale = 1;
