@@ -253,6 +253,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--jobs <n>', 'worker threads (default: os.availableParallelism())')
     .option('--shard <i/n>', 'run only the points with index % n == i - 1 (1-based i, e.g. $SLURM_ARRAY_TASK_ID/8)')
     .option('--csv <file>', 'the output CSV (- for stdout)', '-')
+    .option('--max-memory <size>', 'refuse sweeps whose --jobs largest points together need more memory than this size, e.g. 8GiB (default: MIGSIM_MAX_MEMORY, else the machine\'s total memory)')
     .option('-q, --quiet', 'no progress bar')
     .addHelpText('after', SWEEP_HELP)
     .action(async (file: string, _options: unknown, command: Command) => {
@@ -266,6 +267,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
           jobs: options.jobs === undefined ? null : parseJobs(options.jobs),
           shard: options.shard ?? null,
           csv: options.csv,
+          maxMemory: options.maxMemory ?? null,
           quiet: options.quiet === true,
         }),
       );

@@ -7,7 +7,8 @@
  *   so ~10.5 B per guest page (1 TiB of 4 KiB pages: 268 M pages, ~2.6 GiB);
  *   - the churn free queue: one entry (8 + 8 + 4 + 1 = 21 B, doubled when it grows) per
  *     live block, at most rate x lifetime and never more than the guest's pages.
- * Runs happen one after another, so the largest workload is what counts.
+ * `run`, `check` and `plot` simulate one workload after another, so the largest is what
+ * counts; `sweep` simulates `--jobs` points at once, so the sum of the largest few does.
  */
 import { totalmem } from 'node:os';
 
@@ -40,8 +41,14 @@ export function estimateEngineBytes(workload: Workload): number {
   return pages * ENGINE_BYTES_PER_PAGE + Math.min(liveBlocks, pages) * FREE_QUEUE_BYTES_PER_BLOCK;
 }
 
-/** The limit in bytes and where it came from (for the message). */
-export function memoryLimit(options: MemoryLimitOptions, env: NodeJS.ProcessEnv = process.env): { bytes: number; source: string } {
+/** A memory limit in bytes and where it came from (--max-memory, MIGSIM_MAX_MEMORY, the machine), for messages. */
+export interface MemoryLimit {
+  bytes: number;
+  source: string;
+}
+
+/** The limit that applies: --max-memory, else MIGSIM_MAX_MEMORY, else the machine's total memory. */
+export function memoryLimit(options: MemoryLimitOptions, env: NodeJS.ProcessEnv = process.env): MemoryLimit {
   const fromOption = options.maxMemory;
   const fromEnv = env.MIGSIM_MAX_MEMORY;
   const [text, source] = fromOption !== null ? [fromOption, '--max-memory'] : fromEnv !== undefined && fromEnv !== '' ? [fromEnv, 'MIGSIM_MAX_MEMORY'] : [null, 'this machine\'s memory'];
@@ -59,25 +66,50 @@ export function memoryLimit(options: MemoryLimitOptions, env: NodeJS.ProcessEnv 
  */
 export function checkMemoryLimit(loaded: readonly { file: string; workload: Workload }[], options: MemoryLimitOptions): void {
   const limit = memoryLimit(options);
-  for (const { file, workload } of loaded) {
-    const guest = workload.guest;
-    const pages = guest.memoryBytes / guest.pageSizeBytes;
-    const where = escapeControlChars(file);
-    if (pages > MAX_GUEST_PAGES) {
-      throw new MigsimError(
-        'config.invalid',
-        `${where}: guest.memory ${formatBytes(guest.memoryBytes)} is ${pages} pages of ${formatBytes(guest.pageSizeBytes)}, more than the allocator supports (2^31 - 1 pages = ${formatBytes(MAX_GUEST_PAGES * guest.pageSizeBytes)} of ${formatBytes(guest.pageSizeBytes)} pages)`,
-      );
-    }
-    const needBytes = estimateEngineBytes(workload);
-    if (needBytes > limit.bytes) {
-      const pagesBytes = pages * ENGINE_BYTES_PER_PAGE;
-      const churnBlocks = Math.round((needBytes - pagesBytes) / FREE_QUEUE_BYTES_PER_BLOCK);
-      const churn = churnBlocks > 0 ? ` + ${churnBlocks} live churn blocks x ${FREE_QUEUE_BYTES_PER_BLOCK} B` : '';
-      throw new MigsimError(
-        'config.invalid',
-        `${where}: simulating needs about ${formatBytes(Math.ceil(needBytes))} of memory (${pages} pages x ${ENGINE_BYTES_PER_PAGE} B${churn}), more than the ${formatBytes(limit.bytes)} of ${limit.source}; raise it with --max-memory or MIGSIM_MAX_MEMORY`,
-      );
-    }
+  for (const { file, workload } of loaded) checkWorkloadMemory(file, workload, limit);
+}
+
+/** checkMemoryLimit for one workload against a limit already resolved. */
+export function checkWorkloadMemory(file: string, workload: Workload, limit: MemoryLimit): void {
+  const guest = workload.guest;
+  const pages = guest.memoryBytes / guest.pageSizeBytes;
+  const where = escapeControlChars(file);
+  if (pages > MAX_GUEST_PAGES) {
+    throw new MigsimError(
+      'config.invalid',
+      `${where}: guest.memory ${formatBytes(guest.memoryBytes)} is ${pages} pages of ${formatBytes(guest.pageSizeBytes)}, more than the allocator supports (2^31 - 1 pages = ${formatBytes(MAX_GUEST_PAGES * guest.pageSizeBytes)} of ${formatBytes(guest.pageSizeBytes)} pages)`,
+    );
   }
+  const needBytes = estimateEngineBytes(workload);
+  if (needBytes > limit.bytes) {
+    const pagesBytes = pages * ENGINE_BYTES_PER_PAGE;
+    const churnBlocks = Math.round((needBytes - pagesBytes) / FREE_QUEUE_BYTES_PER_BLOCK);
+    const churn = churnBlocks > 0 ? ` + ${churnBlocks} live churn blocks x ${FREE_QUEUE_BYTES_PER_BLOCK} B` : '';
+    throw new MigsimError(
+      'config.invalid',
+      `${where}: simulating needs about ${formatBytes(Math.ceil(needBytes))} of memory (${pages} pages x ${ENGINE_BYTES_PER_PAGE} B${churn}), more than the ${formatBytes(limit.bytes)} of ${limit.source}; raise it with --max-memory or MIGSIM_MAX_MEMORY`,
+    );
+  }
+}
+
+/**
+ * A sweep's workers each hold one point's engine at a time, so at worst the `jobs` largest
+ * points are in memory together. Throws MigsimError 'config.invalid' (exit 2) naming the
+ * file when their estimates add up to more than the limit, with the largest number of
+ * workers that would fit. Call after checkWorkloadMemory passed for every point (so one
+ * point alone always fits). `jobsSource` says where `jobs` came from, e.g. `--jobs 8`.
+ */
+export function checkSweepMemory(file: string, pointBytes: readonly number[], jobs: number, jobsSource: string, limit: MemoryLimit): void {
+  const largestFirst = [...pointBytes].sort((a, b) => b - a);
+  let needBytes = 0;
+  let fitJobs = 0;
+  for (let j = 0; j < Math.min(jobs, largestFirst.length); j++) {
+    needBytes += largestFirst[j];
+    if (needBytes <= limit.bytes) fitJobs = j + 1;
+  }
+  if (needBytes <= limit.bytes) return;
+  throw new MigsimError(
+    'config.invalid',
+    `${escapeControlChars(file)}: running ${jobs} sweep points at once (${jobsSource}) needs about ${formatBytes(Math.ceil(needBytes))} of memory (the ${jobs} largest points, up to ${formatBytes(Math.ceil(largestFirst[0]))} each), more than the ${formatBytes(limit.bytes)} of ${limit.source}; run ${fitJobs} at a time with --jobs ${fitJobs}, or raise the limit with --max-memory or MIGSIM_MAX_MEMORY`,
+  );
 }

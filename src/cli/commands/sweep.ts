@@ -6,6 +6,10 @@
  * (the whole grid's size, so `migsim merge` can check that shards cover it). Rows are in
  * point order, then run order: the file is the same for any --jobs. `--shard i/n` runs
  * only the points with index % n == i - 1 (round-robin).
+ *
+ * Before any worker starts, every point is parsed and its engine memory estimated
+ * (memory-limit.ts): a point too large alone, or the --jobs largest together, refuse the
+ * sweep with exit 2.
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -20,6 +24,7 @@ import { progressAllowed } from '../../report/progress.js';
 import { parseWorkload } from '../../workload/parse-workload.js';
 import { gridPoint, gridSize, parseShard, parseVaryOptions, shardIndices, type SweepAxis } from '../../workload/sweep-grid.js';
 import type { SweepReply, SweepTask, SweepWorkerData } from '../sweep-worker.js';
+import { checkSweepMemory, checkWorkloadMemory, estimateEngineBytes, memoryLimit } from '../memory-limit.js';
 import { EXIT_LOST_PAGES, writeStderrLine } from './run.js';
 
 export interface SweepOptions {
@@ -31,6 +36,8 @@ export interface SweepOptions {
   shard: string | null;
   /** Output path, `-` for stdout. */
   csv: string;
+  /** `--max-memory <size>`; null = MIGSIM_MAX_MEMORY or the machine's memory. */
+  maxMemory?: string | null;
   quiet: boolean;
 }
 
@@ -47,10 +54,16 @@ export async function sweepCommand(file: string, options: SweepOptions): Promise
   const size = gridSize(spec.axes);
   const indices = shardIndices(size, shard);
   const tasks: SweepTask[] = indices.map((index) => ({ index, sets: pointSets(spec.axes, options.set, index) }));
-  // Parse every point before simulating any: a bad value fails at once, naming the point.
+  // Parse every point before simulating any: a bad value, or a guest too large for the
+  // memory limit, fails at once, naming the point. Only the estimates are kept: a point's
+  // workload may hold a whole trace.
+  const limit = memoryLimit({ maxMemory: options.maxMemory ?? null });
+  const pointBytes: number[] = [];
   for (const task of tasks) {
     try {
-      parseWorkload(text, file, { sets: task.sets, hints: spec.hints, seed: options.seed, baseDir: data.baseDir });
+      const workload = parseWorkload(text, file, { sets: task.sets, hints: spec.hints, seed: options.seed, baseDir: data.baseDir });
+      checkWorkloadMemory(file, workload, limit);
+      pointBytes.push(estimateEngineBytes(workload));
     } catch (error) {
       if (error instanceof MigsimError) throw new MigsimError(error.code, `${error.message} (sweep point ${describePoint(spec.axes, task.index)})`, error.exitCode);
       throw error;
@@ -58,6 +71,7 @@ export async function sweepCommand(file: string, options: SweepOptions): Promise
   }
 
   const jobs = Math.max(1, Math.min(options.jobs ?? availableParallelism(), tasks.length));
+  checkSweepMemory(file, pointBytes, jobs, options.jobs === null ? 'one worker thread per core, the default' : `--jobs ${options.jobs}`, limit);
   const progress = createSweepProgress({ enabled: progressAllowed({ json: false, quiet: options.quiet }), totalPoints: tasks.length, jobs });
   let replies: Map<number, SweepReply & { ok: true }>;
   try {
