@@ -1,11 +1,13 @@
 /**
- * Ctrl-C (SIGINT) during `migsim run`: exit 130 with every file written before intact.
+ * Ctrl-C (SIGINT) during a command that simulates (`run`, `check`, `plot`, `sweep`,
+ * `calibrate`): exit 130 with every file written before intact.
  *
  * The engine is synchronous, so a SIGINT listener on the thread that simulates would run
- * only after the whole simulation. `run` therefore simulates each workload in a worker
- * thread (simulate-worker.ts) while this thread waits, free to take the signal: the
- * listener sets a flag in a SharedArrayBuffer and terminates the running workers (which
- * stops even a long synchronous round at once); the worker's onRound hook (called once per
+ * only after the whole simulation. These commands therefore simulate in worker threads
+ * (simulate-worker.ts, or sweep-worker.ts for a sweep's pool) while this thread waits,
+ * free to take the signal: the listener sets a flag in a SharedArrayBuffer and calls every
+ * abort registered with onInterrupt, which terminates the running workers (that stops
+ * even a long synchronous round at once); simulate-worker's onRound hook (called once per
  * round, the core's existing hook) also reads the flag with Atomics.load and throws, should
  * a worker outlive the terminate. The CLI throws InterruptedError, which the one catch site (main.ts) turns into exit 130. No
  * output file is written after an interrupt, and outputs are only ever replaced by an
@@ -44,11 +46,23 @@ const flagBuffer = new SharedArrayBuffer(4);
 const flag = new Int32Array(flagBuffer);
 
 /**
- * Stops every running simulation worker. A round can take long in wall time (the bulk
+ * What stops each running simulation worker. A round can take long in wall time (the bulk
  * round of a 1 TiB guest, or the guest's setup before any round): worker.terminate()
  * stops the worker's synchronous loop at once, so Ctrl-C does not wait for the next hook.
  */
 const activeAborts = new Set<() => void>();
+
+/**
+ * Registers `abort` to be called on SIGINT inside withInterruptGuard (it should terminate
+ * the caller's workers and reject with InterruptedError); returns the call that
+ * unregisters it, for when the work settles on its own.
+ */
+export function onInterrupt(abort: () => void): () => void {
+  activeAborts.add(abort);
+  return () => {
+    activeAborts.delete(abort);
+  };
+}
 
 /** True once SIGINT arrived during a guarded section. */
 export function interrupted(): boolean {
@@ -87,12 +101,11 @@ export function simulateInWorker(loaded: LoadedWorkload, hooks: ProgressHooks): 
     const settle = (action: () => void): void => {
       if (settled) return;
       settled = true;
-      activeAborts.delete(abort);
+      unregister();
       action();
       void worker.terminate();
     };
-    const abort = (): void => settle(() => reject(new InterruptedError()));
-    activeAborts.add(abort);
+    const unregister = onInterrupt(() => settle(() => reject(new InterruptedError())));
     worker.on('message', (message: SimulateWorkerMessage) => {
       switch (message.type) {
         case 'run-start':

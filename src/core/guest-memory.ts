@@ -114,6 +114,27 @@ export class GuestMemory {
   }
 
   /**
+   * Writes pfns[from, from + count) with non-zero data, in order, as writePage would one by
+   * one: a tight loop while tracking is off (before migration), the write path otherwise.
+   */
+  writePages(pfns: Int32Array, from: number, count: number): void {
+    const end = from + count;
+    if (this.trackingOn || this.undefinedContent !== null) {
+      for (let i = from; i < end; i++) this.writePage(pfns[i], false);
+      return;
+    }
+    const populated = this.populatedWords, zero = this.zeroWords, stale = this.staleWords;
+    for (let i = from; i < end; i++) {
+      const pfn = pfns[i];
+      const w = pfn >>> 5;
+      const m = 1 << (pfn & 31);
+      populated[w] |= m;
+      zero[w] &= ~m;
+      stale[w] |= m;
+    }
+  }
+
+  /**
    * The host discards [from, to) (MADV_DONTNEED of reported or hinted free pages): the
    * pages read as zero and are no longer backed. Not a guest write: nothing is logged, so
    * a page already sent with data stays as it is on the destination and becomes `stale`

@@ -11,6 +11,7 @@ import { Rng } from './rng.js';
 import { FeistelPermutation, ZipfSampler } from './zipf.js';
 import type { Arrivals, ChurnStream, WritePattern, WriteStream } from './types.js';
 import type { Bitmap } from './bitmap.js';
+import type { GuestMemory } from './guest-memory.js';
 import { timeOrNever } from './never.js';
 
 /** Event timing shared by writers and churn streams. */
@@ -39,6 +40,37 @@ class ArrivalClock {
   /** Moves to the event after the one at `nextTime`. */
   advance(): void {
     this.lastSec = this.nextTime;
+    this.scheduleAfterLast();
+  }
+
+  /** Whether events are evenly spaced: their times are computed, so they can be counted ahead. */
+  get isEven(): boolean {
+    return this.arrivals === 'even';
+  }
+
+  /**
+   * How many of the next events come strictly before `boundSec`, at most `max`: those
+   * `advance` would reach while `nextTime < boundSec`. Even arrivals only. The k-th time
+   * is anchor + k/rate, monotonic in k, so an estimate corrected by the exact expression
+   * gives the exact count.
+   */
+  countBefore(boundSec: number, max: number): number {
+    const first = this.eventIndex;
+    if (!(this.nextTime < boundSec)) return 0;
+    const rate = this.ratePerSec * this.scale;
+    const untilSec = Math.min(boundSec, this.endSec);
+    // The last index j with anchor + j/rate < untilSec, from an estimate near it.
+    let last = Math.min(first + max - 1, Math.floor((untilSec - this.anchorSec) * rate));
+    if (!(last >= first)) last = first;
+    while (last > first && !(this.anchorSec + last / rate < untilSec)) last--;
+    while (last - first + 1 < max && this.anchorSec + (last + 1) / rate < untilSec) last++;
+    return last - first + 1;
+  }
+
+  /** Moves past the next `count` ≥ 1 events (even arrivals), as `count` calls of advance would. */
+  skip(count: number): void {
+    this.eventIndex += count - 1;
+    this.lastSec = this.anchorSec + this.eventIndex / (this.ratePerSec * this.scale);
     this.scheduleAfterLast();
   }
 
@@ -158,6 +190,17 @@ export class Writer {
   nextPfn(): number {
     if (this.drawnNext === this.drawnCount) this.drawAhead();
     return this.drawn[this.drawnNext++];
+  }
+
+  /** Writes the next `count` pfns with non-zero data, as `count` nextPfn() and writePage() would. */
+  writeNext(count: number, memory: GuestMemory): void {
+    while (count > 0) {
+      if (this.drawnNext === this.drawnCount) this.drawAhead();
+      const n = Math.min(count, this.drawnCount - this.drawnNext);
+      memory.writePages(this.drawn, this.drawnNext, n);
+      this.drawnNext += n;
+      count -= n;
+    }
   }
 
   /**

@@ -1,8 +1,9 @@
 /**
- * Hand-built results for the formatter and CSV tests, and a spawner for the built CLI.
- * Not a test file itself (no `.test.` in the name).
+ * Hand-built results for the formatter and CSV tests, and spawners for the built CLI (run
+ * to the end, or interrupted with SIGINT). Not a test file itself (no `.test.` in the name).
  */
-import { spawnSync } from 'node:child_process';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 import { newCostCounters } from '../../src/core/simulation.js';
@@ -101,6 +102,39 @@ export function migsim(args: readonly string[], env: Record<string, string | und
   });
   if (result.error !== undefined) throw result.error;
   return { status: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
+}
+
+export interface Interrupted {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  stopMs: number;
+}
+
+/**
+ * Spawns migsim with `args`, waits until `ready(stdout)` (or `delayMs` when it has no
+ * output to wait for), sends SIGINT and waits for the exit (SIGKILL after 15 s).
+ */
+export async function interrupt(args: string[], ready: ((stdout: string) => boolean) | null, delayMs: number): Promise<Interrupted> {
+  const child = spawn(process.execPath, ['bin/migsim.js', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const deadline = Date.now() + 20_000;
+  if (ready !== null) {
+    while (!ready(stdout) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+    assert.ok(ready(stdout), `ready before the interrupt (stderr: ${stderr})`);
+  }
+  await new Promise((resolve) => setTimeout(resolve, delayMs));
+  const sentAt = Date.now();
+  child.kill('SIGINT');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  const { code, signal } = await exited;
+  clearTimeout(timer);
+  return { code, signal, stdout, stderr, stopMs: Date.now() - sentAt };
 }
 
 // eslint-disable-next-line no-control-regex

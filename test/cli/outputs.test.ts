@@ -5,7 +5,6 @@
  * that a spreadsheet would run as formulas are written as text.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +12,7 @@ import { after, describe, it } from 'node:test';
 
 import { formatCell, parseBaselineCsv } from '../../src/io/csv.js';
 import { escapeControlChars } from '../../src/report/terminal-text.js';
-import { migsim, REPO_ROOT } from './helpers.js';
+import { interrupt, migsim, REPO_ROOT } from './helpers.js';
 
 const TINY = 'test/fixtures/tiny.yaml';
 const scratch = mkdtempSync(join(tmpdir(), 'migsim-out-'));
@@ -91,39 +90,6 @@ describe('a failed write is exit 2 and leaves the old file', () => {
     assert.deepEqual(readdirSync(dir).sort(), ['baseline.csv', 'rounds.csv']);
   });
 });
-
-interface Interrupted {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  stopMs: number;
-}
-
-/**
- * Spawns migsim with `args`, waits until `ready(stdout)` (or `delayMs` when it has no
- * output to wait for), sends SIGINT and waits for the exit (SIGKILL after 15 s).
- */
-async function interrupt(args: string[], ready: ((stdout: string) => boolean) | null, delayMs: number): Promise<Interrupted> {
-  const child = spawn(process.execPath, ['bin/migsim.js', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  const deadline = Date.now() + 20_000;
-  if (ready !== null) {
-    while (!ready(stdout) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
-    assert.ok(ready(stdout), `ready before the interrupt (stderr: ${stderr})`);
-  }
-  await new Promise((resolve) => setTimeout(resolve, delayMs));
-  const sentAt = Date.now();
-  child.kill('SIGINT');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  const { code, signal } = await exited;
-  clearTimeout(timer);
-  return { code, signal, stdout, stderr, stopMs: Date.now() - sentAt };
-}
 
 describe('SIGINT', () => {
   it('interrupting a long run exits 130 promptly, writes nothing and leaves earlier files intact', async () => {

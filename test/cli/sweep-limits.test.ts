@@ -1,15 +1,16 @@
 /**
- * `migsim sweep` under the memory limit, as `run` is: a point too large alone, or the
- * --jobs largest points together, refuse the sweep with exit 2 before any worker starts.
+ * `migsim sweep` under the memory limit and Ctrl-C, as `run` is: a point too large alone,
+ * or the --jobs largest points together, refuse the sweep with exit 2 before any worker
+ * starts; SIGINT terminates the workers and exits 130 with no CSV written.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 
 import { checkSweepMemory } from '../../src/cli/memory-limit.js';
-import { migsim } from './helpers.js';
+import { interrupt, migsim } from './helpers.js';
 
 const TINY = 'test/fixtures/tiny.yaml';
 const scratch = mkdtempSync(join(tmpdir(), 'migsim-sweep-limits-'));
@@ -71,5 +72,28 @@ describe('sweep memory limit', () => {
 
   it('sweep --help lists --max-memory', () => {
     assert.match(migsim(['sweep', '--help']).stdout, /--max-memory <size> +refuse sweeps whose --jobs largest points/);
+  });
+});
+
+describe('sweep SIGINT', () => {
+  it('exits 130 promptly, terminates the workers and leaves an earlier CSV untouched', async () => {
+    const dir = freshDir('sigint');
+    const csv = join(dir, 'sweep.csv');
+    writeFileSync(csv, 'earlier sweep\n');
+    // sweep prints nothing before it is done: wait for start-up and the workers to begin slow.yaml.
+    const result = await interrupt(['sweep', '-q', 'test/fixtures/slow.yaml', '--vary', 'seed=1..4:4', '--jobs', '2', '--csv', csv], null, 2500);
+    assert.equal(result.signal, null, 'handled, not killed by the signal');
+    assert.equal(result.code, 130);
+    assert.ok(result.stopMs < 3000, `stopped ${result.stopMs} ms after SIGINT`);
+    assert.equal(result.stderr, 'migsim: interrupted (SIGINT): no output written by this run\n');
+    assert.equal(readFileSync(csv, 'utf8'), 'earlier sweep\n');
+    assert.deepEqual(readdirSync(dir), ['sweep.csv']);
+  });
+
+  it('writes nothing to stdout with --csv -', async () => {
+    const result = await interrupt(['sweep', '-q', 'test/fixtures/slow.yaml', '--vary', 'seed=1..2:2', '--csv', '-'], null, 2500);
+    assert.equal(result.signal, null, 'handled, not killed by the signal');
+    assert.equal(result.code, 130);
+    assert.equal(result.stdout, '');
   });
 });

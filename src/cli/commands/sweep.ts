@@ -9,7 +9,8 @@
  *
  * Before any worker starts, every point is parsed and its engine memory estimated
  * (memory-limit.ts): a point too large alone, or the --jobs largest together, refuse the
- * sweep with exit 2.
+ * sweep with exit 2. Ctrl-C terminates the workers and exits 130 (interrupt.ts); the CSV is
+ * written only once every point is done, atomically, so an earlier file stays as it was.
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -24,6 +25,7 @@ import { progressAllowed } from '../../report/progress.js';
 import { parseWorkload } from '../../workload/parse-workload.js';
 import { gridPoint, gridSize, parseShard, parseVaryOptions, shardIndices, type SweepAxis } from '../../workload/sweep-grid.js';
 import type { SweepReply, SweepTask, SweepWorkerData } from '../sweep-worker.js';
+import { InterruptedError, interrupted, onInterrupt, withInterruptGuard } from '../interrupt.js';
 import { checkSweepMemory, checkWorkloadMemory, estimateEngineBytes, memoryLimit } from '../memory-limit.js';
 import { EXIT_LOST_PAGES, writeStderrLine } from './run.js';
 
@@ -75,7 +77,8 @@ export async function sweepCommand(file: string, options: SweepOptions): Promise
   const progress = createSweepProgress({ enabled: progressAllowed({ json: false, quiet: options.quiet }), totalPoints: tasks.length, jobs });
   let replies: Map<number, SweepReply & { ok: true }>;
   try {
-    replies = await runPool(data, tasks, jobs, () => progress.increment());
+    // Ctrl-C terminates the workers and throws InterruptedError (exit 130) before the CSV is written.
+    replies = await withInterruptGuard(() => runPool(data, tasks, jobs, () => progress.increment()));
   } finally {
     progress.stop();
   }
@@ -108,8 +111,9 @@ function describePoint(axes: readonly SweepAxis[], index: number): string {
 
 /**
  * Hands tasks to `jobs` workers, the next task to whichever worker is free; collects the
- * replies by point index (completion order does not matter). The first failed point
- * rejects, after every worker is terminated.
+ * replies by point index (completion order does not matter). The first failed point, or
+ * SIGINT (onInterrupt), rejects after every worker is terminated. Call inside
+ * withInterruptGuard.
  */
 function runPool(
   data: SweepWorkerData,
@@ -118,6 +122,7 @@ function runPool(
   onPointDone: () => void,
 ): Promise<Map<number, SweepReply & { ok: true }>> {
   const replies = new Map<number, SweepReply & { ok: true }>();
+  if (interrupted()) return Promise.reject(new InterruptedError());
   if (tasks.length === 0) return Promise.resolve(replies);
   return new Promise((resolve, reject) => {
     const workers: Worker[] = [];
@@ -126,11 +131,15 @@ function runPool(
     const finish = (error: Error | null): void => {
       if (finished) return;
       finished = true;
+      unregister();
+      // terminate() stops a point's synchronous simulation at once; waiting for it means
+      // no worker outlives the command, so sweep-worker needs no interrupt flag.
       Promise.all(workers.map((worker) => worker.terminate())).then(
         () => (error === null ? resolve(replies) : reject(error)),
         reject,
       );
     };
+    const unregister = onInterrupt(() => finish(new InterruptedError()));
     const feed = (worker: Worker): void => {
       if (next < tasks.length) worker.postMessage(tasks[next++]);
     };
