@@ -4,10 +4,10 @@
  * command modules (./commands/*.ts) or spawn bin/migsim.js, never this file.
  *
  * Exit codes: 0 ok, 1 regression, 2 usage or input, 3 lost pages, 70 internal error.
- * 130 (SIGINT): `run` simulates in a worker thread and stops at the next round
- * (interrupt.ts); other commands die by Node's default action (the shell reports 128 + 2);
- * outputs are replaced atomically either way. We never call process.exit(): process.exitCode
- * lets stdout drain.
+ * 130 (SIGINT): the commands that simulate (run, check, plot, sweep, calibrate) do so in
+ * worker threads and terminate them at once (interrupt.ts); other commands die by Node's
+ * default action (the shell reports 128 + 2); outputs are replaced atomically either way.
+ * We never call process.exit(): process.exitCode lets stdout drain.
  */
 import { readFileSync } from 'node:fs';
 
@@ -234,7 +234,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
       const options = command.optsWithGlobals();
       const { calibrateCommand } = await import('./commands/calibrate.js');
       setExitCode(
-        calibrateCommand(dir, {
+        await calibrateCommand(dir, {
           workloads: options.workloads ?? null,
           csv: options.csv ?? null,
           color: options.color !== false,

@@ -2,14 +2,15 @@
  * `migsim calibrate` end to end: spawns the built CLI. The real QEMU data lives outside
  * this repository (../shared/calibration); the tests that need it skip when it is absent,
  * as on a clean clone in CI (test/calibrate/ covers the targets from copied numbers).
+ * The calibrate SIGINT test needs the data too (calibrate reads it before simulating).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { migsim, REPO_ROOT } from './helpers.js';
+import { interrupt, migsim, REPO_ROOT } from './helpers.js';
 
 const DATA_DIR = join(REPO_ROOT, '..', 'shared', 'calibration', 'qemu10-tcg-1gib');
 const HAVE_DATA = existsSync(DATA_DIR);
@@ -43,6 +44,28 @@ test('calibrate --csv writes the same table every time', { skip: HAVE_DATA ? fal
     const lines = text.trimEnd().split('\n');
     assert.equal(lines[0], 'scenario,hints,run,metric,unit,rep1,rep2,measured_mean,simulated,error,target,status');
     assert.ok(lines.some((line) => line.startsWith('idle,off,none,total_bytes,bytes,110880912,110950671,')));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('SIGINT during calibrate exits 130 promptly and leaves an earlier CSV untouched', { skip: HAVE_DATA ? false : 'no ../shared/calibration' }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'migsim-calibrate-sigint-'));
+  try {
+    // Both scenarios as slow.yaml (never done within the test) with the free-page-hint run the hints-on data needs.
+    const slow = readFileSync(join(REPO_ROOT, 'test/fixtures/slow.yaml'), 'utf8');
+    for (const scenario of ['garbage', 'idle']) {
+      writeFileSync(join(dir, `${scenario}.yaml`), `${slow.replace(/^name: slow$/m, `name: ${scenario}`)}hints:\n  - free-page-hint\n`);
+    }
+    const csv = join(dir, 'calibration.csv');
+    writeFileSync(csv, 'earlier calibration\n');
+    const result = await interrupt(['calibrate', '-q', DATA_DIR, '--workloads', dir, '--csv', csv], null, 2500);
+    assert.equal(result.signal, null, 'handled, not killed by the signal');
+    assert.equal(result.code, 130);
+    assert.ok(result.stopMs < 3000, `stopped ${result.stopMs} ms after SIGINT`);
+    assert.equal(result.stderr, 'migsim: interrupted (SIGINT): no output written by this run\n');
+    assert.equal(result.stdout, '');
+    assert.equal(readFileSync(csv, 'utf8'), 'earlier calibration\n');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -6,7 +6,8 @@
  * with the workload's free-page-hint run. Prints, per scenario and hints off/on, each
  * metric measured (every repetition and the mean) vs simulated with its error and target,
  * then the workload's parameters next to the values derived from the data. `--csv`
- * writes the comparison table. Exit 1 when a target is missed, like `check`.
+ * writes the comparison table. Exit 1 when a target is missed, like `check`. The
+ * simulations run in worker threads, so Ctrl-C exits 130 at once (interrupt.ts).
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +21,8 @@ import { readCalibrationDir } from '../../io/read-calibration.js';
 import { writeFileAtomic } from '../../io/write-atomic.js';
 import { stdoutPalette } from '../../report/colors.js';
 import { formatCalibration, formatCalibrationCsv, formatDerived } from '../../report/format-calibration.js';
-import { loadWorkloads, simulateLoaded, writeStdout } from './run.js';
+import { withInterruptGuard } from '../interrupt.js';
+import { loadWorkloads, simulateLoadedInterruptible, writeStdout } from './run.js';
 
 export interface CalibrateOptions {
   /** Directory of `<scenario>.yaml` files; null = this package's workloads/qemu. */
@@ -39,7 +41,7 @@ export function defaultCalibrationWorkloads(): string {
   return fileURLToPath(new URL('../../../../workloads/qemu/', import.meta.url));
 }
 
-export function calibrateCommand(dataDir: string, options: CalibrateOptions): number {
+export async function calibrateCommand(dataDir: string, options: CalibrateOptions): Promise<number> {
   const runs = readCalibrationDir(dataDir);
   const workloadsDir = options.workloads ?? defaultCalibrationWorkloads();
   const scenarios = [...new Set(runs.map((run) => run.scenario))];
@@ -49,28 +51,32 @@ export function calibrateCommand(dataDir: string, options: CalibrateOptions): nu
   );
   const tables = options.csv !== '-';
   const comparisons: RunComparison[] = [];
-  scenarios.forEach((scenario, index) => {
-    const workload = loaded[index].workload;
-    const own = runs.filter((run) => run.scenario === scenario);
-    const hintLabel = freePageHintLabel(workload);
-    if (own.some((run) => run.hints) && hintLabel === null) {
-      throw new UsageError(`${loaded[index].file}: has no free-page-hint run to compare with the hints-on runs of ${scenario}`);
-    }
-    const results = simulateLoaded(loaded[index], { json: !tables, quiet: options.quiet }).results;
-    for (const hints of [false, true]) {
-      const reps = own.filter((run) => run.hints === hints);
-      if (reps.length === 0) continue;
-      const label = hints ? hintLabel! : 'none';
-      const result = results.find((candidate) => candidate.summary.run === label)!;
-      comparisons.push(
-        compareRun(
-          scenario,
-          hints,
-          label,
-          reps.map((run) => ({ name: `rep${run.rep}`, metrics: measuredMetrics(run) })),
-          simulatedMetrics(result),
-        ),
-      );
+  // Ctrl-C terminates the running simulation and throws InterruptedError (exit 130) before
+  // anything is printed or written.
+  await withInterruptGuard(async () => {
+    for (const [index, scenario] of scenarios.entries()) {
+      const workload = loaded[index].workload;
+      const own = runs.filter((run) => run.scenario === scenario);
+      const hintLabel = freePageHintLabel(workload);
+      if (own.some((run) => run.hints) && hintLabel === null) {
+        throw new UsageError(`${loaded[index].file}: has no free-page-hint run to compare with the hints-on runs of ${scenario}`);
+      }
+      const results = (await simulateLoadedInterruptible(loaded[index], { json: !tables, quiet: options.quiet })).results;
+      for (const hints of [false, true]) {
+        const reps = own.filter((run) => run.hints === hints);
+        if (reps.length === 0) continue;
+        const label = hints ? hintLabel! : 'none';
+        const result = results.find((candidate) => candidate.summary.run === label)!;
+        comparisons.push(
+          compareRun(
+            scenario,
+            hints,
+            label,
+            reps.map((run) => ({ name: `rep${run.rep}`, metrics: measuredMetrics(run) })),
+            simulatedMetrics(result),
+          ),
+        );
+      }
     }
   });
 
