@@ -83,8 +83,10 @@ export class BuddyAllocator {
     }
     this.totalPages = totalPages;
     this.maxOrder = maxOrder;
-    this.next = new Int32Array(totalPages).fill(-1);
-    this.prev = new Int32Array(totalPages).fill(-1);
+    // Links are written when a block goes on a list and read only for listed blocks, so
+    // they are not filled: untouched pages of a fresh array cost the host nothing.
+    this.next = new Int32Array(totalPages);
+    this.prev = new Int32Array(totalPages);
     this.freeOrder = new Int8Array(totalPages).fill(-1);
     this.head = new Int32Array(maxOrder + 1).fill(-1);
     this.tail = new Int32Array(maxOrder + 1).fill(-1);
