@@ -47,16 +47,21 @@ const enum SenderState {
 }
 
 /**
- * A stream of guest writes the sender interleaves with its page sends, so that a writer
- * and a sending migration alternate in one loop instead of through the simulation's event
- * loop once per write (see `runUntil`). Writes and sends touch the same pages, so their
- * order is kept exactly: at equal times the send goes first (MODEL.md §1.1).
+ * A stream of guest events (a writer's writes, a hint strategy's zeroing steps) the
+ * sender interleaves with its page sends, so that the stream and a sending migration
+ * alternate in one loop instead of through the simulation's event loop once per event
+ * (see `runUntil`). Events and sends touch the same pages, so their order is kept
+ * exactly: at equal times the send goes first (MODEL.md §1.1).
  */
-export interface InterleavedWrites {
-  /** When the next write happens; a field, read once per page sent. */
+export interface InterleavedEvents {
+  /** When the next event happens; a field, read once per page sent. */
   readonly nextSec: number;
-  /** Fires the write at `nextSec` and moves `nextSec` to the following one. */
-  fire(): void;
+  /**
+   * Fires the event at `nextSec` and moves `nextSec` to the following one. Returns true
+   * when the event may have scheduled another source's event earlier than the caller's
+   * limit: the sender then stops and the caller picks the next event again.
+   */
+  fire(): boolean;
 }
 
 /** What the migration asks of the rest of the simulation at its turning points. */
@@ -207,18 +212,18 @@ export class Precopy {
    * decision (it may have scheduled new events), or when done. Returns true only when
    * every sender action before the limit has run, so the caller may fire its event.
    *
-   * With `writes`, the limit is the next event of every other source: while sending, the
-   * sender also fires each of those writes that come strictly before its next send and
+   * With `events`, the limit is the next event of every other source: while sending, the
+   * sender also fires each of those events that come strictly before its next send and
    * the limit, and returns false as soon as it stops sending, so the caller picks the next
-   * event again (a decision may be due before the next write).
+   * event again (a decision may be due before the next event).
    */
-  runUntil(limitSec: number, limitPriority: number, writes: InterleavedWrites | null = null): boolean {
+  runUntil(limitSec: number, limitPriority: number, events: InterleavedEvents | null = null): boolean {
     for (;;) {
       const state = this.state;
       if (state === SenderState.Done) return false;
       if (state === SenderState.Sending) {
-        if (!this.sendPages(limitSec, writes)) return true;
-        if (writes !== null) return false;
+        if (!this.sendPages(limitSec, events)) return true;
+        if (events !== null) return false;
         continue;
       }
       if (state === SenderState.Gathering) return true;
@@ -406,7 +411,7 @@ export class Precopy {
    * The per-page state lives in locals and is stored back (`storeSends`) before anything
    * that reads it: a field read and written per page costs more than the page's bits.
    */
-  private sendPages(limitSec: number, writes: InterleavedWrites | null): boolean {
+  private sendPages(limitSec: number, events: InterleavedEvents | null): boolean {
     const memory = this.memory;
     const dirtyWords = this.dirty.words;
     const zeroWords = memory.zero.words;
@@ -449,9 +454,14 @@ export class Precopy {
     let clearedTo = 0;
     let t = anchorSec + (normalBase + normal) * normalSec + (zeroBase + zero) * zeroSec + eosPart;
     for (;;) {
-      if (writes !== null) {
-        // The writes before this send happen first; they do not move the sender's clock.
-        while (writes.nextSec < t && writes.nextSec < limitSec) writes.fire();
+      if (events !== null) {
+        // The events before this send happen first; they do not move the sender's clock.
+        while (events.nextSec < t && events.nextSec < limitSec) {
+          if (events.fire()) {
+            this.storeSends(normal, zero, position, slotBytes, unflushedBytes, fileIovecs, fileBufferBytes, lastIovecBuffered);
+            return false;
+          }
+        }
       }
       if (t > limitSec) {
         this.storeSends(normal, zero, position, slotBytes, unflushedBytes, fileIovecs, fileBufferBytes, lastIovecBuffered);

@@ -17,7 +17,7 @@ import { TraceReplay } from './trace-replay.js';
 import { PcpCache } from './pcp-cache.js';
 import { popcount32 } from './bitmap.js';
 import { PRIORITY_GUEST, PRIORITY_HINT, Precopy } from './precopy.js';
-import type { InterleavedWrites } from './precopy.js';
+import type { InterleavedEvents } from './precopy.js';
 import type { CostCounters, HintConfig, RoundStats, RunResult, StrategyName, Workload } from './types.js';
 import { ChurnSource, FreeQueue, Writer } from './workload-sources.js';
 
@@ -114,6 +114,9 @@ class Simulation {
   private nextIndex = -1;
   private secondSec = Infinity;
   private secondPriority = 9;
+  // The bound of the sender's interleaving (scanOthers).
+  private otherSec = Infinity;
+  private otherPriority = 9;
 
   constructor(workload: Workload, hint: HintConfig | null, onRound?: (round: RoundStats) => void) {
     this.workload = workload;
@@ -195,6 +198,8 @@ class Simulation {
     const precopy = this.precopy;
     const strategy = this.strategy;
     const lane = this.lane;
+    const guestSteps = strategy === null ? null : new GuestStepLane(strategy, this.memory, this.clock);
+    const merged = guestSteps === null ? null : new MergedLane(lane, guestSteps);
     let lastEventSec = 0;
     for (;;) {
       if (strategy !== null && precopy.isGathering && strategy.gatheringDone) precopy.endGathering(lastEventSec);
@@ -202,13 +207,25 @@ class Simulation {
       const nextSec = this.nextSec;
       const source = this.nextSource;
       const index = this.nextIndex;
-      if (source === SOURCE_WRITER && precopy.isSending && this.writers[index].clock.nextTime < this.secondSec) {
-        // A writer and the sending migration come before everything else: they alternate
-        // in the sender's loop until another source is due or the sender stops sending.
-        lane.select(this.writers[index], this.writerVcpus[index]);
-        precopy.runUntil(this.secondSec, this.secondPriority, lane);
-        if (precopy.done) break;
-        continue;
+      if ((source === SOURCE_WRITER || (source === SOURCE_STRATEGY && guestSteps !== null)) && precopy.isSending) {
+        // The earliest writer and the strategy's guest steps (zeroing) come before every
+        // other source: they and the sending migration alternate in the sender's loop until
+        // another source is due or the sender stops sending.
+        const writerIndex = this.earliestWriter();
+        if (writerIndex >= 0) lane.select(this.writers[writerIndex], this.writerVcpus[writerIndex]);
+        else lane.selectNone();
+        let events: InterleavedEvents = lane;
+        if (guestSteps !== null) {
+          guestSteps.select();
+          merged!.select();
+          events = merged!;
+        }
+        this.scanOthers(writerIndex);
+        if (events.nextSec < this.otherSec) {
+          precopy.runUntil(this.otherSec, this.otherPriority, events);
+          if (precopy.done) break;
+          continue;
+        }
       }
       const reached = precopy.runUntil(nextSec, this.nextPriority);
       if (precopy.done) break;
@@ -261,6 +278,57 @@ class Simulation {
     const traces = this.traces;
     for (let i = 0; i < traces.length; i++) this.consider(traces[i].nextTime, PRIORITY_GUEST, SOURCE_TRACE, i);
     if (strategy !== null) this.consider(strategy.nextGuestSec, PRIORITY_GUEST, SOURCE_STRATEGY, -1);
+  }
+
+  /** The writer whose event is earliest (the first declared at equal times), or −1. */
+  private earliestWriter(): number {
+    const writers = this.writers;
+    let best = -1;
+    for (let i = 0; i < writers.length; i++) {
+      if (writers[i].clock.nextTime < Infinity && (best < 0 || writers[i].clock.nextTime < writers[best].clock.nextTime)) best = i;
+    }
+    return best;
+  }
+
+  /**
+   * The earliest event of every source but writer `writerIndex` and the strategy's guest
+   * steps (those the sender interleaves), into other*: the bound of the interleaving.
+   */
+  private scanOthers(writerIndex: number): void {
+    let otherSec = Infinity;
+    let otherPriority = 9;
+    const strategy = this.strategy;
+    if (strategy !== null && strategy.nextArrivalSec < otherSec) {
+      otherSec = strategy.nextArrivalSec;
+      otherPriority = PRIORITY_HINT;
+    }
+    const writers = this.writers;
+    for (let i = 0; i < writers.length; i++) {
+      if (i !== writerIndex && writers[i].clock.nextTime < otherSec) {
+        otherSec = writers[i].clock.nextTime;
+        otherPriority = PRIORITY_GUEST;
+      }
+    }
+    const churns = this.churns;
+    for (let i = 0; i < churns.length; i++) {
+      if (churns[i].clock.nextTime < otherSec) {
+        otherSec = churns[i].clock.nextTime;
+        otherPriority = PRIORITY_GUEST;
+      }
+    }
+    if (this.frees.nextTime < otherSec) {
+      otherSec = this.frees.nextTime;
+      otherPriority = PRIORITY_GUEST;
+    }
+    const traces = this.traces;
+    for (let i = 0; i < traces.length; i++) {
+      if (traces[i].nextTime < otherSec) {
+        otherSec = traces[i].nextTime;
+        otherPriority = PRIORITY_GUEST;
+      }
+    }
+    this.otherSec = otherSec;
+    this.otherPriority = otherPriority;
   }
 
   /** Sources are considered in priority, then declaration, order: only a strictly earlier time wins. */
@@ -436,7 +504,7 @@ class Simulation {
  * Its fields are read in `fire`, not passed: a double argument to a call V8 does not
  * inline is boxed, one allocation per write.
  */
-class WriterLane implements InterleavedWrites {
+class WriterLane implements InterleavedEvents {
   nextSec = Infinity;
   private writer: Writer | null = null;
   private vcpu = 0;
@@ -461,6 +529,11 @@ class WriterLane implements InterleavedWrites {
     this.nextSec = writer.clock.nextTime;
   }
 
+  /** No writer has events left: the lane has none either. */
+  selectNone(): void {
+    this.nextSec = Infinity;
+  }
+
   /**
    * Fires every write strictly before `boundSec`. Evenly spaced writes that cost the guest
    * nothing are counted ahead and written in runs (Writer.writeNext); otherwise one by one.
@@ -482,8 +555,11 @@ class WriterLane implements InterleavedWrites {
     this.nextSec = clock.nextTime;
   }
 
-  /** One page written with non-zero data; under `costsSlowGuest` a fault delays the writer. */
-  fire(): void {
+  /**
+   * One page written with non-zero data; under `costsSlowGuest` a fault delays the writer.
+   * A write schedules nothing for any other source: always false.
+   */
+  fire(): boolean {
     const writer = this.writer!;
     const memory = this.memory;
     memory.currentVcpu = this.vcpu;
@@ -492,6 +568,68 @@ class WriterLane implements InterleavedWrites {
     clock.advance();
     if (faulted && this.costsSlowGuest) clock.delay(this.faultCostSec);
     this.nextSec = clock.nextTime;
+    return false;
+  }
+}
+
+/**
+ * The hint strategy's guest-side steps (init_on_alloc zeroing a hint block page by page, a
+ * command start) interleaved with the sender's sends, as WriterLane does for writes. A
+ * step runs on vCPU 0 with the shared clock at its time. It may schedule the strategy's
+ * next report arrival (a new block, a new command), which is when it asks to stop; its
+ * guest steps never touch other sources or the sender (reports land at arrivals).
+ */
+class GuestStepLane implements InterleavedEvents {
+  nextSec = Infinity;
+  private arrivalSec = Infinity;
+  private readonly strategy: HintStrategy;
+  private readonly memory: GuestMemory;
+  private readonly clock: SimClock;
+
+  constructor(strategy: HintStrategy, memory: GuestMemory, clock: SimClock) {
+    this.strategy = strategy;
+    this.memory = memory;
+    this.clock = clock;
+  }
+
+  select(): void {
+    this.arrivalSec = this.strategy.nextArrivalSec;
+    this.nextSec = this.strategy.nextGuestSec;
+  }
+
+  fire(): boolean {
+    const strategy = this.strategy;
+    this.memory.currentVcpu = 0;
+    this.clock.nowSec = this.nextSec;
+    strategy.fireGuest();
+    this.nextSec = strategy.nextGuestSec;
+    return strategy.nextArrivalSec !== this.arrivalSec;
+  }
+}
+
+/**
+ * A writer's events and the strategy's guest steps as one stream, in (time, declaration)
+ * order: the writer first at equal times, as the event scan orders workload sources
+ * before the strategy's guest steps.
+ */
+class MergedLane implements InterleavedEvents {
+  nextSec = Infinity;
+  private readonly writes: WriterLane;
+  private readonly steps: GuestStepLane;
+
+  constructor(writes: WriterLane, steps: GuestStepLane) {
+    this.writes = writes;
+    this.steps = steps;
+  }
+
+  select(): void {
+    this.nextSec = Math.min(this.writes.nextSec, this.steps.nextSec);
+  }
+
+  fire(): boolean {
+    const stop = this.writes.nextSec <= this.steps.nextSec ? this.writes.fire() : this.steps.fire();
+    this.nextSec = Math.min(this.writes.nextSec, this.steps.nextSec);
+    return stop;
   }
 }
 

@@ -62,8 +62,9 @@ interface ScalePoint {
   totalBytes: number;
 }
 
-function scalePoint(memoryGiB: number, hints: string): ScalePoint {
-  const out = execFileSync(process.execPath, [join(here, 'scale-child.js'), String(memoryGiB), hints], {
+function scalePoint(memoryGiB: number, hints: string, workingSetGiB: number | null = null): ScalePoint {
+  const args = [join(here, 'scale-child.js'), String(memoryGiB), hints, ...(workingSetGiB === null ? [] : [String(workingSetGiB)])];
+  const out = execFileSync(process.execPath, args, {
     cwd: root,
     encoding: 'utf8',
     maxBuffer: 1 << 20,
@@ -81,18 +82,26 @@ const ratio = speed.engineWritesPerSec / speed.lightWritesPerSec;
 console.log(
   `writes/s: engine ${(speed.engineWritesPerSec / 1e6).toFixed(2)} M, speed of light ${(speed.lightWritesPerSec / 1e6).toFixed(2)} M, ratio ${(ratio * 100).toFixed(1)}% (${speed.writes} writes)`,
 );
-const rows: string[] = ['kind,memory_gib,hints,wall_s,cpu_s,max_rss_bytes,bytes_per_page,total_bytes,writes_per_s'];
-rows.push(`throughput,4,none,,,,,,${speed.engineWritesPerSec.toFixed(0)}`);
-rows.push(`speed-of-light,4,none,,,,,,${speed.lightWritesPerSec.toFixed(0)}`);
-console.log('memory   hints            wall s    cpu s   peak RSS    B/page');
+const rows: string[] = ['kind,memory_gib,hints,working_set_gib,wall_s,cpu_s,max_rss_bytes,bytes_per_page,total_bytes,writes_per_s'];
+rows.push(`throughput,4,none,0.0625,,,,,,${speed.engineWritesPerSec.toFixed(0)}`);
+rows.push(`speed-of-light,4,none,0.0625,,,,,,${speed.lightWritesPerSec.toFixed(0)}`);
+console.log('memory   hints            working set   wall s    cpu s   peak RSS    B/page');
+const report = (kind: string, memoryGiB: number, hints: string, workingSetGiB: number | null): void => {
+  const p = scalePoint(memoryGiB, hints, workingSetGiB);
+  const ws = workingSetGiB ?? memoryGiB / 64;
+  console.log(
+    `${String(memoryGiB).padStart(5)} GiB ${hints.padEnd(15)} ${String(ws).padStart(7)} GiB ${p.wallSec.toFixed(2).padStart(8)} ${p.cpuSec.toFixed(2).padStart(8)} ${(p.maxRssBytes / 2 ** 20).toFixed(0).padStart(7)} MiB ${p.bytesPerPage.toFixed(2).padStart(8)}`,
+  );
+  rows.push(`${kind},${memoryGiB},${hints},${ws},${p.wallSec.toFixed(3)},${p.cpuSec.toFixed(3)},${p.maxRssBytes},${p.bytesPerPage.toFixed(3)},${p.totalBytes},`);
+};
 for (const memoryGiB of sizes) {
-  for (const hints of ['none', 'free-page-hint']) {
-    const p = scalePoint(memoryGiB, hints);
-    console.log(
-      `${String(memoryGiB).padStart(5)} GiB ${hints.padEnd(15)} ${p.wallSec.toFixed(2).padStart(8)} ${p.cpuSec.toFixed(2).padStart(8)} ${(p.maxRssBytes / 2 ** 20).toFixed(0).padStart(7)} MiB ${p.bytesPerPage.toFixed(2).padStart(8)}`,
-    );
-    rows.push(`scale,${memoryGiB},${hints},${p.wallSec.toFixed(3)},${p.cpuSec.toFixed(3)},${p.maxRssBytes},${p.bytesPerPage.toFixed(3)},${p.totalBytes},`);
-  }
+  for (const hints of ['none', 'free-page-hint']) report('scale', memoryGiB, hints, null);
+}
+// The largest guest again with the previous size's working set: the same events on the
+// same cache footprint, to separate growth in guest size from growth in the hot set.
+if (sizes.length >= 2) {
+  const [previous, largest] = sizes.slice(-2);
+  report('scale-same-working-set', largest, 'none', previous / 64);
 }
 if (sizes.length === 0) {
   console.log('throughput only: results/bench.csv left as it is');
