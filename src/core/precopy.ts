@@ -452,6 +452,10 @@ export class Precopy {
     // The lazy-clear chunk last seen cleared: [clearedFrom, clearedTo).
     let clearedFrom = 0;
     let clearedTo = 0;
+    // Whole words of sends at once (below): not with a maxTotal cap, and only when a word
+    // never straddles two lazy-clear chunks. A word of 32 sends takes at most wordSpanSec.
+    const wordAtOnce = maxTotal === null && (!lazyClear || chunkPages % 32 === 0);
+    const wordSpanSec = 32 * Math.max(normalSec, zeroSec);
     let t = anchorSec + (normalBase + normal) * normalSec + (zeroBase + zero) * zeroSec + eosPart;
     for (;;) {
       if (events !== null) {
@@ -500,6 +504,75 @@ export class Precopy {
         if (this.chunkNeedsClear[chunk] === 1) this.clearChunk(chunk);
         clearedFrom = chunk * chunkPages;
         clearedTo = clearedFrom + chunkPages;
+      }
+      if (wordAtOnce && t + wordSpanSec <= limitSec && (events === null || events.nextSec >= t + wordSpanSec)) {
+        // The rest of pfn's word at once, when nothing can happen between its sends: every
+        // send starts before the limit, the deadline and the next interleaved event, and
+        // neither the slot budget nor maxWait is reached before the last page (the cheap
+        // test above rules out most words that would not fit). A send's effects are per
+        // page, so word operations give the same state; the clock is the same expression
+        // of the same counts, and QEMUFile's iovecs are counted page by page in order.
+        // Otherwise the pages go one by one below.
+        const w = pfn >>> 5;
+        const bits = dirtyWords[w] & (0xffffffff << (pfn & 31));
+        const zeroWord = zeroWords[w];
+        const pages = popcount32(bits);
+        const zeroPages = detectZero ? popcount32(bits & zeroWord) : 0;
+        const normalPages = pages - zeroPages;
+        const endSec = anchorSec + (normalBase + normal + normalPages) * normalSec + (zeroBase + zero + zeroPages) * zeroSec + eosPart;
+        let fits = endSec < deadlineSec && endSec < maxWaitEnd && (events === null || events.nextSec >= endSec);
+        let slot = slotBytes;
+        let unflushed = unflushedBytes;
+        let iovecs = fileIovecs;
+        let buffered = fileBufferBytes;
+        let lastBuffered = lastIovecBuffered;
+        if (fits && qemuFile) {
+          for (let rest = bits; rest !== 0; ) {
+            const m = rest & -rest;
+            rest ^= m;
+            if (!lastBuffered) iovecs++;
+            if (detectZero && (zeroWord & m) !== 0) {
+              buffered += zeroPageBytes;
+              unflushed += zeroPageBytes;
+              lastBuffered = true;
+            } else {
+              buffered += pageHeaderBytes;
+              unflushed += normalPageBytes;
+              iovecs++;
+              lastBuffered = false;
+            }
+            if (iovecs >= flushIovecs || buffered >= QEMU_FILE_BUFFER_BYTES) {
+              slot += unflushed;
+              unflushed = 0;
+              iovecs = 0;
+              buffered = 0;
+              lastBuffered = false;
+            }
+            if (slot > budget) {
+              fits = false;
+              break;
+            }
+          }
+        } else if (fits) {
+          slot += normalPages * normalPageBytes + zeroPages * zeroPageBytes;
+          fits = slot < budget;
+        }
+        if (fits) {
+          dirtyWords[w] &= ~bits;
+          staleWords[w] &= ~bits;
+          dstWords[w] = (dstWords[w] & ~bits) | (bits & ~zeroWord);
+          normal += normalPages;
+          zero += zeroPages;
+          slotBytes = slot;
+          unflushedBytes = unflushed;
+          fileIovecs = iovecs;
+          fileBufferBytes = buffered;
+          lastIovecBuffered = lastBuffered;
+          const lastPfn = w * 32 + 31 - Math.clz32(bits);
+          position = lastPfn + 1 < totalPages ? lastPfn + 1 : passMode ? totalPages : 0;
+          t = endSec;
+          continue;
+        }
       }
       // The sender reads the page when its send starts: kind, bytes and content.
       const w = pfn >>> 5;
