@@ -62,6 +62,15 @@ export interface InterleavedEvents {
    * limit: the sender then stops and the caller picks the next event again.
    */
   fire(): boolean;
+  /** The bound of `fireBeforeHorizon` (a field, so no double is passed in a call). */
+  horizonSec: number;
+  /**
+   * Fires every event before `horizonSec` ahead of the sends of bitmap word `word` that
+   * come before them in time, when that order does not matter: no event touches a page of
+   * the word or schedules anything. Returns true when all of them fired; false when it
+   * stopped at one that might matter (those fired before it touched other pages only).
+   */
+  fireBeforeHorizon(word: number): boolean;
 }
 
 /** What the migration asks of the rest of the simulation at its turning points. */
@@ -505,11 +514,11 @@ export class Precopy {
         clearedFrom = chunk * chunkPages;
         clearedTo = clearedFrom + chunkPages;
       }
-      if (wordAtOnce && t + wordSpanSec <= limitSec && (events === null || events.nextSec >= t + wordSpanSec)) {
+      if (wordAtOnce && t + wordSpanSec <= limitSec) {
         // The rest of pfn's word at once, when nothing can happen between its sends: every
-        // send starts before the limit, the deadline and the next interleaved event, and
-        // neither the slot budget nor maxWait is reached before the last page (the cheap
-        // test above rules out most words that would not fit). A send's effects are per
+        // send starts before the limit and the deadline, neither the slot budget nor maxWait
+        // is reached before the last page, and no interleaved event in between touches the
+        // word (the cheap test above rules out most words that would not fit). A send's effects are per
         // page, so word operations give the same state; the clock is the same expression
         // of the same counts, and QEMUFile's iovecs are counted page by page in order.
         // Otherwise the pages go one by one below.
@@ -520,7 +529,7 @@ export class Precopy {
         const zeroPages = detectZero ? popcount32(bits & zeroWord) : 0;
         const normalPages = pages - zeroPages;
         const endSec = anchorSec + (normalBase + normal + normalPages) * normalSec + (zeroBase + zero + zeroPages) * zeroSec + eosPart;
-        let fits = endSec < deadlineSec && endSec < maxWaitEnd && (events === null || events.nextSec >= endSec);
+        let fits = endSec < deadlineSec && endSec < maxWaitEnd;
         let slot = slotBytes;
         let unflushed = unflushedBytes;
         let iovecs = fileIovecs;
@@ -556,6 +565,13 @@ export class Precopy {
         } else if (fits) {
           slot += normalPages * normalPageBytes + zeroPages * zeroPageBytes;
           fits = slot < budget;
+        }
+        if (fits && events !== null && events.nextSec < endSec) {
+          // Events due during the word's sends: writes to pages outside the word commute
+          // with them, so they fire first. Last, as firing cannot be undone: when one
+          // touches the word, the pages go one by one below, uninterrupted up to endSec.
+          events.horizonSec = endSec;
+          fits = events.fireBeforeHorizon(w);
         }
         if (fits) {
           dirtyWords[w] &= ~bits;

@@ -532,6 +532,23 @@ class WriterLane implements InterleavedEvents {
   /** No writer has events left: the lane has none either. */
   selectNone(): void {
     this.nextSec = Infinity;
+    this.writer = null;
+  }
+
+  horizonSec = Infinity;
+
+  /**
+   * A write changes its own page's flags, its granule's log bits and the writer's own
+   * clock and counters; a send reads and changes its own page's flags and the migration
+   * bitmap. So a write to a page outside the word commutes with the word's sends.
+   */
+  fireBeforeHorizon(word: number): boolean {
+    const writer = this.writer;
+    while (this.nextSec < this.horizonSec) {
+      if (writer!.peekPfn() >>> 5 === word) return false;
+      this.fire();
+    }
+    return true;
   }
 
   /**
@@ -597,6 +614,13 @@ class GuestStepLane implements InterleavedEvents {
     this.nextSec = this.strategy.nextGuestSec;
   }
 
+  horizonSec = Infinity;
+
+  /** A guest step may schedule a report arrival: never fired ahead of sends. */
+  fireBeforeHorizon(_word: number): boolean {
+    return this.nextSec >= this.horizonSec;
+  }
+
   fire(): boolean {
     const strategy = this.strategy;
     this.memory.currentVcpu = 0;
@@ -624,6 +648,13 @@ class MergedLane implements InterleavedEvents {
 
   select(): void {
     this.nextSec = Math.min(this.writes.nextSec, this.steps.nextSec);
+  }
+
+  horizonSec = Infinity;
+
+  /** Guest steps are never fired ahead of sends (GuestStepLane), so neither is anything after one. */
+  fireBeforeHorizon(_word: number): boolean {
+    return this.nextSec >= this.horizonSec;
   }
 
   fire(): boolean {

@@ -192,6 +192,15 @@ export class Writer {
     return this.drawn[this.drawnNext++];
   }
 
+  /**
+   * The pfn the next event writes, without taking it. Drawing it early keeps the stream's
+   * order: a Poisson writer's gap for the current event was drawn when it was scheduled.
+   */
+  peekPfn(): number {
+    if (this.drawnNext === this.drawnCount) this.drawAhead();
+    return this.drawn[this.drawnNext];
+  }
+
   /** Writes the next `count` pfns with non-zero data, as `count` nextPfn() and writePage() would. */
   writeNext(count: number, memory: GuestMemory): void {
     while (count > 0) {
