@@ -62,6 +62,8 @@ export interface InterleavedEvents {
    * limit: the sender then stops and the caller picks the next event again.
    */
   fire(): boolean;
+  /** Whether `fireBeforeHorizon` can ever fire ahead (false: it only reports nextSec ≥ horizonSec). */
+  readonly firesAhead: boolean;
   /** The bound of `fireBeforeHorizon` (a field, so no double is passed in a call). */
   horizonSec: number;
   /**
@@ -465,6 +467,8 @@ export class Precopy {
     // never straddles two lazy-clear chunks. A word of 32 sends takes at most wordSpanSec.
     const wordAtOnce = maxTotal === null && (!lazyClear || chunkPages % 32 === 0);
     const wordSpanSec = 32 * Math.max(normalSec, zeroSec);
+    // The word whose pages go one by one (it did not fit at once): not tried again.
+    let sentOneByOne = -1;
     let t = anchorSec + (normalBase + normal) * normalSec + (zeroBase + zero) * zeroSec + eosPart;
     for (;;) {
       if (events !== null) {
@@ -514,7 +518,7 @@ export class Precopy {
         clearedFrom = chunk * chunkPages;
         clearedTo = clearedFrom + chunkPages;
       }
-      if (wordAtOnce && t + wordSpanSec <= limitSec) {
+      if (wordAtOnce && t + wordSpanSec <= limitSec && pfn >>> 5 !== sentOneByOne) {
         // The rest of pfn's word at once, when nothing can happen between its sends: every
         // send starts before the limit and the deadline, neither the slot budget nor maxWait
         // is reached before the last page, and no interleaved event in between touches the
@@ -529,7 +533,7 @@ export class Precopy {
         const zeroPages = detectZero ? popcount32(bits & zeroWord) : 0;
         const normalPages = pages - zeroPages;
         const endSec = anchorSec + (normalBase + normal + normalPages) * normalSec + (zeroBase + zero + zeroPages) * zeroSec + eosPart;
-        let fits = endSec < deadlineSec && endSec < maxWaitEnd;
+        let fits = endSec < deadlineSec && endSec < maxWaitEnd && (events === null || events.firesAhead || events.nextSec >= endSec);
         let slot = slotBytes;
         let unflushed = unflushedBytes;
         let iovecs = fileIovecs;
@@ -573,6 +577,7 @@ export class Precopy {
           events.horizonSec = endSec;
           fits = events.fireBeforeHorizon(w);
         }
+        if (!fits) sentOneByOne = w;
         if (fits) {
           dirtyWords[w] &= ~bits;
           staleWords[w] &= ~bits;

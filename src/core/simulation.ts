@@ -535,6 +535,7 @@ class WriterLane implements InterleavedEvents {
     this.writer = null;
   }
 
+  readonly firesAhead = true;
   horizonSec = Infinity;
 
   /**
@@ -614,6 +615,7 @@ class GuestStepLane implements InterleavedEvents {
     this.nextSec = this.strategy.nextGuestSec;
   }
 
+  readonly firesAhead = false;
   horizonSec = Infinity;
 
   /** A guest step may schedule a report arrival: never fired ahead of sends. */
@@ -650,6 +652,7 @@ class MergedLane implements InterleavedEvents {
     this.nextSec = Math.min(this.writes.nextSec, this.steps.nextSec);
   }
 
+  readonly firesAhead = false;
   horizonSec = Infinity;
 
   /** Guest steps are never fired ahead of sends (GuestStepLane), so neither is anything after one. */
