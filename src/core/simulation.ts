@@ -544,12 +544,16 @@ class WriterLane implements InterleavedEvents {
    * bitmap. So a write to a page outside the word commutes with the word's sends.
    */
   fireBeforeHorizon(word: number): boolean {
-    const writer = this.writer;
     while (this.nextSec < this.horizonSec) {
-      if (writer!.peekPfn() >>> 5 === word) return false;
+      if (!this.firesAheadOf(word)) return false;
       this.fire();
     }
     return true;
+  }
+
+  /** Whether the next write is to a page outside `word`. */
+  firesAheadOf(word: number): boolean {
+    return this.writer!.peekPfn() >>> 5 !== word;
   }
 
   /**
@@ -615,12 +619,22 @@ class GuestStepLane implements InterleavedEvents {
     this.nextSec = this.strategy.nextGuestSec;
   }
 
-  readonly firesAhead = false;
+  readonly firesAhead = true;
   horizonSec = Infinity;
 
-  /** A guest step may schedule a report arrival: never fired ahead of sends. */
-  fireBeforeHorizon(_word: number): boolean {
-    return this.nextSec >= this.horizonSec;
+  /** Only plain page writes (zeroing) fire ahead of other words' sends; other steps may schedule arrivals. */
+  fireBeforeHorizon(word: number): boolean {
+    while (this.nextSec < this.horizonSec) {
+      if (!this.firesAheadOf(word)) return false;
+      this.fire();
+    }
+    return true;
+  }
+
+  /** Whether the next step is a plain page write outside `word`. */
+  firesAheadOf(word: number): boolean {
+    const pfn = this.strategy.nextStepPagePfn();
+    return pfn >= 0 && pfn >>> 5 !== word;
   }
 
   fire(): boolean {
@@ -652,12 +666,17 @@ class MergedLane implements InterleavedEvents {
     this.nextSec = Math.min(this.writes.nextSec, this.steps.nextSec);
   }
 
-  readonly firesAhead = false;
+  readonly firesAhead = true;
   horizonSec = Infinity;
 
-  /** Guest steps are never fired ahead of sends (GuestStepLane), so neither is anything after one. */
-  fireBeforeHorizon(_word: number): boolean {
-    return this.nextSec >= this.horizonSec;
+  /** Each next event, write or step, fires ahead as its own lane allows. */
+  fireBeforeHorizon(word: number): boolean {
+    while (this.nextSec < this.horizonSec) {
+      const ahead = this.writes.nextSec <= this.steps.nextSec ? this.writes.firesAheadOf(word) : this.steps.firesAheadOf(word);
+      if (!ahead) return false;
+      this.fire();
+    }
+    return true;
   }
 
   fire(): boolean {

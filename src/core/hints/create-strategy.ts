@@ -130,6 +130,11 @@ class CombinedStrategy implements HintStrategy {
     this.strategies[first].fireArrival();
   }
 
+  /** Combined strategies are never fired ahead of sends (which one steps next is not checked). */
+  nextStepPagePfn(): number {
+    return -1;
+  }
+
   fireGuest(): void {
     let first = 0;
     for (let i = 1; i < this.strategies.length; i++) {

@@ -123,6 +123,12 @@ export class FreePageHint implements HintStrategy {
     this.scale = scale;
   }
 
+  /** A zeroing step writes one page and schedules nothing (the block's report was scheduled when it was taken). */
+  nextStepPagePfn(): number {
+    if (this.startPending && this.commandStartSec <= this.nextZeroSec) return -1;
+    return this.nextZeroSec < Infinity ? this.blockPfn + this.zeroIndex : -1;
+  }
+
   fireGuest(): void {
     if (this.startPending && this.commandStartSec <= this.nextZeroSec) {
       this.beginCommand(this.commandStartSec);

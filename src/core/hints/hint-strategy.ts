@@ -34,6 +34,12 @@ export interface HintStrategy {
   readonly nextGuestSec: number;
   fireArrival(): void;
   fireGuest(): void;
+  /**
+   * The pfn the next guest step writes when that step is a plain page write that changes
+   * nothing else anyone reads (init_on_alloc zeroing one page of a hint block), else −1.
+   * Such a step commutes with sends of other pages, so the sender may fire it ahead.
+   */
+  nextStepPagePfn(): number;
   /** The host sends a new command id (at setup and after each sync). */
   start(timeSec: number): void;
   /** STOP, just before a sync: reports arriving later are ignored. */

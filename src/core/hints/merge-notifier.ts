@@ -65,6 +65,10 @@ export class MergeNotifier implements HintStrategy, MergeListener {
 
   fireArrival(): void {}
   fireGuest(): void {}
+
+  nextStepPagePfn(): number {
+    return -1;
+  }
   start(_timeSec: number): void {}
   stop(_timeSec: number): void {}
   done(_timeSec: number): void {

@@ -91,6 +91,11 @@ export class PageReporting implements HintStrategy, MergeListener {
   }
 
   /** The deferred worker runs a pass. */
+  /** A pass (or report) may schedule an arrival: never fired ahead. */
+  nextStepPagePfn(): number {
+    return -1;
+  }
+
   fireGuest(): void {
     const timeSec = this.passSec;
     this.passSec = Infinity;

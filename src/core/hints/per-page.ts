@@ -85,6 +85,11 @@ export class PerPage implements HintStrategy, MergeListener {
   }
 
   /** The thread scans the full array and isolates what is still free as recorded. */
+  /** A pass (or report) may schedule an arrival: never fired ahead. */
+  nextStepPagePfn(): number {
+    return -1;
+  }
+
   fireGuest(): void {
     const timeSec = this.workerSec;
     this.workerPending = false;

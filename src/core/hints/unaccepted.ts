@@ -89,6 +89,10 @@ export class Unaccepted implements HintStrategy {
 
   fireArrival(): void {}
   fireGuest(): void {}
+
+  nextStepPagePfn(): number {
+    return -1;
+  }
   start(_timeSec: number): void {}
   stop(_timeSec: number): void {}
   done(_timeSec: number): void {}
