@@ -31,6 +31,13 @@ import type { MigrationConfig, RoundStats } from './types.js';
  */
 const QEMU_FILE_BUFFER_BYTES = 32768;
 
+/**
+ * Engine shortcuts that must not change any result: tests turn them off and compare
+ * (test/core/send-shortcuts.test.ts). `sendWordsAtOnce`: sendPages sends the rest of a
+ * dirty word at once and fires commuting guest events ahead of it.
+ */
+export const engineShortcuts = { sendWordsAtOnce: true };
+
 /** Event priorities at equal times (MODEL.md §1.1). */
 export const PRIORITY_SENDER = 0;
 export const PRIORITY_HINT = 1;
@@ -465,7 +472,7 @@ export class Precopy {
     let clearedTo = 0;
     // Whole words of sends at once (below): not with a maxTotal cap, and only when a word
     // never straddles two lazy-clear chunks. A word of 32 sends takes at most wordSpanSec.
-    const wordAtOnce = maxTotal === null && (!lazyClear || chunkPages % 32 === 0);
+    const wordAtOnce = engineShortcuts.sendWordsAtOnce && maxTotal === null && (!lazyClear || chunkPages % 32 === 0);
     const wordSpanSec = 32 * Math.max(normalSec, zeroSec);
     // The word whose pages go one by one (it did not fit at once): not tried again.
     let sentOneByOne = -1;
