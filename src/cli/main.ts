@@ -228,6 +228,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .argument('<dir>', 'calibration data: runs named <scenario>_hints-<on|off>_rep<k> (e.g. ../shared/calibration/qemu10-tcg-1gib)')
     .option('--workloads <dir>', "directory of <scenario>.yaml workloads (default: this package's workloads/qemu)")
     .option('--csv <file>', 'write the comparison table as CSV (- for stdout, instead of the tables)')
+    .option('--max-memory <size>', 'refuse workloads whose simulation needs more memory than this size, e.g. 8GiB (default: MIGSIM_MAX_MEMORY, else the machine\'s total memory)')
     .option('-q, --quiet', 'no progress bar')
     .addHelpText('after', '\nExit 1 when a calibration target is missed.')
     .action(async (dir: string, _options: unknown, command: Command) => {
@@ -239,6 +240,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
           csv: options.csv ?? null,
           color: options.color !== false,
           quiet: options.quiet === true,
+          maxMemory: options.maxMemory ?? null,
         }),
       );
     });

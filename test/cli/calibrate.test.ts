@@ -22,6 +22,14 @@ test('a missing calibration directory exits 2 with one line naming it', () => {
   assert.equal(result.stdout, '');
 });
 
+test('calibrate refuses guests over --max-memory before simulating, exit 2 naming the workload', { skip: HAVE_DATA ? false : 'no ../shared/calibration' }, () => {
+  const result = migsim(['calibrate', DATA_DIR, '--max-memory', '1MiB']);
+  assert.equal(result.status, 2);
+  assert.match(result.stderr, /^migsim: .*workloads\/qemu\/\w+\.yaml: simulating needs about 2\.6 MiB of memory .* more than the 1 MiB of --max-memory/);
+  assert.equal(result.stderr.split('\n').length, 2);
+  assert.equal(result.stdout, '');
+});
+
 test('calibrate prints every scenario, hints off and on, and meets its targets', { skip: HAVE_DATA ? false : 'no ../shared/calibration' }, () => {
   const result = migsim(['calibrate', DATA_DIR]);
   assert.equal(result.status, 0, result.stderr);

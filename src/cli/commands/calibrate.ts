@@ -23,6 +23,7 @@ import { stdoutPalette } from '../../report/colors.js';
 import { formatCalibration, formatCalibrationCsv, formatDerived } from '../../report/format-calibration.js';
 import { withInterruptGuard } from '../interrupt.js';
 import { loadWorkloads, simulateLoadedInterruptible, writeStdout } from './run.js';
+import { checkMemoryLimit } from '../memory-limit.js';
 
 export interface CalibrateOptions {
   /** Directory of `<scenario>.yaml` files; null = this package's workloads/qemu. */
@@ -31,6 +32,8 @@ export interface CalibrateOptions {
   csv: string | null;
   color: boolean;
   quiet: boolean;
+  /** --max-memory as given, or null (MIGSIM_MAX_MEMORY, else the machine's memory). */
+  maxMemory: string | null;
 }
 
 /** Exit code when a calibration target is missed. */
@@ -49,6 +52,8 @@ export async function calibrateCommand(dataDir: string, options: CalibrateOption
     scenarios.map((scenario) => join(workloadsDir, `${scenario}.yaml`)),
     {},
   );
+  // As run does: refuse a guest larger than this machine (or MIGSIM_MAX_MEMORY) before simulating.
+  checkMemoryLimit(loaded, { maxMemory: options.maxMemory });
   const tables = options.csv !== '-';
   const comparisons: RunComparison[] = [];
   // Ctrl-C terminates the running simulation and throws InterruptedError (exit 130) before
