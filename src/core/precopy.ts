@@ -69,17 +69,12 @@ export interface InterleavedEvents {
    * limit: the sender then stops and the caller picks the next event again.
    */
   fire(): boolean;
-  /** Whether `fireBeforeHorizon` can ever fire ahead (false: it only reports nextSec ≥ horizonSec). */
-  readonly firesAhead: boolean;
-  /** The bound of `fireBeforeHorizon` (a field, so no double is passed in a call). */
-  horizonSec: number;
   /**
-   * Fires every event before `horizonSec` ahead of the sends of bitmap word `word` that
-   * come before them in time, when that order does not matter: no event touches a page of
-   * the word or schedules anything. Returns true when all of them fired; false when it
-   * stopped at one that might matter (those fired before it touched other pages only).
+   * Whether the next event may fire ahead of sends of bitmap word `word` that come before
+   * it in time: it touches no page of the word and schedules nothing, so the order does
+   * not matter.
    */
-  fireBeforeHorizon(word: number): boolean;
+  firesAheadOf(word: number): boolean;
 }
 
 /** What the migration asks of the rest of the simulation at its turning points. */
@@ -540,7 +535,7 @@ export class Precopy {
         const zeroPages = detectZero ? popcount32(bits & zeroWord) : 0;
         const normalPages = pages - zeroPages;
         const endSec = anchorSec + (normalBase + normal + normalPages) * normalSec + (zeroBase + zero + zeroPages) * zeroSec + eosPart;
-        let fits = endSec < deadlineSec && endSec < maxWaitEnd && (events === null || events.firesAhead || events.nextSec >= endSec);
+        let fits = endSec < deadlineSec && endSec < maxWaitEnd && (events === null || events.nextSec >= endSec || events.firesAheadOf(w));
         let slot = slotBytes;
         let unflushed = unflushedBytes;
         let iovecs = fileIovecs;
@@ -577,12 +572,17 @@ export class Precopy {
           slot += normalPages * normalPageBytes + zeroPages * zeroPageBytes;
           fits = slot < budget;
         }
-        if (fits && events !== null && events.nextSec < endSec) {
+        if (fits && events !== null) {
           // Events due during the word's sends: writes to pages outside the word commute
           // with them, so they fire first. Last, as firing cannot be undone: when one
           // touches the word, the pages go one by one below, uninterrupted up to endSec.
-          events.horizonSec = endSec;
-          fits = events.fireBeforeHorizon(w);
+          while (events.nextSec < endSec) {
+            if (!events.firesAheadOf(w)) {
+              fits = false;
+              break;
+            }
+            events.fire();
+          }
         }
         if (!fits) sentOneByOne = w;
         if (fits) {

@@ -535,23 +535,12 @@ class WriterLane implements InterleavedEvents {
     this.writer = null;
   }
 
-  readonly firesAhead = true;
-  horizonSec = Infinity;
-
   /**
-   * A write changes its own page's flags, its granule's log bits and the writer's own
-   * clock and counters; a send reads and changes its own page's flags and the migration
-   * bitmap. So a write to a page outside the word commutes with the word's sends.
+   * Whether the next write is to a page outside `word`. A write changes its own page's
+   * flags, its granule's log bits and the writer's own clock and counters; a send reads
+   * and changes its own page's flags and the migration bitmap. So a write to a page
+   * outside the word commutes with the word's sends.
    */
-  fireBeforeHorizon(word: number): boolean {
-    while (this.nextSec < this.horizonSec) {
-      if (!this.firesAheadOf(word)) return false;
-      this.fire();
-    }
-    return true;
-  }
-
-  /** Whether the next write is to a page outside `word`. */
   firesAheadOf(word: number): boolean {
     return this.writer!.peekPfn() >>> 5 !== word;
   }
@@ -619,19 +608,10 @@ class GuestStepLane implements InterleavedEvents {
     this.nextSec = this.strategy.nextGuestSec;
   }
 
-  readonly firesAhead = true;
-  horizonSec = Infinity;
-
-  /** Only plain page writes (zeroing) fire ahead of other words' sends; other steps may schedule arrivals. */
-  fireBeforeHorizon(word: number): boolean {
-    while (this.nextSec < this.horizonSec) {
-      if (!this.firesAheadOf(word)) return false;
-      this.fire();
-    }
-    return true;
-  }
-
-  /** Whether the next step is a plain page write outside `word`. */
+  /**
+   * Whether the next step is a plain page write (zeroing) outside `word`; other steps (a
+   * command start, a reporting pass) may schedule a report arrival and never fire ahead.
+   */
   firesAheadOf(word: number): boolean {
     const pfn = this.strategy.nextStepPagePfn();
     return pfn >= 0 && pfn >>> 5 !== word;
@@ -666,17 +646,9 @@ class MergedLane implements InterleavedEvents {
     this.nextSec = Math.min(this.writes.nextSec, this.steps.nextSec);
   }
 
-  readonly firesAhead = true;
-  horizonSec = Infinity;
-
-  /** Each next event, write or step, fires ahead as its own lane allows. */
-  fireBeforeHorizon(word: number): boolean {
-    while (this.nextSec < this.horizonSec) {
-      const ahead = this.writes.nextSec <= this.steps.nextSec ? this.writes.firesAheadOf(word) : this.steps.firesAheadOf(word);
-      if (!ahead) return false;
-      this.fire();
-    }
-    return true;
+  /** The next event, write or step, fires ahead as its own lane allows. */
+  firesAheadOf(word: number): boolean {
+    return this.writes.nextSec <= this.steps.nextSec ? this.writes.firesAheadOf(word) : this.steps.firesAheadOf(word);
   }
 
   fire(): boolean {
