@@ -524,10 +524,10 @@ export class Precopy {
         // The rest of pfn's word at once, when nothing can happen between its sends: every
         // send starts before the limit and the deadline, neither the slot budget nor maxWait
         // is reached before the last page, and no interleaved event in between touches the
-        // word (the cheap test above rules out most words that would not fit). A send's effects are per
-        // page, so word operations give the same state; the clock is the same expression
-        // of the same counts, and QEMUFile's iovecs are counted page by page in order.
-        // Otherwise the pages go one by one below.
+        // word (the cheap test above rules out most words that would not fit). A send's
+        // effects are per page, so word operations give the same state; the clock is the
+        // same expression of the same counts, and QEMUFile's iovecs are counted page by
+        // page in order. Otherwise the pages go one by one below.
         const w = pfn >>> 5;
         const bits = dirtyWords[w] & (0xffffffff << (pfn & 31));
         const zeroWord = zeroWords[w];
@@ -535,7 +535,8 @@ export class Precopy {
         const zeroPages = detectZero ? popcount32(bits & zeroWord) : 0;
         const normalPages = pages - zeroPages;
         const endSec = anchorSec + (normalBase + normal + normalPages) * normalSec + (zeroBase + zero + zeroPages) * zeroSec + eosPart;
-        let fits = endSec < deadlineSec && endSec < maxWaitEnd && (events === null || events.nextSec >= endSec || events.firesAheadOf(w));
+        // (endSec ≤ limitSec again: the cheap test above may be off by rounding.)
+        let fits = endSec <= limitSec && endSec < deadlineSec && endSec < maxWaitEnd && (events === null || events.nextSec >= endSec || events.firesAheadOf(w));
         let slot = slotBytes;
         let unflushed = unflushedBytes;
         let iovecs = fileIovecs;
@@ -581,7 +582,7 @@ export class Precopy {
               fits = false;
               break;
             }
-            events.fire();
+            events.fire(); // schedules nothing (firesAheadOf), so it never asks to stop
           }
         }
         if (!fits) sentOneByOne = w;
