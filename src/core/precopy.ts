@@ -75,6 +75,13 @@ export interface InterleavedEvents {
    * not matter.
    */
   firesAheadOf(word: number): boolean;
+  /** The bound of `fireBeforeHorizon` (a field, so no double is passed in a call). */
+  horizonSec: number;
+  /**
+   * Fires, in order, every event before `horizonSec` while each fires ahead of word
+   * `word` (−1: any word); returns false at the first that does not (it stays unfired).
+   */
+  fireBeforeHorizon(word: number): boolean;
 }
 
 /** What the migration asks of the rest of the simulation at its turning points. */
@@ -573,17 +580,12 @@ export class Precopy {
           slot += normalPages * normalPageBytes + zeroPages * zeroPageBytes;
           fits = slot < budget;
         }
-        if (fits && events !== null) {
+        if (fits && events !== null && events.nextSec < endSec) {
           // Events due during the word's sends: writes to pages outside the word commute
           // with them, so they fire first. Last, as firing cannot be undone: when one
           // touches the word, the pages go one by one below, uninterrupted up to endSec.
-          while (events.nextSec < endSec) {
-            if (!events.firesAheadOf(w)) {
-              fits = false;
-              break;
-            }
-            events.fire(); // schedules nothing (firesAheadOf), so it never asks to stop
-          }
+          events.horizonSec = endSec;
+          fits = events.fireBeforeHorizon(w);
         }
         if (!fits) sentOneByOne = w;
         if (fits) {

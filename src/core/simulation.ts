@@ -74,7 +74,7 @@ export function newCostCounters(): CostCounters {
   };
 }
 
-/** Most writes a batch counts ahead at a time (WriterLane.fireBefore). */
+/** Most writes a batch counts ahead at a time (WriterLane.fireBeforeHorizon). */
 const WRITE_RUN = 4096;
 
 const SOURCE_NONE = 0;
@@ -359,7 +359,8 @@ class Simulation {
     // Nothing a write touches reads the shared clock, so it is set once, to the last write's
     // time, rather than per write. (Not carried in a local double either: V8 boxed that
     // one on each turn of the loop.)
-    lane.fireBefore(boundSec);
+    lane.horizonSec = boundSec;
+    lane.fireBeforeHorizon(-1);
     this.clock.nowSec = lane.lastFiredSec;
   }
 
@@ -545,25 +546,38 @@ class WriterLane implements InterleavedEvents {
     return this.writer!.peekPfn() >>> 5 !== word;
   }
 
+  horizonSec = Infinity;
+
   /**
-   * Fires every write strictly before `boundSec`. Evenly spaced writes that cost the guest
-   * nothing are counted ahead and written in runs (Writer.writeNext); otherwise one by one.
+   * Fires the writes strictly before `horizonSec`, stopping at the first to a page of word
+   * `word` (−1: none). Evenly spaced writes that cost the guest nothing are counted ahead
+   * and written in runs, in order (Writer.writeNext); otherwise one by one.
    */
-  fireBefore(boundSec: number): void {
+  fireBeforeHorizon(word: number): boolean {
+    if (!(this.nextSec < this.horizonSec)) return true;
     const writer = this.writer!;
     const clock = writer.clock;
     if (this.costsSlowGuest || !clock.isEven) {
-      while (this.nextSec < boundSec) this.fire();
-      return;
+      while (this.nextSec < this.horizonSec) {
+        if (word >= 0 && !this.firesAheadOf(word)) return false;
+        this.fire();
+      }
+      return true;
     }
     this.memory.currentVcpu = this.vcpu;
+    let all = true;
     for (;;) {
-      const count = clock.countBefore(boundSec, WRITE_RUN);
+      const count = clock.countBefore(this.horizonSec, WRITE_RUN);
       if (count === 0) break;
-      writer.writeNext(count, this.memory);
-      clock.skip(count);
+      const written = writer.writeNext(count, this.memory, word);
+      if (written > 0) clock.skip(written);
+      if (written < count) {
+        all = false;
+        break;
+      }
     }
     this.nextSec = clock.nextTime;
+    return all;
   }
 
   /**
@@ -617,6 +631,16 @@ class GuestStepLane implements InterleavedEvents {
     return pfn >= 0 && pfn >>> 5 !== word;
   }
 
+  horizonSec = Infinity;
+
+  fireBeforeHorizon(word: number): boolean {
+    while (this.nextSec < this.horizonSec) {
+      if (!this.firesAheadOf(word)) return false;
+      this.fire(); // a plain page write schedules nothing, so it never asks to stop
+    }
+    return true;
+  }
+
   fire(): boolean {
     const strategy = this.strategy;
     this.memory.currentVcpu = 0;
@@ -655,6 +679,43 @@ class MergedLane implements InterleavedEvents {
     const stop = this.writes.nextSec <= this.steps.nextSec ? this.writes.fire() : this.steps.fire();
     this.nextSec = Math.min(this.writes.nextSec, this.steps.nextSec);
     return stop;
+  }
+
+  horizonSec = Infinity;
+
+  /** Runs of writes up to the next step, then the step, in time order (writes first at equal times). */
+  fireBeforeHorizon(word: number): boolean {
+    const writes = this.writes;
+    const steps = this.steps;
+    let all = true;
+    for (;;) {
+      const stepSec = steps.nextSec;
+      if (writes.nextSec < this.horizonSec && writes.nextSec <= stepSec) {
+        if (writes.nextSec === stepSec) {
+          if (!writes.firesAheadOf(word)) {
+            all = false;
+            break;
+          }
+          writes.fire();
+        } else {
+          writes.horizonSec = Math.min(this.horizonSec, stepSec);
+          if (!writes.fireBeforeHorizon(word)) {
+            all = false;
+            break;
+          }
+        }
+      } else if (stepSec < this.horizonSec) {
+        if (!steps.firesAheadOf(word)) {
+          all = false;
+          break;
+        }
+        steps.fire();
+      } else {
+        break;
+      }
+    }
+    this.nextSec = Math.min(writes.nextSec, steps.nextSec);
+    return all;
   }
 }
 

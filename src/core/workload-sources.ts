@@ -201,15 +201,34 @@ export class Writer {
     return this.drawn[this.drawnNext];
   }
 
-  /** Writes the next `count` pfns with non-zero data, as `count` nextPfn() and writePage() would. */
-  writeNext(count: number, memory: GuestMemory): void {
-    while (count > 0) {
+  /**
+   * Writes the next `count` pfns with non-zero data, as `count` nextPfn() and writePage()
+   * would, but stops before the first pfn in bitmap word `avoidWord` (−1: none). Returns
+   * how many it wrote.
+   */
+  writeNext(count: number, memory: GuestMemory, avoidWord: number): number {
+    let written = 0;
+    while (written < count) {
       if (this.drawnNext === this.drawnCount) this.drawAhead();
-      const n = Math.min(count, this.drawnCount - this.drawnNext);
-      memory.writePages(this.drawn, this.drawnNext, n);
-      this.drawnNext += n;
-      count -= n;
+      const drawn = this.drawn;
+      const from = this.drawnNext;
+      let end = Math.min(from + (count - written), this.drawnCount);
+      let blocked = false;
+      if (avoidWord >= 0) {
+        for (let i = from; i < end; i++) {
+          if (drawn[i] >>> 5 === avoidWord) {
+            end = i;
+            blocked = true;
+            break;
+          }
+        }
+      }
+      memory.writePages(drawn, from, end - from);
+      this.drawnNext = end;
+      written += end - from;
+      if (blocked) break;
     }
+    return written;
   }
 
   /**
