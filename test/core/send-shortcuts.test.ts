@@ -2,7 +2,9 @@
  * The sender's shortcuts (a dirty word sent at once; writes and hint zeroing steps that
  * touch other words fired ahead of it) must give exactly the results of the page-by-page
  * loop: random small guests, with and without QEMUFile accounting, lazy or sync clear,
- * hints on or off, several writers, are simulated both ways and compared field by field.
+ * write-protect, PML or dirty-ring tracking, faults that slow the guest or not, coarse
+ * granules, hints on or off, several writers, are simulated both ways and compared field
+ * by field.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -52,6 +54,9 @@ test('sending whole words and firing commuting events ahead changes no result', 
         clear: fc.constantFrom('lazy' as const, 'sync' as const),
         clearChunkMiB: fc.constantFrom(1, 4),
         preset: fc.constantFrom('qemu' as const, 'pass' as const),
+        trackingMode: fc.constantFrom('write-protect' as const, 'pml' as const, 'dirty-ring' as const),
+        costsSlowGuest: fc.boolean(),
+        granularityKiB: fc.constantFrom(4, 16),
         hinted: fc.boolean(),
       }),
       (p) => {
@@ -80,7 +85,14 @@ test('sending whole words and firing commuting events ahead changes no result', 
             bandwidthBytesPerSec: (p.bandwidthGbit * 1e9) / 8,
             linkBandwidthBytesPerSec: (p.bandwidthGbit * 1e9) / 8,
             maxDurationSec: 5,
-            tracking: { clear: p.clear, clearChunkBytes: p.clearChunkMiB * MiB },
+            tracking: {
+              mode: p.trackingMode,
+              clear: p.clear,
+              clearChunkBytes: p.clearChunkMiB * MiB,
+              costsSlowGuest: p.costsSlowGuest,
+              faultCostSec: 2e-6,
+              granularityBytes: p.granularityKiB * 1024,
+            },
             wire: { flushIovecs: p.flushIovecs },
           },
           hints: [freePageHint({ order: 9 })],
