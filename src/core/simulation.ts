@@ -634,13 +634,6 @@ class GuestStepLane implements InterleavedEvents {
   horizonSec = Infinity;
 
   fireBeforeHorizon(word: number): boolean {
-    const strategy = this.strategy;
-    if (strategy.fireStepsAhead !== undefined) {
-      this.memory.currentVcpu = 0;
-      const all = strategy.fireStepsAhead(this.horizonSec, word);
-      this.nextSec = strategy.nextGuestSec;
-      return all;
-    }
     while (this.nextSec < this.horizonSec) {
       if (!this.firesAheadOf(word)) return false;
       this.fire(); // a plain page write schedules nothing, so it never asks to stop
@@ -690,7 +683,7 @@ class MergedLane implements InterleavedEvents {
 
   horizonSec = Infinity;
 
-  /** Runs of writes up to the next step, then runs of steps up to the next write, in time order (writes first at equal times). */
+  /** Runs of writes up to the next step, then the step, in time order (writes first at equal times). */
   fireBeforeHorizon(word: number): boolean {
     const writes = this.writes;
     const steps = this.steps;
@@ -712,12 +705,11 @@ class MergedLane implements InterleavedEvents {
           }
         }
       } else if (stepSec < this.horizonSec) {
-        // Steps strictly before the next write (writes go first at equal times).
-        steps.horizonSec = Math.min(this.horizonSec, writes.nextSec);
-        if (!steps.fireBeforeHorizon(word)) {
+        if (!steps.firesAheadOf(word)) {
           all = false;
           break;
         }
+        steps.fire();
       } else {
         break;
       }

@@ -129,15 +129,6 @@ export class FreePageHint implements HintStrategy {
     return this.nextZeroSec < Infinity ? this.blockPfn + this.zeroIndex : -1;
   }
 
-  fireStepsAhead(untilSec: number, avoidWord: number): boolean {
-    while (this.nextGuestSec < untilSec) {
-      const pfn = this.nextStepPagePfn();
-      if (pfn < 0 || pfn >>> 5 === avoidWord) return false;
-      this.zeroNextPage();
-    }
-    return true;
-  }
-
   fireGuest(): void {
     if (this.startPending && this.commandStartSec <= this.nextZeroSec) {
       this.beginCommand(this.commandStartSec);

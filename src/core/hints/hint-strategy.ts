@@ -40,13 +40,6 @@ export interface HintStrategy {
    * Such a step commutes with sends of other pages, so the sender may fire it ahead.
    */
   nextStepPagePfn(): number;
-  /**
-   * Optional, for speed: fires in order every guest step before `untilSec` while each is
-   * a plain page write outside bitmap word `avoidWord` (what nextStepPagePfn describes),
-   * and returns false at the first that is not. Without it the simulation fires them one
-   * by one through nextStepPagePfn and fireGuest, with the same result.
-   */
-  fireStepsAhead?(untilSec: number, avoidWord: number): boolean;
   /** The host sends a new command id (at setup and after each sync). */
   start(timeSec: number): void;
   /** STOP, just before a sync: reports arriving later are ignored. */
