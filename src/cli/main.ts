@@ -223,6 +223,38 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     });
 
   program
+    .command('dirty-rate')
+    .description("what QEMU's calc-dirty-rate would report for a workload, in each mode (page-sampling, dirty-bitmap, dirty-ring)")
+    .argument('<workload>', 'a workload file (YAML)')
+    .option('--calc-time <time>', 'calc-time: the measurement period', '1s')
+    .option('--at <time>', "when the measurement starts (default: the workload's migration.start)")
+    .option('--sample-pages <n>', 'page-sampling: sampled pages per GiB', '512')
+    .option('--ring-size <n>', "dirty-ring: entries per vCPU ring (default: the workload's migration.tracking.ringSize)")
+    .option('--json', 'print the counts as one JSON document')
+    .action(async (file: string, options: { calcTime: string; at?: string; samplePages: string; ringSize?: string; json?: boolean }) => {
+      const { dirtyRateCommand } = await import('./commands/dirty-rate.js');
+      setExitCode(dirtyRateCommand(file, { ...options, json: options.json === true }));
+    });
+
+  program
+    .command('workload')
+    .description('make workload files from what QEMU measured')
+    .command('from-dirty-rate')
+    .description("a workload whose writers reproduce QEMU's query-dirty-rate (QMP or virsh qemu-monitor-command --pretty output)")
+    .argument('<file>', 'the reply of query-dirty-rate (JSON)')
+    .requiredOption('--memory <size>', 'guest memory, e.g. 16GiB')
+    .option('--used <size>', 'memory in use (default: half of --memory, marked as a guess in the file)')
+    .option('--working-set <size>', 'memory the writers spread over (default: all of --used)')
+    .option('--page-size <size>', 'guest page size', '4KiB')
+    .option('--ring-size <n>', 'dirty-ring mode: entries per vCPU ring (accel kvm,dirty-ring-size)', '4096')
+    .option('--name <name>', "the workload's name (default: the file's base name)")
+    .option('--out <file>', 'write the YAML here (atomically; default: stdout)')
+    .action(async (file: string, options: { memory: string; used?: string; workingSet?: string; pageSize: string; ringSize: string; name?: string; out?: string }) => {
+      const { fromDirtyRateCommand } = await import('./commands/dirty-rate.js');
+      setExitCode(fromDirtyRateCommand(file, options));
+    });
+
+  program
     .command('calibrate')
     .description('reproduce real QEMU migrations (a calibration directory) and print measured vs simulated, with errors and targets')
     .argument('<dir>', 'calibration data: runs named <scenario>_hints-<on|off>_rep<k> (e.g. ../shared/calibration/qemu10-tcg-1gib)')
