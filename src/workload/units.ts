@@ -7,6 +7,11 @@
  * ("needs a unit, e.g. 4KiB"); parse-workload.ts wraps it into a WorkloadError with the
  * file, the path and the value. Units are case-sensitive, as in QEMU and the kernel docs.
  * Byte counts are doubles: exact up to 2^53 bytes (8 PiB), far beyond any guest we model.
+ *
+ * Hostile input: a string longer than MAX_SCALAR_CHARS is refused before any regular
+ * expression sees it, every pattern here is linear (no nested or adjacent quantifiers that
+ * can match the same digits two ways), and a number beyond a double (`1` and 400 zeros)
+ * is refused as too large instead of becoming Infinity.
  */
 
 /** Bytes per size unit: binary (KiB…TiB) and decimal (KB…TB, `kB` accepted for KB). */
@@ -50,6 +55,31 @@ const DURATION_UNITS: Readonly<Record<string, readonly [number, number]>> = {
 };
 const DURATION_UNIT_LIST = 'ns, us, ms, s, min, h';
 
+/**
+ * Longest string a unit parser reads: `1.5 GiB`, `10Gbit/s/GiB` are a dozen characters; 100
+ * leaves room for any honest value and keeps the time any pattern takes negligible.
+ */
+export const MAX_SCALAR_CHARS = 100;
+
+/** Throws when `value` is a string too long to be a quantity (before any regex runs). */
+function checkLength(value: unknown): void {
+  if (typeof value === 'string' && value.length > MAX_SCALAR_CHARS) {
+    throw new Error(`is too long for a value (${value.length} characters, at most ${MAX_SCALAR_CHARS})`);
+  }
+}
+
+/**
+ * Longest duration any field takes: 1e9 s (31 years). Simulated times stay below ~2^30 s,
+ * where a double still resolves 0.12 us, so a time plus a step always moves.
+ */
+export const MAX_DURATION_SEC = 1e9;
+
+/** `n`, when it is a finite number (a value of 400 digits parses as Infinity). */
+function finite(n: number): number {
+  if (!Number.isFinite(n)) throw new Error('is too large (beyond a double)');
+  return n;
+}
+
 /** A number followed by an optional space and a unit. Signs are matched so "-5/s" gets "must be >= 0". */
 const QUANTITY_RE = /^([+-]?)(\d+)?(?:\.(\d+))?\s*(.*)$/;
 
@@ -64,6 +94,7 @@ interface Quantity {
 
 /** Splits "1.5 GiB" into its number and unit; null when it does not start with a number. */
 function splitQuantity(text: string): Quantity | null {
+  checkLength(text);
   const m = QUANTITY_RE.exec(text.trim());
   if (!m) return null;
   const intDigits = m[2] ?? '';
@@ -79,14 +110,27 @@ function splitQuantity(text: string): Quantity | null {
   };
 }
 
+/**
+ * A decimal number: digits with an optional fraction, or a fraction alone. The `\.` between
+ * the two digit runs makes the split unique, so a long run of digits followed by a wrong
+ * character fails in linear time (`\d+\.?\d*` backtracked quadratically).
+ */
+const DECIMAL = String.raw`(?:\d+(?:\.\d*)?|\.\d+)`;
+const BARE_NUMBER_RE = new RegExp(String.raw`^\s*[+-]?${DECIMAL}\s*$`);
+const ZERO_RE = /^\s*[+-]?(?:0+(?:\.0*)?|\.0+)\s*$/;
+const PERCENT_RE = new RegExp(String.raw`^\s*([+-]?${DECIMAL})\s*%\s*$`);
+const MULTIPLE_RE = new RegExp(String.raw`^\s*([+-]?${DECIMAL})\s*x\s*$`);
+
 /** A YAML number (or a string of digits) other than 0 where a unit is required. */
 function isBareNumber(value: unknown): boolean {
   if (typeof value === 'number') return true;
-  return typeof value === 'string' && /^\s*[+-]?(\d+\.?\d*|\.\d+)\s*$/.test(value);
+  checkLength(value);
+  return typeof value === 'string' && BARE_NUMBER_RE.test(value);
 }
 
 function isZero(value: unknown): boolean {
-  return value === 0 || (typeof value === 'string' && /^\s*[+-]?0*\.?0*\s*$/.test(value) && /\d/.test(value));
+  checkLength(value);
+  return value === 0 || (typeof value === 'string' && ZERO_RE.test(value));
 }
 
 /**
@@ -123,7 +167,9 @@ export function parseDuration(value: unknown): number {
     throw new Error(`has an unknown unit ${q.unit} (durations take ${DURATION_UNIT_LIST})`);
   }
   if (q.negative) throw new Error('must be >= 0');
-  return (q.value * unit[0]) / unit[1];
+  const seconds = finite((q.value * unit[0]) / unit[1]);
+  if (seconds > MAX_DURATION_SEC) throw new Error(`must be at most ${MAX_DURATION_SEC} s (31 years)`);
+  return seconds;
 }
 
 /**
@@ -131,11 +177,13 @@ export function parseDuration(value: unknown): number {
  * Returns seconds per GiB.
  */
 export function parseSecPerGiB(value: unknown): number {
+  checkLength(value);
   if (typeof value === 'string') {
-    const m = /^(.*?)\s*\/\s*(\S+)$/.exec(value.trim());
-    if (m) {
-      if (m[2] !== 'GiB') throw new Error('must be a duration per GiB such as 500us or 500us/GiB');
-      return parseDuration(m[1]);
+    // Split at the last `/` (a lazy `(.*?)\s*\/` backtracked quadratically on spaces).
+    const slash = value.lastIndexOf('/');
+    if (slash >= 0) {
+      if (value.slice(slash + 1).trim() !== 'GiB') throw new Error('must be a duration per GiB such as 500us or 500us/GiB');
+      return parseDuration(value.slice(0, slash).trim());
     }
   }
   return parseDuration(value);
@@ -152,7 +200,7 @@ export function parseByteRate(value: unknown): number {
     throw new Error(`has an unknown unit ${q.unit} (byte rates take ${BYTE_RATE_UNIT_LIST})`);
   }
   if (q.negative) throw new Error('must be >= 0');
-  return q.value * bytesPerSec;
+  return finite(q.value * bytesPerSec);
 }
 
 /** Bytes per second of a rate unit such as `MiB/s` or `Gbit/s`; undefined if unknown. */
@@ -206,6 +254,7 @@ export function parseRate(value: unknown): ParsedRate {
     rate = { perSec: q.value * bytesPerSec, unit: 'bytes' };
   }
   if (q.negative) throw new Error('must be >= 0');
+  finite(rate.perSec);
   return rate;
 }
 
@@ -214,8 +263,8 @@ export function parsePercent(value: unknown): number {
   let pct: number;
   if (typeof value === 'number') {
     pct = value;
-  } else if (typeof value === 'string' && /^\s*[+-]?(\d+\.?\d*|\.\d+)\s*%\s*$/.test(value)) {
-    pct = Number(value.trim().replace(/\s*%$/, ''));
+  } else if (typeof value === 'string' && (checkLength(value), PERCENT_RE.test(value))) {
+    pct = Number(PERCENT_RE.exec(value)![1]);
   } else {
     throw new Error('must be a percentage from 0 to 100');
   }
@@ -228,12 +277,15 @@ export function parsePercent(value: unknown): number {
  * Returns bytes, rounded to a whole byte.
  */
 export function parseSizeOrMultiple(value: unknown, memoryBytes: number): number {
+  checkLength(value);
   if (typeof value === 'string') {
-    const m = /^\s*([+-]?(?:\d+\.?\d*|\.\d+))\s*x\s*$/.exec(value);
+    const m = MULTIPLE_RE.exec(value);
     if (m) {
       const factor = Number(m[1]);
       if (factor < 0) throw new Error('must be >= 0');
-      return Math.round(factor * memoryBytes);
+      const bytes = Math.round(factor * memoryBytes);
+      if (!(bytes <= Number.MAX_SAFE_INTEGER)) throw new Error('is too large (at most 8 PiB)');
+      return bytes;
     }
   }
   if (isBareNumber(value) && !isZero(value)) throw new Error('needs a unit, e.g. 48GiB or 3x (times memory)');

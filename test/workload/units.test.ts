@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import {
   formatBytes,
   formatDuration,
@@ -236,5 +237,69 @@ describe('formatDuration', () => {
   it('carries a rounding that reaches the next unit', () => {
     assert.equal(formatDuration(0.99971), '1 s');
     assert.equal(formatDuration(59.999), '1 min');
+  });
+});
+
+describe('hostile values', () => {
+  /** Milliseconds `fn` takes. */
+  function timed(fn: () => void): number {
+    const start = performance.now();
+    fn();
+    return performance.now() - start;
+  }
+
+  it('refuses a value longer than MAX_SCALAR_CHARS before any pattern runs (a 1 with 100000 zeros took 43 s)', () => {
+    const huge = `1${'0'.repeat(100_000)}`;
+    for (const parse of [parseSize, parseDuration, parseByteRate, parseRate, parseSecPerGiB, parseBandwidth, parsePercent]) {
+      const ms = timed(() => throwsMessage(() => parse(huge), 'is too long for a value (100001 characters, at most 100)'));
+      assert.ok(ms < 50, `${parse.name} took ${ms} ms`);
+    }
+    const ms = timed(() => throwsMessage(() => parseSizeOrMultiple(`${'0'.repeat(60_000)}x`, GiB), 'is too long for a value (60001 characters, at most 100)'));
+    assert.ok(ms < 50, `parseSizeOrMultiple took ${ms} ms`);
+  });
+
+  it('the patterns are linear: 100 characters of digits then a wrong one parse in microseconds, many times over', () => {
+    const nearCap = [`1${'0'.repeat(98)}y`, `${'0'.repeat(98)}.y`, ` ${' '.repeat(97)}/y`, `1${'.'.repeat(98)}`];
+    const ms = timed(() => {
+      for (let i = 0; i < 2000; i++) for (const text of nearCap) for (const parse of [parseSize, parseDuration, parseSecPerGiB, parsePercent]) assert.throws(() => parse(text));
+    });
+    assert.ok(ms < 1000, `${ms} ms`);
+  });
+
+  it('a number beyond a double or a duration beyond 1e9 s is refused, not Infinity', () => {
+    throwsMessage(() => parseDuration(`${'9'.repeat(99)}s`), 'must be at most 1000000000 s (31 years)');
+    throwsMessage(() => parseDuration('87600000h'), 'must be at most 1000000000 s (31 years)');
+    assert.equal(parseDuration('87600h'), 87600 * 3600);
+    throwsMessage(() => parseSizeOrMultiple(`${'9'.repeat(99)}x`, GiB), 'is too large (at most 8 PiB)');
+  });
+
+  it('the linear patterns accept exactly what the old ones did (fast-check against the old regular expressions)', () => {
+    const OLD_BARE = /^\s*[+-]?(\d+\.?\d*|\.\d+)\s*$/;
+    const OLD_ZERO = (v: string) => /^\s*[+-]?0*\.?0*\s*$/.test(v) && /\d/.test(v);
+    const OLD_PERCENT = /^\s*[+-]?(\d+\.?\d*|\.\d+)\s*%\s*$/;
+    fc.assert(
+      fc.property(fc.stringOf(fc.constantFrom('0', '1', '9', '.', ' ', '+', '-', '%', 'x', 'B'), { maxLength: 12 }), (text) => {
+        const outcome = (fn: () => unknown): string => {
+          try {
+            return `ok ${String(fn())}`;
+          } catch (error) {
+            return (error as Error).message;
+          }
+        };
+        // The reference: what the old patterns decided, through the same parsers.
+        const bare = OLD_BARE.test(text);
+        const zero = OLD_ZERO(text);
+        const size = outcome(() => parseSize(text));
+        if (zero) assert.equal(size, 'ok 0');
+        else if (bare) assert.equal(size, 'needs a unit, e.g. 4KiB');
+        else assert.notEqual(size, 'needs a unit, e.g. 4KiB', JSON.stringify(text));
+        const pct = outcome(() => parsePercent(text));
+        if (OLD_PERCENT.test(text)) {
+          const value = Number(text.trim().replace(/\s*%$/, ''));
+          assert.equal(pct, value >= 0 && value <= 100 ? `ok ${value}` : 'must be a percentage from 0 to 100');
+        } else assert.equal(pct, 'must be a percentage from 0 to 100');
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
