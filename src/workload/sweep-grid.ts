@@ -46,7 +46,7 @@ export interface SweepSpec {
 
 /** Parses every `--vary key=spec` (command-line order). @throws UsageError naming the option. */
 export function parseVaryOptions(varies: readonly string[]): SweepSpec {
-  const axes: SweepAxis[] = [];
+  const specs: { key: string; spec: string; vary: string }[] = [];
   let hints: string[] | null = null;
   for (const vary of varies) {
     const eq = vary.indexOf('=');
@@ -58,12 +58,51 @@ export function parseVaryOptions(varies: readonly string[]): SweepSpec {
       hints = splitList(spec, vary);
       continue;
     }
-    if (axes.some((axis) => axis.key === key)) throw new UsageError(`--vary ${key} is given twice`);
-    axes.push({ key, values: parseAxisValues(spec, vary) });
+    if (specs.some((axis) => axis.key === key)) throw new UsageError(`--vary ${key} is given twice`);
+    specs.push({ key, spec, vary });
   }
-  const size = gridSize(axes);
-  if (size > MAX_GRID_POINTS) throw new UsageError(`--vary gives ${size} points (at most ${MAX_GRID_POINTS})`);
+  // Count first, arithmetically, and build nothing until the grid is known to be small
+  // enough: `:1000000000` once took gigabytes (or a SIGSEGV) before it was refused.
+  let size = 1;
+  for (const { spec, vary } of specs) {
+    const count = axisPointCount(spec, vary);
+    size *= count;
+    if (count > MAX_GRID_POINTS || size > MAX_GRID_POINTS) {
+      const what = count > MAX_GRID_POINTS ? `--vary ${clip(vary)} gives ${count} points` : `--vary gives ${size > 1e15 ? size.toExponential(2) : size} points or more`;
+      throw new UsageError(`${what} (at most ${MAX_GRID_POINTS} in a grid)`);
+    }
+  }
+  const axes = specs.map(({ key, spec, vary }) => ({ key, values: parseAxisValues(spec, vary) }));
   return { axes, hints };
+}
+
+/** At most 60 characters of a --vary option, for messages. */
+function clip(text: string): string {
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/** A range `a..b:n` split at the first `..` and the last `:`, or null for a list. */
+function splitRange(spec: string): { from: string; to: string; count: string } | null {
+  // By index, not by a lazy regex (`(.+?)\.\.(.+?):`, quadratic on a long run of dots).
+  const colon = spec.lastIndexOf(':');
+  if (colon < 0 || !/^\d+$/.test(spec.slice(colon + 1))) return null;
+  const head = spec.slice(0, colon);
+  const dots = head.indexOf('..', 1);
+  if (dots < 0 || dots + 2 >= head.length) return null;
+  return { from: head.slice(0, dots), to: head.slice(dots + 2), count: spec.slice(colon + 1) };
+}
+
+/** Points of one axis, without building them: n of a range, the entries of a list. */
+export function axisPointCount(spec: string, vary: string = spec): number {
+  const range = splitRange(spec);
+  if (range === null) {
+    let commas = 0;
+    for (let i = spec.indexOf(','); i >= 0; i = spec.indexOf(',', i + 1)) commas++;
+    return commas + 1;
+  }
+  const count = Number(range.count);
+  if (!Number.isSafeInteger(count) || count < 1) throw new UsageError(`--vary ${clip(vary)} needs n >= 1 points (got ${clip(range.count)})`);
+  return count;
 }
 
 function splitList(spec: string, vary: string): string[] {
@@ -73,22 +112,22 @@ function splitList(spec: string, vary: string): string[] {
   return values;
 }
 
-const RANGE_RE = /^(.+?)\.\.(.+?):(\d+)$/;
 const QUANTITY_RE = /^(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*(.*)$/;
 
 /** The values of one axis: a range `a..b:n` or a comma list. */
 export function parseAxisValues(spec: string, vary: string = spec): string[] {
-  const range = RANGE_RE.exec(spec);
+  const range = splitRange(spec);
   if (range === null) return splitList(spec, vary);
-  const count = Number(range[3]);
-  if (!Number.isSafeInteger(count) || count < 1) throw new UsageError(`--vary ${vary} needs n >= 1 points (got ${range[3]})`);
-  const from = QUANTITY_RE.exec(range[1].trim());
-  const to = QUANTITY_RE.exec(range[2].trim());
+  const count = axisPointCount(spec, vary);
+  if (count > MAX_GRID_POINTS) throw new UsageError(`--vary ${clip(vary)} gives ${count} points (at most ${MAX_GRID_POINTS} in a grid)`);
+  const from = QUANTITY_RE.exec(range.from.trim());
+  const to = QUANTITY_RE.exec(range.to.trim());
   if (from === null || to === null) throw new UsageError(`--vary ${vary} needs numeric endpoints such as 1Gbit/s..100Gbit/s:8`);
   const unit = from[2].trim();
   const toUnit = to[2].trim();
   const a = Number(from[1]);
   let b = Number(to[1]);
+  if (!Number.isFinite(a) || !Number.isFinite(b)) throw new UsageError(`--vary ${clip(vary)} has an endpoint beyond a double`);
   if (toUnit !== unit) {
     // Sizes may mix units (1GiB..1TiB): the points are written in the first endpoint's unit.
     const fromBytes = SIZE_UNIT_BYTES[unit];
@@ -103,8 +142,8 @@ export function parseAxisValues(spec: string, vary: string = spec): string[] {
   const integers = !geometric && Number.isInteger(a) && Number.isInteger(b);
   const values: string[] = [];
   for (let k = 0; k < count; k++) {
-    if (k === 0) values.push(range[1].trim());
-    else if (k === count - 1) values.push(range[2].trim());
+    if (k === 0) values.push(range.from.trim());
+    else if (k === count - 1) values.push(range.to.trim());
     else {
       const t = k / (count - 1);
       const v = geometric ? a * Math.pow(b / a, t) : a + (b - a) * t;

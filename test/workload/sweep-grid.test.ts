@@ -61,3 +61,34 @@ describe('sweep grid', () => {
     assert.throws(() => parseShard('x'), /got x/);
   });
 });
+
+describe('sweep grid size before expansion', () => {
+  it('counts a range without building it: 10^9 points are refused at once (this took 56 s and 4.8 GB, or a SIGSEGV)', () => {
+    const start = performance.now();
+    assert.throws(
+      () => parseVaryOptions(['migration.bandwidth=1Gbit/s..100Gbit/s:1000000000']),
+      (error: unknown) => error instanceof Error && error.message === '--vary migration.bandwidth=1Gbit/s..100Gbit/s:1000000000 gives 1000000000 points (at most 1000000 in a grid)',
+    );
+    assert.throws(() => parseVaryOptions(['seed=0..1000000000:1000000000']), /gives 1000000000 points \(at most 1000000 in a grid\)$/);
+    assert.ok(performance.now() - start < 100);
+  });
+
+  it('counts the product before building any axis: 2000 x 2000 points are refused without expanding either', () => {
+    const start = performance.now();
+    assert.throws(() => parseVaryOptions(['seed=1..2000:2000', 'migration.bandwidth=1Gbit/s..2Gbit/s:2000']), /^Error|--vary gives 4000000 points or more \(at most 1000000 in a grid\)$/);
+    assert.throws(() => parseVaryOptions(['seed=1..999999:999999', 'guest.vcpus=1..999999:999999', 'migration.start=1s..2s:999999']), /--vary gives 999998000001 points or more/);
+    assert.ok(performance.now() - start < 100);
+  });
+
+  it('a range of the largest size allowed still builds, and lists are counted by their commas', () => {
+    assert.equal(parseVaryOptions(['seed=1..1000:1000', 'guest.vcpus=1..1000:1000']).axes.length, 2);
+    assert.throws(() => parseVaryOptions(['seed=1..1001:1001', 'guest.vcpus=1..1000:1000']), /1001000 points or more/);
+  });
+
+  it('a long run of dots is split in linear time', () => {
+    const start = performance.now();
+    assert.equal(parseVaryOptions([`seed=1${'.'.repeat(200_000)}`]).axes[0].values.length, 1);
+    assert.throws(() => parseVaryOptions([`seed=1${'..'.repeat(100_000)}:2`]));
+    assert.ok(performance.now() - start < 200, `${performance.now() - start} ms`);
+  });
+});
