@@ -7,7 +7,8 @@
  * 130 (SIGINT): the commands that simulate (run, check, plot, sweep, calibrate) do so in
  * worker threads and terminate them at once (interrupt.ts); other commands die by Node's
  * default action (the shell reports 128 + 2); outputs are replaced atomically either way.
- * We never call process.exit(): process.exitCode lets stdout drain.
+ * We never call process.exit() (process.exitCode lets stdout drain), except when stdout
+ * itself fails (onStdoutError).
  */
 import { readFileSync } from 'node:fs';
 
@@ -74,7 +75,8 @@ const EXIT_CODES_HELP = `
 Exit codes:
   0    success
   1    check found a regression or a missing row
-  2    bad usage or bad input (one line naming the file and the field)
+  2    bad usage or bad input (one line naming the file and the field), or an output
+       that cannot be written (a file, or stdout: ENOSPC, EIO; EPIPE is not an error)
   3    a run lost pages (every requested output is still written)
   70   internal error (a bug: please report it with --debug output)
   130  interrupted (SIGINT)
@@ -324,10 +326,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
 /** Runs the CLI on `argv` (process.argv shape) and sets process.exitCode. */
 async function main(argv: string[]): Promise<void> {
   const debug = argv.includes('--debug') || process.env.MIGSIM_DEBUG === '1';
-  // `migsim run … | head` closes stdout early: stop quietly rather than crash on EPIPE.
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error;
-  });
+  process.stdout.on('error', onStdoutError);
   try {
     let exitCode = 0;
     await buildProgram((code) => {
@@ -337,6 +336,19 @@ async function main(argv: string[]): Promise<void> {
   } catch (error) {
     process.exitCode = reportError(error, debug);
   }
+}
+
+/**
+ * `migsim run … | head` closes stdout early: EPIPE is ignored (the reader has what it
+ * wanted). Any other error (ENOSPC on /dev/full, EIO, EBADF) is one line and exit 2, at
+ * once: the one exception to "never process.exit()", since nothing more can reach stdout
+ * and the work left (simulating) would be for nothing. Outputs to files are written
+ * atomically, so none is half-written by stopping here.
+ */
+function onStdoutError(error: NodeJS.ErrnoException): void {
+  if (error.code === 'EPIPE') return;
+  process.stderr.write(`migsim: cannot write to stdout (${error.code ?? error.message})\n`);
+  process.exit(EXIT_USAGE);
 }
 
 /** Prints `migsim: <message>` (and the stack with --debug) and returns the exit code. */
