@@ -17,16 +17,14 @@
 import { Worker } from 'node:worker_threads';
 
 import { ConfigError, InvariantError, MigsimError } from '../core/errors.js';
+import { EXIT_CODES } from '../core/exit-codes.js';
 import type { RoundStats, RunResult } from '../core/types.js';
-import type { LoadedWorkload } from './commands/run.js';
+import type { LoadedWorkload } from './simulate.js';
 import type { ProgressHooks } from '../report/progress.js';
-
-/** Exit code of a run stopped by SIGINT (128 + 2, as a shell reports it). */
-export const EXIT_INTERRUPTED = 130;
 
 /** Thrown when SIGINT stopped the simulation; main.ts maps it to exit 130. */
 export class InterruptedError extends Error {
-  readonly exitCode = EXIT_INTERRUPTED;
+  readonly exitCode = EXIT_CODES.interrupted;
   constructor() {
     super('interrupted (SIGINT): no output written by this run');
     this.name = 'InterruptedError';
@@ -137,7 +135,7 @@ function rebuildError(file: string, message: Extract<SimulateWorkerMessage, { ty
     error.cause = message.name === 'ConfigError' ? new ConfigError('', message.message) : new RangeError(message.message);
   } else if (message.name === 'InvariantError') {
     error = new InvariantError(message.message);
-  } else if (message.code !== null && (message.exitCode === 2 || message.exitCode === 70)) {
+  } else if (message.code !== null && (message.exitCode === EXIT_CODES.usage || message.exitCode === EXIT_CODES.internal)) {
     error = new MigsimError(message.code as MigsimError['code'], message.message, message.exitCode);
   } else {
     error = new Error(message.message);

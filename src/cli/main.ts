@@ -3,10 +3,11 @@
  * bin/migsim.js imports this module, so importing it runs main(); tests import the
  * command modules (./commands/*.ts) or spawn bin/migsim.js, never this file.
  *
- * Exit codes: 0 ok, 1 regression, 2 usage or input, 3 lost pages, 70 internal error.
- * 130 (SIGINT): the commands that simulate (run, check, plot, sweep, calibrate) do so in
- * worker threads and terminate them at once (interrupt.ts); other commands die by Node's
- * default action (the shell reports 128 + 2); outputs are replaced atomically either way.
+ * Exit codes: src/core/exit-codes.ts (0 ok, 1 regression or missed target, 2 usage or
+ * input, 3 lost pages, 70 internal error, 130 SIGINT). On SIGINT the commands that
+ * simulate (run, check, plot, sweep, calibrate) do so in worker threads and terminate
+ * them at once (interrupt.ts); other commands die by Node's default action (the shell
+ * reports 128 + 2); outputs are replaced atomically either way.
  * We never call process.exit() (process.exitCode lets stdout drain), except when stdout
  * itself fails (onStdoutError).
  */
@@ -15,11 +16,9 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 
 import { MigsimError } from '../core/errors.js';
+import { EXIT_CODE_HELP, EXIT_CODES } from '../core/exit-codes.js';
 import { InterruptedError } from './interrupt.js';
 import { escapeControlChars } from '../report/terminal-text.js';
-
-const EXIT_USAGE = 2;
-const EXIT_INTERNAL = 70;
 
 function packageVersion(): string {
   // dist/src/cli/main.js -> package root, both in the repo and when installed.
@@ -73,13 +72,7 @@ rows in point order, identical for any --jobs. See docs/sweeps.md for Slurm/Kube
 
 const EXIT_CODES_HELP = `
 Exit codes:
-  0    success
-  1    check found a regression or a missing row
-  2    bad usage or bad input (one line naming the file and the field), or an output
-       that cannot be written (a file, or stdout: ENOSPC, EIO; EPIPE is not an error)
-  3    a run lost pages (every requested output is still written)
-  70   internal error (a bug: please report it with --debug output)
-  130  interrupted (SIGINT)
+${EXIT_CODE_HELP.map(([code, meaning]) => `  ${String(code).padEnd(5)}${meaning}`).join('\n')}
 
 Environment: NO_COLOR disables colour, FORCE_COLOR forces it, MIGSIM_DEBUG=1 prints stacks.`;
 
@@ -348,21 +341,21 @@ async function main(argv: string[]): Promise<void> {
 function onStdoutError(error: NodeJS.ErrnoException): void {
   if (error.code === 'EPIPE') return;
   process.stderr.write(`migsim: cannot write to stdout (${error.code ?? error.message})\n`);
-  process.exit(EXIT_USAGE);
+  process.exit(EXIT_CODES.usage);
 }
 
 /** Prints `migsim: <message>` (and the stack with --debug) and returns the exit code. */
 function reportError(error: unknown, debug: boolean): number {
   if (error instanceof CommanderError) {
     // Commander has already printed its message through outputError (or the help).
-    return error.exitCode === 0 ? 0 : EXIT_USAGE;
+    return error.exitCode === 0 ? 0 : EXIT_CODES.usage;
   }
   if (error instanceof InterruptedError) {
     process.stderr.write(`migsim: ${error.message}\n`);
     return error.exitCode;
   }
   if (error instanceof MigsimError) {
-    const internal = error.exitCode === EXIT_INTERNAL ? 'internal error: ' : '';
+    const internal = error.exitCode === EXIT_CODES.internal ? 'internal error: ' : '';
     // Messages quote file paths and workload names: no control character reaches the terminal.
     process.stderr.write(`migsim: ${internal}${escapeControlChars(error.message)}\n`);
     if (debug) printStack(error);
@@ -372,7 +365,7 @@ function reportError(error: unknown, debug: boolean): number {
   process.stderr.write(`migsim: internal error: ${message}\n`);
   if (debug) printStack(error);
   else process.stderr.write('migsim: this is a bug; rerun with --debug for a stack trace\n');
-  return EXIT_INTERNAL;
+  return EXIT_CODES.internal;
 }
 
 function printStack(error: unknown): void {

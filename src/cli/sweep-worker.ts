@@ -7,8 +7,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 
 import { simulateWorkload } from '../core/index.js';
-import { ConfigError, MigsimError } from '../core/errors.js';
-import { formatCell, SUMMARY_COLUMNS, summaryRecord } from '../io/csv.js';
+import { ConfigError, MigsimError, type ErrorExitCode } from '../core/errors.js';
+import { EXIT_CODES } from '../core/exit-codes.js';
+import { formatCell, SUMMARY_COLUMNS, summaryRecord } from '../columns/cells.js';
 import { parseWorkload } from '../workload/parse-workload.js';
 
 /** What the main thread gives every worker once. */
@@ -28,7 +29,7 @@ export interface SweepTask {
 
 export type SweepReply =
   | { index: number; ok: true; rows: string[][]; lost: string[] }
-  | { index: number; ok: false; message: string; code: string; exitCode: 2 | 70 };
+  | { index: number; ok: false; message: string; code: string; exitCode: ErrorExitCode };
 
 /** Simulates one point; the rows are the summary CSV cells of each run, `none` first. */
 export function simulatePoint(data: SweepWorkerData, task: SweepTask): SweepReply {
@@ -45,11 +46,11 @@ export function simulatePoint(data: SweepWorkerData, task: SweepTask): SweepRepl
     return { index: task.index, ok: true, rows, lost };
   } catch (error) {
     if (error instanceof ConfigError || error instanceof RangeError) {
-      return { index: task.index, ok: false, message: `${data.file}: ${error.message}`, code: 'config.invalid', exitCode: 2 };
+      return { index: task.index, ok: false, message: `${data.file}: ${error.message}`, code: 'config.invalid', exitCode: EXIT_CODES.usage };
     }
     if (error instanceof MigsimError) return { index: task.index, ok: false, message: error.message, code: error.code, exitCode: error.exitCode };
     const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    return { index: task.index, ok: false, message, code: 'internal.invariant', exitCode: 70 };
+    return { index: task.index, ok: false, message, code: 'internal.invariant', exitCode: EXIT_CODES.internal };
   }
 }
 

@@ -4,6 +4,7 @@
  * detect while simulating; the workload parser throws WorkloadError; the CLI maps
  * `exitCode` to the process exit code at its one catch site (src/cli/main.ts).
  */
+import { EXIT_CODES } from './exit-codes.js';
 
 export type ErrorCode =
   | 'usage.bad-option'
@@ -16,10 +17,13 @@ export type ErrorCode =
   | 'config.invalid'
   | 'internal.invariant';
 
+/** The exit codes an error can carry: bad input or usage, or a bug. */
+export type ErrorExitCode = typeof EXIT_CODES.usage | typeof EXIT_CODES.internal;
+
 export class MigsimError extends Error {
   readonly code: ErrorCode;
-  readonly exitCode: 2 | 70;
-  constructor(code: ErrorCode, message: string, exitCode: 2 | 70 = 2) {
+  readonly exitCode: ErrorExitCode;
+  constructor(code: ErrorCode, message: string, exitCode: ErrorExitCode = EXIT_CODES.usage) {
     super(message);
     this.name = 'MigsimError';
     this.code = code;
@@ -63,7 +67,7 @@ export class ConfigError extends MigsimError {
 /** A broken internal invariant: a bug in migsim, exit 70. */
 export class InvariantError extends MigsimError {
   constructor(message: string) {
-    super('internal.invariant', message, 70);
+    super('internal.invariant', message, EXIT_CODES.internal);
     this.name = 'InvariantError';
   }
 }

@@ -3,3 +3,4 @@ export { simulateWorkload, simulateRun, watermarkPages } from './simulation.js';
 export type { SimulationHooks } from './simulation.js';
 export * from './types.js';
 export * from './errors.js';
+export { newCostCounters, COST_COUNTERS, SUMMARY_COLUMNS, ROUND_COLUMNS } from './result-columns.js';

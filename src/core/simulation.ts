@@ -18,6 +18,7 @@ import { PcpCache } from './pcp-cache.js';
 import { popcount32 } from './bitmap.js';
 import { PRIORITY_GUEST, PRIORITY_HINT, Precopy } from './precopy.js';
 import type { InterleavedEvents } from './precopy.js';
+import { newCostCounters } from './result-columns.js';
 import type { CostCounters, HintConfig, RoundStats, RunResult, StrategyName, Workload } from './types.js';
 import { ChurnSource, FreeQueue, Writer } from './workload-sources.js';
 
@@ -53,25 +54,6 @@ export function watermarkPages(memoryBytes: number, pageSizeBytes: number, minFr
   const min = Math.ceil((minKiB * 1024) / pageSizeBytes);
   const low = min + Math.max(Math.floor(min / 4), Math.floor(memoryBytes / 1000 / pageSizeBytes));
   return { min, low };
-}
-
-/** A run's cost counters, all zero. Allocates. */
-export function newCostCounters(): CostCounters {
-  return {
-    hintCalls: 0,
-    pagesHinted: 0,
-    redundantPagesHinted: 0,
-    blocksHeldPeak: 0,
-    acceptCalls: 0,
-    allocFailures: 0,
-    allocFailuresFragmented: 0,
-    guestCpuSec: 0,
-    zeroingSec: 0,
-    maxLockHoldSec: 0,
-    faults: 0,
-    exits: 0,
-    traceRowsSkipped: 0,
-  };
 }
 
 /** Most writes a batch counts ahead at a time (WriterLane.fireBeforeHorizon). */

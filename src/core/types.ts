@@ -6,6 +6,7 @@
  * of its own (for example `switchoverBandwidthBytesPerSec: null` = use the estimate).
  * See ../shared/MODEL.md §8.1 for the file format these come from.
  */
+import type { CostCounters } from './result-columns.js';
 
 export type WritePattern = 'uniform' | 'zipf' | 'sequential';
 export type Arrivals = 'even' | 'poisson';
@@ -226,25 +227,10 @@ export interface RoundStats {
   dirtyPages: number;
 }
 
-/** Guest-side and tracking costs of one run (MODEL.md §4.6). */
-export interface CostCounters {
-  hintCalls: number;
-  pagesHinted: number;
-  redundantPagesHinted: number;
-  blocksHeldPeak: number;
-  acceptCalls: number;
-  allocFailures: number;
-  /** Failures where free memory sufficed but no block of the order existed. */
-  allocFailuresFragmented: number;
-  guestCpuSec: number;
-  zeroingSec: number;
-  maxLockHoldSec: number;
-  faults: number;
-  exits: number;
-  /** Trace rows that did not fit the simulated allocator (a block not free, or not allocated). */
-  traceRowsSkipped: number;
-}
+/** Guest-side and tracking costs of one run: derived from the table in result-columns.ts. */
+export type { CostCounters } from './result-columns.js';
 
+/** One run's summary: one CSV row; the columns are listed in result-columns.ts. */
 export interface RunSummary {
   workload: string;
   run: string;

@@ -8,8 +8,9 @@
 import { readFileSync } from 'node:fs';
 
 import { MigsimError } from '../core/errors.js';
-import type { PlotRound } from '../report/svg-plots.js';
-import { parseCsv, unguardCell } from './csv.js';
+import type { PlotRound } from '../columns/plot-round.js';
+import { unguardCell } from '../columns/cells.js';
+import { parseCsv } from './csv.js';
 import { errnoCode } from './write-atomic.js';
 
 export type ResultsCsv =

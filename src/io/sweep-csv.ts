@@ -1,6 +1,6 @@
 /**
  * The tidy CSV of `migsim sweep` and the checks of `migsim merge`. Columns: the swept
- * field paths (in --vary order), the summary columns (io/csv.ts), then `point` and
+ * field paths (in --vary order), the summary columns (src/core/result-columns.ts), then `point` and
  * `grid_points`. A swept key that is also a summary column (`seed`) is written
  * `vary.<key>`. Rows are sorted by point, then run order, so the same grid gives the
  * same bytes whatever the number of workers or shards.
@@ -8,7 +8,8 @@
 import { stringify } from 'csv-stringify/sync';
 
 import { MigsimError, UsageError } from '../core/errors.js';
-import { parseCsv, SUMMARY_COLUMNS } from './csv.js';
+import { SUMMARY_COLUMNS } from '../core/result-columns.js';
+import { parseCsv } from './csv.js';
 
 export const POINT_COLUMN = 'point';
 export const GRID_POINTS_COLUMN = 'grid_points';

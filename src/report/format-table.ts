@@ -12,6 +12,7 @@
  */
 import type { RowVerdict, Verdict } from '../check/compare.js';
 import { isFailing } from '../check/compare.js';
+import { COST_COUNTERS, type TableDisplay } from '../core/result-columns.js';
 import type { RoundStats, RunResult, RunSummary } from '../core/types.js';
 import { PLAIN, type Palette } from './colors.js';
 import { escapeControlChars } from './terminal-text.js';
@@ -321,22 +322,19 @@ export function formatRoundsTable(results: readonly RunResult[], options: TableO
   return lines.join('\n');
 }
 
-/** Cost counters in summary order: label, value picker, text. Shown when any run has one. */
-const COST_ROWS: { label: string; value(summary: RunSummary): number; text(value: number): string }[] = [
-  { label: 'hint calls', value: (s) => s.costs.hintCalls, text: String },
-  { label: 'pages hinted', value: (s) => s.costs.pagesHinted, text: String },
-  { label: 'redundant pages hinted', value: (s) => s.costs.redundantPagesHinted, text: String },
-  { label: 'blocks held (peak)', value: (s) => s.costs.blocksHeldPeak, text: String },
-  { label: 'accept calls', value: (s) => s.costs.acceptCalls, text: String },
-  { label: 'alloc failures', value: (s) => s.costs.allocFailures, text: String },
-  { label: 'alloc failures (fragmented)', value: (s) => s.costs.allocFailuresFragmented, text: String },
-  { label: 'guest CPU (ms)', value: (s) => s.costs.guestCpuSec, text: (v) => (v * 1e3).toFixed(3) },
-  { label: 'zeroing (ms)', value: (s) => s.costs.zeroingSec, text: (v) => (v * 1e3).toFixed(3) },
-  { label: 'max zone lock hold (us)', value: (s) => s.costs.maxLockHoldSec, text: (v) => (v * 1e6).toFixed(1) },
-  { label: 'faults', value: (s) => s.costs.faults, text: String },
-  { label: 'exits', value: (s) => s.costs.exits, text: String },
-  { label: 'trace rows skipped', value: (s) => s.costs.traceRowsSkipped, text: String },
-];
+/**
+ * Cost counter rows, in the order of the table (src/core/result-columns.ts), each with
+ * the label and display scale the table gives it. Shown when any run has one.
+ */
+const COST_ROWS: { label: string; value(summary: RunSummary): number; text(value: number): string }[] = COST_COUNTERS.map((spec) => {
+  const display: TableDisplay = spec.table;
+  const scale = display.scale ?? 1;
+  return {
+    label: display.label,
+    value: (summary: RunSummary) => summary.costs[spec.counter],
+    text: display.decimals === undefined ? (value: number) => String(value * scale) : (value: number) => (value * scale).toFixed(display.decimals),
+  };
+});
 
 /**
  * One column per run, one row per quantity: totals, bytes saved against `none` (green

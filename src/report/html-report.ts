@@ -5,7 +5,7 @@
  * the string atomically.
  */
 import type { RunResult, Workload } from '../core/types.js';
-import { formatCell, summaryRecord, SUMMARY_COLUMNS } from '../io/csv.js';
+import { formatCell, summaryRecord, SUMMARY_COLUMNS } from '../columns/cells.js';
 import { formatWorkloadReport } from './format-table.js';
 import { escapeXml } from './svg-chart.js';
 import { plotRoundsOf, roundPlots } from './svg-plots.js';

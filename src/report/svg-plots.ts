@@ -8,50 +8,11 @@
  * run's switchover (start of stop-copy) marked; dirty pages per round.
  * Per summary: total bytes and downtime against the varying parameter, one line per run.
  */
-import type { RunResult } from '../core/types.js';
-import { SUMMARY_COLUMNS } from '../io/csv.js';
+import { plotRoundsOf, type PlotRound } from '../columns/plot-round.js';
+import { SUMMARY_COLUMNS, SUMMARY_PLOTS } from '../core/result-columns.js';
 import { PALETTE, renderBarChart, renderLineChart, type BarGroup, type LineSeries, type Marker } from './svg-chart.js';
 
-export interface PlotRound {
-  workload: string;
-  run: string;
-  seed: number;
-  round: number;
-  kind: string;
-  startSec: number;
-  durationSec: number;
-  normalPages: number;
-  zeroPages: number;
-  skippedPages: number;
-  bytes: number;
-  cumulativeBytes: number;
-  dirtyPages: number;
-}
-
-/** The per-round rows of simulated results, as a per-round CSV would hold them. Allocates. */
-export function plotRoundsOf(results: readonly RunResult[]): PlotRound[] {
-  const rows: PlotRound[] = [];
-  for (const { summary, rounds } of results) {
-    for (const round of rounds) {
-      rows.push({
-        workload: summary.workload,
-        run: summary.run,
-        seed: summary.seed,
-        round: round.round,
-        kind: round.kind,
-        startSec: round.startSec,
-        durationSec: round.durationSec,
-        normalPages: round.normalPages,
-        zeroPages: round.zeroPages,
-        skippedPages: round.skippedPages,
-        bytes: round.bytes,
-        cumulativeBytes: round.cumulativeBytes,
-        dirtyPages: round.dirtyPages,
-      });
-    }
-  }
-  return rows;
-}
+export { plotRoundsOf, type PlotRound };
 
 export interface Plot {
   /** File stem, e.g. `webserver-bytes-per-round` (safe for a file name). */
@@ -61,7 +22,7 @@ export interface Plot {
 }
 
 /**
- * The columns a summary CSV always has (MODEL.md §6, from io/csv.ts so a new counter is
+ * The columns a summary CSV always has (the table in src/core/result-columns.ts, so a new counter is
  * never mistaken for a swept parameter) and sweep's bookkeeping columns (io/sweep-csv.ts);
  * any other column is a parameter.
  */
@@ -192,9 +153,9 @@ export function sweepColumn(rows: readonly Record<string, string>[], columns: re
 }
 
 /**
- * Total bytes and downtime against the swept column, one line per run label. Numeric
- * values (all parse as numbers) get a numeric axis; anything else is categorical in order
- * of first appearance. Empty when fewer than two rows share a run label.
+ * Each plotted summary column (SUMMARY_PLOTS: total bytes, downtime) against the swept
+ * column, one line per run label. Numeric values (all parse as numbers) get a numeric
+ * axis; anything else is categorical in order of first appearance. Empty when fewer than two rows share a run label.
  */
 export function summaryPlots(rows: readonly Record<string, string>[], columns: readonly string[], preferred: string | null = null, stemPrefix = 'summary'): Plot[] {
   const column = sweepColumn(rows, columns, preferred);
@@ -214,16 +175,9 @@ export function summaryPlots(rows: readonly Record<string, string>[], columns: r
         .map((row) => ({ x: xOf(row[column] ?? ''), y: Number(row[metric]) * scale }))
         .sort((a, b) => a.x - b.x),
     }));
-  return [
-    {
-      name: `${stemPrefix}-total-bytes`,
-      title: `total bytes against ${column}`,
-      svg: renderLineChart({ title: `total bytes against ${column}`, xLabel: column, yLabel: 'total bytes', series: build('total_bytes', 1), xCategories: categories, dots: true }),
-    },
-    {
-      name: `${stemPrefix}-downtime`,
-      title: `downtime against ${column}`,
-      svg: renderLineChart({ title: `downtime against ${column}`, xLabel: column, yLabel: 'downtime (ms)', series: build('downtime_s', 1000), xCategories: categories, dots: true }),
-    },
-  ];
+  return SUMMARY_PLOTS.map((plot) => ({
+    name: `${stemPrefix}-${plot.stem}`,
+    title: `${plot.title} against ${column}`,
+    svg: renderLineChart({ title: `${plot.title} against ${column}`, xLabel: column, yLabel: plot.yLabel, series: build(plot.column, plot.scale), xCategories: categories, dots: true }),
+  }));
 }

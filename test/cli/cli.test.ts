@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 
-import { ROUND_COLUMNS, SUMMARY_COLUMNS } from '../../src/io/csv.js';
+import { ROUND_COLUMNS, SUMMARY_COLUMNS } from '../../src/core/result-columns.js';
 import { ANSI_RE, migsim, REPO_ROOT } from './helpers.js';
 
 const TINY = 'test/fixtures/tiny.yaml';

@@ -2,17 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { InvariantError, MigsimError } from '../../src/core/errors.js';
-import {
-  compareBaselineOrder,
-  formatCell,
-  formatResultsJson,
-  formatRoundsCsv,
-  formatSummaryCsv,
-  parseBaselineCsv,
-  parseCsv,
-  ROUND_COLUMNS,
-  SUMMARY_COLUMNS,
-} from '../../src/io/csv.js';
+import { formatCell } from '../../src/columns/cells.js';
+import { ROUND_COLUMNS, SUMMARY_COLUMNS } from '../../src/core/result-columns.js';
+import { compareBaselineOrder, parseBaselineCsv } from '../../src/io/baseline.js';
+import { formatRoundsCsv, formatSummaryCsv, parseCsv } from '../../src/io/csv.js';
+import { formatResultsJson } from '../../src/io/results-json.js';
 import { makeRun } from './helpers.js';
 
 const ROUND_HEADER =

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-import { newCostCounters } from '../../src/core/simulation.js';
+import { newCostCounters } from '../../src/core/result-columns.js';
 import type { CostCounters, RoundStats, RunResult, RunSummary } from '../../src/core/types.js';
 
 /** The repository root: dist/test/cli/helpers.js -> ../../.. */

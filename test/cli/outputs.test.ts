@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 
-import { formatCell, parseBaselineCsv } from '../../src/io/csv.js';
+import { formatCell } from '../../src/columns/cells.js';
+import { parseBaselineCsv } from '../../src/io/baseline.js';
 import { escapeControlChars } from '../../src/report/terminal-text.js';
 import { interrupt, migsim, REPO_ROOT } from './helpers.js';
 

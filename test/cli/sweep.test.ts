@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 
-import { parseCsv, SUMMARY_COLUMNS } from '../../src/io/csv.js';
+import { SUMMARY_COLUMNS } from '../../src/core/result-columns.js';
+import { parseCsv } from '../../src/io/csv.js';
 import { migsim } from './helpers.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'migsim-sweep-'));

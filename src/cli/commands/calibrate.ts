@@ -16,13 +16,14 @@ import { compareRun, allTargetsMet, type RunComparison } from '../../calibrate/c
 import { deriveParameters, type DerivedValue } from '../../calibrate/derive.js';
 import { measuredMetrics, simulatedMetrics } from '../../calibrate/metrics.js';
 import { UsageError } from '../../core/errors.js';
+import { EXIT_CODES } from '../../core/exit-codes.js';
 import type { Workload } from '../../core/types.js';
 import { readCalibrationDir } from '../../io/read-calibration.js';
 import { writeFileAtomic } from '../../io/write-atomic.js';
 import { stdoutPalette } from '../../report/colors.js';
 import { formatCalibration, formatCalibrationCsv, formatDerived } from '../../report/format-calibration.js';
 import { withInterruptGuard } from '../interrupt.js';
-import { loadWorkloads, simulateLoadedInterruptible, writeStdout } from './run.js';
+import { loadWorkloads, simulateLoadedInterruptible, writeStdout } from '../simulate.js';
 import { checkMemoryLimit } from '../memory-limit.js';
 
 export interface CalibrateOptions {
@@ -35,9 +36,6 @@ export interface CalibrateOptions {
   /** --max-memory as given, or null (MIGSIM_MAX_MEMORY, else the machine's memory). */
   maxMemory: string | null;
 }
-
-/** Exit code when a calibration target is missed. */
-export const EXIT_TARGET_MISSED = 1;
 
 /** workloads/qemu of this package: dist/src/cli/commands/ → the package root. */
 export function defaultCalibrationWorkloads(): string {
@@ -102,7 +100,7 @@ export async function calibrateCommand(dataDir: string, options: CalibrateOption
     if (options.csv === '-') writeStdout(text);
     else writeFileAtomic(options.csv, text);
   }
-  return allTargetsMet(comparisons) ? 0 : EXIT_TARGET_MISSED;
+  return allTargetsMet(comparisons) ? EXIT_CODES.ok : EXIT_CODES.failed;
 }
 
 /** The label of the workload's plain free-page-hint run, or null. */

@@ -8,35 +8,23 @@
  * other workloads are counted in a note, and `--update` keeps them as they are while it
  * replaces the rows of the workloads it ran (sorted, written atomically, exit 0).
  */
-import { readFileSync } from 'node:fs';
-
-import { compare, rowKey, type TotalBytesRow } from '../../check/compare.js';
-import { MigsimError } from '../../core/errors.js';
-import type { RunSummary } from '../../core/types.js';
-import {
-  compareBaselineOrder,
-  formatCell,
-  formatSummaryCsvFromText,
-  parseBaselineCsv,
-  summaryRecord,
-  SUMMARY_COLUMNS,
-  type BaselineEntry,
-} from '../../io/csv.js';
-import { errnoCode, writeFileAtomic } from '../../io/write-atomic.js';
+import { compare } from '../../check/compare.js';
+import { EXIT_CODES } from '../../core/exit-codes.js';
+import { formatBaseline, readBaseline, totalBytesRow } from '../../io/baseline.js';
+import { writeFileAtomic } from '../../io/write-atomic.js';
 import { stdoutPalette } from '../../report/colors.js';
 import { formatVerdict, formatVerdictTable } from '../../report/format-table.js';
 import { escapeControlChars, terminalSafeRows } from '../../report/terminal-text.js';
 import { checkMemoryLimit } from '../memory-limit.js';
 import { withInterruptGuard } from '../interrupt.js';
 import {
-  EXIT_LOST_PAGES,
   loadWorkloads,
   lostPagesMessages,
   simulateLoadedInterruptible,
   writeStderrLine,
   writeStdout,
   type SimulatedWorkload,
-} from './run.js';
+} from '../simulate.js';
 
 export interface CheckOptions {
   baseline: string;
@@ -50,9 +38,6 @@ export interface CheckOptions {
   color: boolean;
   quiet: boolean;
 }
-
-/** Exit code of a check that found a regression or a missing row. */
-export const EXIT_REGRESSION = 1;
 
 export async function checkCommand(files: readonly string[], options: CheckOptions): Promise<number> {
   const baseline = readBaseline(options.baseline, options.update);
@@ -78,7 +63,7 @@ export async function checkCommand(files: readonly string[], options: CheckOptio
   const lines: string[] = [];
   const shown = { ...verdict, rows: terminalSafeRows(verdict.rows) };
   if (options.update) {
-    writeFileAtomic(options.baseline, baselineText(others, summaries));
+    writeFileAtomic(options.baseline, formatBaseline(others, summaries));
     // A new baseline would list every run as "not in baseline": only show changes to an old one.
     const table = compared.length > 0 ? formatVerdictTable(shown, { palette }) : '';
     if (table !== '') lines.push(table, '');
@@ -99,44 +84,6 @@ export async function checkCommand(files: readonly string[], options: CheckOptio
 
   const lost = lostPagesMessages(simulated);
   for (const message of lost) writeStderrLine(`migsim: ${message}`);
-  if (lost.length > 0) return EXIT_LOST_PAGES;
-  return options.update || verdict.ok ? 0 : EXIT_REGRESSION;
-}
-
-function totalBytesRow(summary: RunSummary): TotalBytesRow {
-  return { workload: summary.workload, run: summary.run, seed: summary.seed, totalBytes: summary.totalBytes };
-}
-
-/** The baseline's rows; none when it does not exist yet and --update will create it. */
-function readBaseline(file: string, update: boolean): BaselineEntry[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = errnoCode(error);
-    if (code === 'ENOENT' && update) return [];
-    const hint = code === 'ENOENT' ? '; create it with --update' : '';
-    throw new MigsimError('baseline.invalid', `${file}: cannot read baseline (${code})${hint}`);
-  }
-  return parseBaselineCsv(text, file);
-}
-
-/**
- * The new baseline: kept rows verbatim plus this run's summaries, sorted
- * (compareBaselineOrder) so the file does not depend on argument order.
- */
-function baselineText(kept: readonly BaselineEntry[], summaries: readonly RunSummary[]): string {
-  const rows: { row: TotalBytesRow; fields: Partial<Record<string, string>> }[] = [...kept];
-  const seen = new Set(kept.map((entry) => rowKey(entry.row)));
-  for (const summary of summaries) {
-    const record = summaryRecord(summary);
-    const fields: Record<string, string> = {};
-    for (const column of SUMMARY_COLUMNS) fields[column] = formatCell(column, record[column]);
-    const row = totalBytesRow(summary);
-    if (seen.has(rowKey(row))) continue;
-    seen.add(rowKey(row));
-    rows.push({ row, fields });
-  }
-  rows.sort((a, b) => compareBaselineOrder(a.row, b.row));
-  return formatSummaryCsvFromText(rows.map((entry) => entry.fields));
+  if (lost.length > 0) return EXIT_CODES.lostPages;
+  return options.update || verdict.ok ? EXIT_CODES.ok : EXIT_CODES.failed;
 }

@@ -14,7 +14,7 @@ import { readWorkload } from '../../io/read-workload.js';
 import { writeFileAtomic } from '../../io/write-atomic.js';
 import { planWriters, workloadFromDirtyRate } from '../../workload/from-dirty-rate.js';
 import { parseDuration, parseSize } from '../../workload/units.js';
-import { writeStdout } from './run.js';
+import { writeStdout } from '../simulate.js';
 
 export interface DirtyRateCommandOptions {
   calcTime: string;

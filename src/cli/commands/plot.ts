@@ -15,7 +15,7 @@ import { escapeControlChars } from '../../report/terminal-text.js';
 import { fileStem, plotRoundsOf, roundPlots, summaryPlots, type Plot } from '../../report/svg-plots.js';
 import { checkMemoryLimit, type MemoryLimitOptions } from '../memory-limit.js';
 import { withInterruptGuard } from '../interrupt.js';
-import { loadWorkloads, simulateLoadedInterruptible, writeStdout } from './run.js';
+import { loadWorkloads, simulateLoadedInterruptible, writeStdout } from '../simulate.js';
 
 export interface PlotOptions extends MemoryLimitOptions {
   outDir: string;

@@ -2,7 +2,7 @@
  * `migsim sweep <workload> --vary key=spec …`: simulates every point of the grid (the
  * cartesian product of the --vary axes, workload/sweep-grid.ts) on `--jobs` worker
  * threads and writes ONE tidy CSV: a row per (point, run), the swept columns first, then
- * the summary columns of io/csv.ts, then `point` (0-based grid index) and `grid_points`
+ * the summary columns of src/core/result-columns.ts, then `point` (0-based grid index) and `grid_points`
  * (the whole grid's size, so `migsim merge` can check that shards cover it). Rows are in
  * point order, then run order: the file is the same for any --jobs. `--shard i/n` runs
  * only the points with index % n == i - 1 (round-robin).
@@ -27,7 +27,8 @@ import { gridPoint, gridSize, parseShard, parseVaryOptions, shardIndices, type S
 import type { SweepReply, SweepTask, SweepWorkerData } from '../sweep-worker.js';
 import { InterruptedError, interrupted, onInterrupt, withInterruptGuard } from '../interrupt.js';
 import { checkSweepMemory, checkWorkloadMemory, estimateEngineBytes, memoryLimit } from '../memory-limit.js';
-import { EXIT_LOST_PAGES, writeStderrLine } from './run.js';
+import { EXIT_CODES } from '../../core/exit-codes.js';
+import { writeStderrLine } from '../simulate.js';
 
 export interface SweepOptions {
   vary: string[];
@@ -95,7 +96,7 @@ export async function sweepCommand(file: string, options: SweepOptions): Promise
   if (options.csv === '-') process.stdout.write(csv);
   else writeFileAtomic(options.csv, csv);
   for (const message of lost) writeStderrLine(`migsim: ${message}`);
-  return lost.length > 0 ? EXIT_LOST_PAGES : 0;
+  return lost.length > 0 ? EXIT_CODES.lostPages : EXIT_CODES.ok;
 }
 
 /** The fixed `--set`s first, then the point's axis values (they win on the same key). */

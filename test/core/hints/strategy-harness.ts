@@ -17,7 +17,7 @@ import type {
   UnacceptedOptions,
   Workload,
 } from '../../../src/core/types.js';
-import { newCostCounters } from '../../../src/core/simulation.js';
+import { newCostCounters } from '../../../src/core/result-columns.js';
 import { makeWorkload } from '../workload-fixture.js';
 
 export function zeroCosts(): CostCounters {

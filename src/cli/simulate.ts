@@ -1,0 +1,103 @@
+/**
+ * What the commands that simulate share (run, check, plot, calibrate; sweep for its
+ * messages): loading every workload file before anything is simulated, simulating one
+ * under the progress bar (in a worker, so Ctrl-C stops it), the lost-pages messages, and
+ * writing outputs. No catching here except to add the file name to a core config error.
+ */
+import { simulateWorkload } from '../core/index.js';
+import { ConfigError, MigsimError, UsageError } from '../core/errors.js';
+import type { RunResult, Workload } from '../core/types.js';
+import { readWorkload, type ReadWorkloadOptions } from '../io/read-workload.js';
+import { writeFileAtomic } from '../io/write-atomic.js';
+import { escapeControlChars } from '../report/terminal-text.js';
+import { createProgress, progressAllowed } from '../report/progress.js';
+import { simulateInWorker } from './interrupt.js';
+
+export interface LoadedWorkload {
+  file: string;
+  workload: Workload;
+}
+
+export interface SimulatedWorkload extends LoadedWorkload {
+  results: RunResult[];
+}
+
+/**
+ * Reads and parses every file before anything is simulated, so a typo in the last file
+ * fails at once. Names must be unique: they key the CSV rows and the baseline.
+ */
+export function loadWorkloads(files: readonly string[], options: ReadWorkloadOptions): LoadedWorkload[] {
+  const loaded = files.map((file) => ({ file, workload: readWorkload(file, options) }));
+  const fileByName = new Map<string, string>();
+  for (const { file, workload } of loaded) {
+    const other = fileByName.get(workload.name);
+    if (other !== undefined) {
+      throw new UsageError(`${file}: workload name "${workload.name}" is also the name of ${other}; names key the results and must be unique`);
+    }
+    fileByName.set(workload.name, file);
+  }
+  return loaded;
+}
+
+/**
+ * Simulates one workload under a progress bar (stopped in finally). A ConfigError or
+ * RangeError from the core is about this file: it is rethrown as MigsimError
+ * 'config.invalid' (exit 2) with the file name in front.
+ */
+export function simulateLoaded(loaded: LoadedWorkload, options: { json: boolean; quiet: boolean }): SimulatedWorkload {
+  const progress = createProgress({ enabled: progressAllowed(options) });
+  try {
+    return { ...loaded, results: simulateWorkload(loaded.workload, progress.hooksFor(loaded.workload.name)) };
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof RangeError) {
+      const wrapped = new MigsimError('config.invalid', `${loaded.file}: ${error.message}`);
+      wrapped.cause = error;
+      throw wrapped;
+    }
+    throw error;
+  } finally {
+    progress.stop();
+  }
+}
+
+/** One stderr line per run that lost pages, e.g. `lost pages: web/fph-inplace lost 123 pages (4 zero-content)`. */
+export function lostPagesMessages(simulated: readonly SimulatedWorkload[]): string[] {
+  const messages: string[] = [];
+  for (const { results } of simulated) {
+    for (const { summary } of results) {
+      if (summary.lostPages > 0) {
+        messages.push(
+          `lost pages: ${escapeControlChars(summary.workload)}/${escapeControlChars(summary.run)} lost ${summary.lostPages} pages (${summary.lostZeroPages} zero-content)`,
+        );
+      }
+    }
+  }
+  return messages;
+}
+
+export function writeStdout(text: string): void {
+  process.stdout.write(text);
+}
+
+export function writeStderrLine(text: string): void {
+  process.stderr.write(`${text}\n`);
+}
+
+/**
+ * simulateLoaded in a worker thread, so that SIGINT can stop it between rounds
+ * (interrupt.ts); call inside withInterruptGuard.
+ */
+export async function simulateLoadedInterruptible(loaded: LoadedWorkload, options: { json: boolean; quiet: boolean }): Promise<SimulatedWorkload> {
+  const progress = createProgress({ enabled: progressAllowed(options) });
+  try {
+    return { ...loaded, results: await simulateInWorker(loaded, progress.hooksFor(loaded.workload.name)) };
+  } finally {
+    progress.stop();
+  }
+}
+
+/** `-` is stdout; anything else is replaced atomically. */
+export function writeOutput(target: string, text: string): void {
+  if (target === '-') writeStdout(text);
+  else writeFileAtomic(target, text);
+}

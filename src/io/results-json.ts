@@ -1,0 +1,37 @@
+/**
+ * The `--json` documents. `run --json`: `{schemaVersion: 1, workloads: [{name, seed,
+ * runs: [{summary, rounds}]}]}`, keys as the CSV columns (src/core/result-columns.ts),
+ * values as in the CSV (src/columns/cells.ts). Two-space indented, newline-terminated.
+ */
+import type { RunResult } from '../core/types.js';
+import { roundRecord, summaryRecord, toJsonObject, ROUND_COLUMNS, SUMMARY_COLUMNS } from '../columns/cells.js';
+
+export interface JsonWorkload {
+  name: string;
+  seed: number;
+  runs: RunResult[];
+}
+
+/** A JSON document as migsim prints it: two-space indent, newline at the end. */
+export function formatJsonDocument(document: unknown): string {
+  return `${JSON.stringify(document, null, 2)}\n`;
+}
+
+/** One run as the JSON document holds it: `{summary, rounds}`. */
+export function runJson(result: RunResult): { summary: object; rounds: object[] } {
+  return {
+    summary: toJsonObject(summaryRecord(result.summary), SUMMARY_COLUMNS),
+    rounds: result.rounds.map((round) => toJsonObject(roundRecord(result.summary, round), ROUND_COLUMNS)),
+  };
+}
+
+export function formatResultsJson(workloads: readonly JsonWorkload[]): string {
+  return formatJsonDocument({
+    schemaVersion: 1,
+    workloads: workloads.map((workload) => ({
+      name: workload.name,
+      seed: workload.seed,
+      runs: workload.runs.map(runJson),
+    })),
+  });
+}
