@@ -4,13 +4,13 @@
  * columns and the compared ones; every other field is kept as text so that `--update`
  * rewrites the rows of workloads it did not run verbatim.
  */
-import { readFileSync } from 'node:fs';
 
 import { rowKey, type TotalBytesRow } from '../check/compare.js';
 import { MigsimError } from '../core/errors.js';
 import type { RunSummary } from '../core/types.js';
 import { unguardCell } from '../columns/cells.js';
 import { formatSummaryCsvFromText, parseCsv, summaryCells } from './csv.js';
+import { INPUT_LIMITS, readInputText } from './read-input.js';
 import { errnoCode } from './write-atomic.js';
 
 /** The columns a baseline must have; the others are carried along but not compared. */
@@ -97,7 +97,7 @@ export function compareBaselineOrder(a: TotalBytesRow, b: TotalBytesRow): number
 export function readBaseline(file: string, update: boolean): BaselineEntry[] {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readInputText(file, INPUT_LIMITS.csvBytes);
   } catch (error) {
     const code = errnoCode(error);
     if (code === 'ENOENT' && update) return [];

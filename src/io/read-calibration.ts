@@ -6,12 +6,13 @@
  * nothing here interprets them. An unreadable or malformed file is a MigsimError
  * 'calibration.invalid' (exit 2) naming the file and the field.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { MeasuredGuest, MeasuredIteration, MeasuredRun, MeasuredSample, MeasuredSync } from '../calibrate/types.js';
 import { MigsimError } from '../core/errors.js';
 import { parseCsv } from './csv.js';
+import { INPUT_LIMITS, readInputText } from './read-input.js';
 import { errnoCode } from './write-atomic.js';
 
 const RUN_DIR_RE = /^(.+)_hints-(on|off)_rep(\d+)$/;
@@ -47,7 +48,7 @@ export function readCalibrationDir(dir: string): MeasuredRun[] {
 
 function readText(file: string): string {
   try {
-    return readFileSync(file, 'utf8');
+    return readInputText(file, INPUT_LIMITS.calibrationBytes);
   } catch (error) {
     throw new MigsimError('calibration.invalid', `${file}: cannot read (${errnoCode(error)})`);
   }

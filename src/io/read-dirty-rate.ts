@@ -5,10 +5,10 @@
  * same, indented), or the bare object. A file of several replies (JSON lines) gives its
  * last one. Anything else is a MigsimError naming the file and the field (exit 2).
  */
-import { readFileSync } from 'node:fs';
 
 import type { DirtyRateMode, MeasuredDirtyRate } from '../core/dirty-rate.js';
 import { MigsimError } from '../core/errors.js';
+import { INPUT_LIMITS, readInputText } from './read-input.js';
 import { errnoCode } from './write-atomic.js';
 
 function fail(file: string, field: string, problem: string): never {
@@ -112,7 +112,7 @@ export function parseDirtyRate(file: string, text: string): MeasuredDirtyRate {
 export function readDirtyRateFile(file: string): MeasuredDirtyRate {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readInputText(file, INPUT_LIMITS.calibrationBytes);
   } catch (error) {
     throw new MigsimError('calibration.invalid', `${file}: cannot read (${errnoCode(error)})`);
   }

@@ -5,12 +5,12 @@
  * the file, the line and the column. Text cells written with a formula guard (a leading
  * `'` before = + - @, see csv.ts) are read back without it.
  */
-import { readFileSync } from 'node:fs';
 
 import { MigsimError } from '../core/errors.js';
 import type { PlotRound } from '../columns/plot-round.js';
 import { unguardCell } from '../columns/cells.js';
 import { parseCsv } from './csv.js';
+import { INPUT_LIMITS, readInputText } from './read-input.js';
 import { errnoCode } from './write-atomic.js';
 
 export type ResultsCsv =
@@ -28,7 +28,7 @@ function invalid(message: string): MigsimError {
 export function readResultsCsv(file: string): ResultsCsv {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readInputText(file, INPUT_LIMITS.csvBytes);
   } catch (error) {
     throw new MigsimError('usage.bad-argument', `${file}: cannot read (${errnoCode(error)})`);
   }

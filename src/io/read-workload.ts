@@ -13,6 +13,7 @@ import type { TraceRows, Workload } from '../core/types.js';
 import { buddyinfoFreePages, parseBuddyinfo } from '../workload/buddyinfo.js';
 import { parseWorkload } from '../workload/parse-workload.js';
 import { parseTrace } from '../workload/trace.js';
+import { INPUT_LIMITS, readInputText } from './read-input.js';
 import { errnoCode } from './write-atomic.js';
 
 export interface ReadWorkloadOptions {
@@ -28,7 +29,7 @@ export interface ReadWorkloadOptions {
 export function readWorkload(file: string, options: ReadWorkloadOptions = {}): Workload {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readInputText(file, INPUT_LIMITS.workloadBytes);
   } catch (error) {
     throw new MigsimError('workload.unreadable', `${file}: cannot read (${errnoCode(error)})`);
   }
@@ -72,7 +73,7 @@ function readBuddyinfo(workload: Workload, file: string): void {
   const field = `${file}: guest.initial.buddyinfo`;
   let counts: number[];
   try {
-    counts = parseBuddyinfo(readFileSync(path, 'utf8'));
+    counts = parseBuddyinfo(readInputText(path, INPUT_LIMITS.procFileBytes));
   } catch (error) {
     const why = error instanceof Error && !('code' in error) ? error.message : `cannot read (${errnoCode(error)})`;
     throw new WorkloadError(file, 'guest.initial.buddyinfo', `${path}: ${why}`);

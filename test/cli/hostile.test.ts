@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -49,5 +49,68 @@ describe('stdout that cannot be written', { skip: existsSync('/dev/full') ? fals
     const result = spawnSync('sh', ['-c', `node bin/migsim.js run ${TINY} -q --csv - | head -c 1 >/dev/null`], { cwd: REPO_ROOT, encoding: 'utf8' });
     assert.equal(result.stderr, '');
     assert.equal(result.status, 0);
+  });
+});
+
+describe('special files and oversized files as inputs', () => {
+  const fifo = join(scratch, 'w.fifo');
+  spawnSync('mkfifo', [fifo]);
+  const zeroCsv = join(scratch, 'zero.csv');
+  symlinkSync('/dev/zero', zeroCsv);
+  const cases: [string, string[], string][] = [
+    ['a FIFO as a workload blocked even validate', ['validate', fifo], `migsim: ${fifo}: cannot read (a FIFO, not a regular file)`],
+    ['/dev/zero as a baseline died with std::bad_alloc', ['check', TINY, '--baseline', '/dev/zero', '-q'], 'migsim: /dev/zero: cannot read baseline (a character device, not a regular file)'],
+    ['/dev/zero as a merge input', ['merge', '/dev/zero'], 'migsim: /dev/zero: cannot read (a character device, not a regular file)'],
+    ['/dev/zero as buddyinfo', ['buddyinfo', '/dev/zero', '--memory', '1GiB', '--out', join(scratch, 'b.txt')], 'migsim: /dev/zero: cannot read buddyinfo (a character device, not a regular file)'],
+    ['a link to /dev/zero as a plot input', ['plot', zeroCsv, '-o', join(scratch, 'plots')], `migsim: ${zeroCsv}: cannot read (a character device, not a regular file)`],
+  ];
+  for (const [name, args, line] of cases) {
+    it(`${name}: refused, exit 2`, { skip: existsSync(fifo) ? false : 'no mkfifo' }, () => {
+      const result = migsim(args);
+      assert.equal(result.stderr, `${line}\n`);
+      assert.equal(result.status, 2);
+    });
+  }
+
+  it('a workload over 4 MiB is refused before it is parsed', () => {
+    const big = join(scratch, 'big.yaml');
+    writeFileSync(big, `${readFileSync(TINY, 'utf8')}${'#'.repeat(5 * 2 ** 20)}\n`);
+    const result = migsim(['validate', big]);
+    assert.equal(result.stderr, `migsim: ${big}: cannot read (5.0 MiB, over the limit of 4 MiB)\n`);
+    assert.equal(result.status, 2);
+  });
+
+  it('a UTF-16 workload says so (was a message full of \\x00); a UTF-8 BOM is dropped', () => {
+    const text = readFileSync(TINY, 'utf8');
+    const utf16 = join(scratch, 'utf16.yaml');
+    writeFileSync(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
+    const refused = migsim(['validate', utf16]);
+    assert.equal(refused.stderr, `migsim: ${utf16}: cannot read (UTF-16 text is not supported: save it as UTF-8)\n`);
+    assert.equal(refused.status, 2);
+    const noBom = join(scratch, 'utf16-no-bom.yaml');
+    writeFileSync(noBom, Buffer.from(text, 'utf16le'));
+    assert.equal(migsim(['validate', noBom]).stderr, `migsim: ${noBom}: cannot read (UTF-16 text is not supported: save it as UTF-8)\n`);
+    const bom = join(scratch, 'bom.yaml');
+    writeFileSync(bom, `\ufeff${text}`);
+    assert.equal(migsim(['validate', bom]).status, 0);
+  });
+
+  it('a CSV saved with a UTF-8 BOM and CRLF line ends (Excel) plots and merges (was "missing column workload")', () => {
+    const summary = join(scratch, 'excel.csv');
+    const made = migsim(['run', TINY, '-q', '--seed', '3', '--summary-csv', join(scratch, 'plain.csv')]);
+    assert.equal(made.status, 0, made.stderr);
+    const more = migsim(['run', TINY, '-q', '--seed', '4', '--summary-csv', join(scratch, 'plain4.csv')]);
+    assert.equal(more.status, 0, more.stderr);
+    const rows = [readFileSync(join(scratch, 'plain.csv'), 'utf8'), readFileSync(join(scratch, 'plain4.csv'), 'utf8').split('\n').slice(1).join('\n')].join('');
+    writeFileSync(summary, `\ufeff${rows.replace(/\n/g, '\r\n')}`);
+    const plotted = migsim(['plot', summary, '-o', join(scratch, 'excel-plots')]);
+    assert.equal(plotted.stderr, '');
+    assert.equal(plotted.status, 0);
+    const shard = join(scratch, 'excel-shard.csv');
+    assert.equal(migsim(['sweep', TINY, '--vary', 'seed=1,2', '--csv', join(scratch, 'plain-shard.csv'), '-q']).status, 0);
+    writeFileSync(shard, `\ufeff${readFileSync(join(scratch, 'plain-shard.csv'), 'utf8').replace(/\n/g, '\r\n')}`);
+    const merged = migsim(['merge', shard]);
+    assert.equal(merged.stderr, '');
+    assert.equal(merged.stdout, readFileSync(join(scratch, 'plain-shard.csv'), 'utf8'));
   });
 });

@@ -6,10 +6,10 @@
  * /proc/meminfo rounded up to whole 4 MiB blocks: MemTotal leaves out memory the kernel
  * reserved at boot, which a guest of that size has too.
  */
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 
 import { MigsimError } from '../../core/errors.js';
+import { INPUT_LIMITS, readInputText } from '../../io/read-input.js';
 import { errnoCode, writeFileAtomic } from '../../io/write-atomic.js';
 import { buddyinfoFreePages, parseBuddyinfo } from '../../workload/buddyinfo.js';
 import { formatBytes, parseSize } from '../../workload/units.js';
@@ -24,7 +24,7 @@ const MAX_ORDER_BLOCK_BYTES = 4 * 2 ** 20;
 
 function readText(file: string, what: string): string {
   try {
-    return readFileSync(file, 'utf8');
+    return readInputText(file, INPUT_LIMITS.procFileBytes);
   } catch (error) {
     throw new MigsimError('workload.unreadable', `${file}: cannot read ${what} (${errnoCode(error)})`);
   }

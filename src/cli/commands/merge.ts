@@ -3,16 +3,16 @@
  * into the CSV the whole sweep would have written (io/sweep-csv.ts checks the columns,
  * duplicates and missing points).
  */
-import { readFileSync } from 'node:fs';
 
 import { MigsimError } from '../../core/errors.js';
 import { mergeSweepCsvs } from '../../io/sweep-csv.js';
+import { INPUT_LIMITS, readInputText } from '../../io/read-input.js';
 import { errnoCode, writeFileAtomic } from '../../io/write-atomic.js';
 
 export function mergeCommand(files: readonly string[], options: { csv: string }): number {
   const inputs = files.map((file) => {
     try {
-      return { file, text: readFileSync(file, 'utf8') };
+      return { file, text: readInputText(file, INPUT_LIMITS.csvBytes) };
     } catch (error) {
       throw new MigsimError('workload.unreadable', `${file}: cannot read (${errnoCode(error)})`);
     }

@@ -12,13 +12,13 @@
  * sweep with exit 2. Ctrl-C terminates the workers and exits 130 (interrupt.ts); the CSV is
  * written only once every point is done, atomically, so an earlier file stays as it was.
  */
-import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 
 import { MigsimError, UsageError, type ErrorCode } from '../../core/errors.js';
 import { formatSweepCsv, sweepColumns } from '../../io/sweep-csv.js';
+import { INPUT_LIMITS, readInputText } from '../../io/read-input.js';
 import { errnoCode, writeFileAtomic } from '../../io/write-atomic.js';
 import { createSweepProgress } from '../../report/sweep-progress.js';
 import { progressAllowed } from '../../report/progress.js';
@@ -49,7 +49,7 @@ export async function sweepCommand(file: string, options: SweepOptions): Promise
   const shard = options.shard === null ? null : parseShard(options.shard);
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readInputText(file, INPUT_LIMITS.workloadBytes);
   } catch (error) {
     throw new MigsimError('workload.unreadable', `${file}: cannot read (${errnoCode(error)})`);
   }
