@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 
-import { MigsimError } from '../core/errors.js';
+import { MigsimError, UsageError } from '../core/errors.js';
 import { EXIT_CODE_HELP, EXIT_CODES } from '../core/exit-codes.js';
 import { InterruptedError } from './interrupt.js';
 import { escapeControlChars } from '../report/terminal-text.js';
@@ -251,15 +251,38 @@ function buildProgram(setExitCode: (code: number) => void): Command {
 
   program
     .command('calibrate')
-    .description('reproduce real QEMU migrations (a calibration directory) and print measured vs simulated, with errors and targets')
-    .argument('<dir>', 'calibration data: runs named <scenario>_hints-<on|off>_rep<k> (e.g. ../shared/calibration/qemu10-tcg-1gib)')
+    .description('reproduce real QEMU migrations (a calibration directory, or one query-migrate log / virsh domjobinfo with a workload) and print measured vs simulated')
+    .argument('[dir]', 'calibration data: runs named <scenario>_hints-<on|off>_rep<k> (e.g. ../shared/calibration/qemu10-tcg-1gib)')
     .option('--workloads <dir>', "directory of <scenario>.yaml workloads (default: this package's workloads/qemu)")
+    .option('--log <file>', 'instead of <dir>: one migration as query-migrate replies, one JSON line per poll (see README)')
+    .option('--domjobinfo <file>', 'instead of or beside --log: virsh domjobinfo output (one block per poll, or --completed)')
+    .option('--workload <file>', 'with --log/--domjobinfo: the workload describing that guest and migration')
+    .option('--run <label>', "with --log/--domjobinfo: the simulated run to compare with ('none' or a hint label)", 'none')
     .option('--csv <file>', 'write the comparison table as CSV (- for stdout, instead of the tables)')
     .option('--max-memory <size>', 'refuse workloads whose simulation needs more memory than this size, e.g. 8GiB (default: MIGSIM_MAX_MEMORY, else the machine\'s total memory)')
     .option('-q, --quiet', 'no progress bar')
-    .addHelpText('after', '\nExit 1 when a calibration target is missed.')
-    .action(async (dir: string, _options: unknown, command: Command) => {
+    .addHelpText('after', '\nExit 1 when a calibration target of <dir> is missed (a --log comparison has no targets).')
+    .action(async (dir: string | undefined, _options: unknown, command: Command) => {
       const options = command.optsWithGlobals();
+      if (options.log !== undefined || options.domjobinfo !== undefined) {
+        if (dir !== undefined) throw new UsageError('give either <dir> or --log/--domjobinfo, not both');
+        if (options.workload === undefined) throw new UsageError('--log/--domjobinfo needs --workload <file>: the guest and migration to simulate');
+        const { calibrateLogCommand } = await import('./commands/calibrate-log.js');
+        setExitCode(
+          await calibrateLogCommand({
+            log: options.log ?? null,
+            domjobinfo: options.domjobinfo ?? null,
+            workload: options.workload,
+            run: options.run,
+            csv: options.csv ?? null,
+            color: options.color !== false,
+            quiet: options.quiet === true,
+            maxMemory: options.maxMemory ?? null,
+          }),
+        );
+        return;
+      }
+      if (dir === undefined) throw new UsageError('calibrate needs <dir>, or --log/--domjobinfo with --workload');
       const { calibrateCommand } = await import('./commands/calibrate.js');
       setExitCode(
         await calibrateCommand(dir, {
