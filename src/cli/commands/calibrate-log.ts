@@ -16,7 +16,7 @@ import { stdoutPalette } from '../../report/colors.js';
 import { formatCalibration, formatCalibrationCsv } from '../../report/format-calibration.js';
 import { withInterruptGuard } from '../interrupt.js';
 import { checkMemoryLimit } from '../memory-limit.js';
-import { loadWorkloads, simulateLoadedInterruptible, writeStdout } from './run.js';
+import { loadWorkloads, simulateLoadedInterruptible, writeStdout } from '../simulate.js';
 
 export interface CalibrateLogOptions {
   log: string | null;
