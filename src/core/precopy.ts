@@ -6,10 +6,11 @@
  * dirty log; after each sync the preset decides whether to switch over; stop-and-copy
  * sends the rest at link speed. Hints reach it through `applyHint`; under the qemu preset
  * a hint that arrives while the sender is inside an iteration waits until the iteration
- * ends (QEMU's bitmap_mutex, see `applyHint`), and the rate limit sees bytes as QEMUFile
- * flushes them (`wire.flushIovecs`). It runs outside any event heap: the
- * simulation calls `runUntil(t, priority)` with the next guest event and the sender
- * advances in a tight loop until then. Ignores multifd, compression, postcopy.
+ * ends (QEMU's bitmap_mutex, hint-deferral.ts). What a page costs on the wire (its bytes,
+ * when the rate limit sees them, its time) is the transport's (wire/transport.ts): the
+ * single stream with its QEMUFile queue (wire/single-stream.ts, wire/qemu-file.ts). It
+ * runs outside any event heap: the simulation calls `runUntil(t, priority)` with the next
+ * guest event and the sender advances in a tight loop until then. Ignores postcopy.
  *
  * Sender states and what moves them:
  *   idle ──setup──▶ sending ──budget used──▶ decide at slot end
@@ -20,16 +21,11 @@
  */
 import { Bitmap, popcount32 } from './bitmap.js';
 import type { GuestMemory } from './guest-memory.js';
+import { DeferredHints } from './hint-deferral.js';
+import type { HintTarget } from './hint-deferral.js';
 import type { MigrationConfig, RoundStats } from './types.js';
-
-/**
- * QEMUFile (migration/qemu-file.c) queues a migration stream's writes as iovecs: at most
- * MAX_IOV_SIZE (`wire.flushIovecs`, 64) of them, over a 32 KiB buffer for small writes,
- * and flushes when either fills. The rate limit reads mig_stats.qemu_file_transferred,
- * which only a flush updates, so a slot's budget is crossed in steps of 32 normal pages
- * (a header iovec and a page iovec each).
- */
-const QEMU_FILE_BUFFER_BYTES = 32768;
+import { SingleStream } from './wire/single-stream.js';
+import type { Transport } from './wire/transport.js';
 
 /**
  * Engine shortcuts that must not change any result: tests turn them off and compare
@@ -119,11 +115,10 @@ export class Precopy {
   private readonly hooks: MigrationHooks;
   private readonly totalPages: number;
   private readonly pageSizeBytes: number;
-  private readonly normalPageBytes: number;
-  private readonly zeroPageBytes: number;
-  private readonly normalPageSec: number;
-  private readonly zeroPageSec: number;
-  private readonly eosSec: number;
+  /** How pages go on the wire. */
+  private readonly transport: Transport;
+  /** Whether the transport sends zero pages as such (else every page is normal). */
+  private readonly detectZero: boolean;
   private readonly slotBudgetBytes: number;
   private readonly syncSec: number;
   private readonly lazyClear: boolean;
@@ -132,22 +127,10 @@ export class Precopy {
   private readonly chunkNeedsClear: Uint8Array;
   private readonly passMode: boolean;
   private readonly deadlineSec: number;
-  /** The rate limit sees bytes when QEMUFile flushes them (`wire.flushIovecs` > 0). */
-  private readonly qemuFile: boolean;
-  private readonly flushIovecs: number;
-  // QEMUFile state within the current iteration: bytes queued but not yet flushed.
-  private unflushedBytes = 0;
-  private fileIovecs = 0;
-  private fileBufferBytes = 0;
-  private lastIovecBuffered = false;
   /** Hints wait while an iteration holds the bitmap (qemu preset only). */
   private readonly deferHints: boolean;
-  // Hints that reached the host while the sender held the bitmap, oldest first. Grown by
-  // doubling (a 50 ms iteration queues at most a few dozen 4 MiB blocks).
-  private deferredPfns = new Int32Array(64);
-  private deferredPages = new Int32Array(64);
-  private deferredClears = new Uint8Array(64);
-  private deferredCount = 0;
+  private readonly deferred = new DeferredHints();
+  private readonly hintTarget: HintTarget;
 
   private state = SenderState.Idle;
   private actionSec: number;
@@ -189,13 +172,8 @@ export class Precopy {
     this.totalPages = memory.totalPages;
     this.pageSizeBytes = pageSizeBytes;
     this.dirty = new Bitmap(memory.totalPages);
-    const wire = config.wire;
-    this.normalPageBytes = wire.pageHeaderBytes + pageSizeBytes;
-    this.zeroPageBytes = wire.zeroPageBytes;
-    const scanSec = pageSizeBytes / config.scanRateBytesPerSec;
-    this.normalPageSec = Math.max(this.normalPageBytes / config.linkBandwidthBytesPerSec, scanSec);
-    this.zeroPageSec = Math.max(this.zeroPageBytes / config.linkBandwidthBytesPerSec, scanSec);
-    this.eosSec = wire.eosBytes / config.linkBandwidthBytesPerSec;
+    this.transport = new SingleStream(config, pageSizeBytes);
+    this.detectZero = this.transport.sendsAsZero(true);
     this.slotBudgetBytes = config.bandwidthBytesPerSec * config.rateSlotSec;
     const memoryGiB = (memory.totalPages * pageSizeBytes) / 2 ** 30;
     this.syncSec = config.syncTimeSecPerGiB * memoryGiB;
@@ -204,8 +182,7 @@ export class Precopy {
     this.chunkNeedsClear = new Uint8Array(Math.ceil(memory.totalPages / this.chunkPages));
     this.passMode = config.preset !== 'qemu';
     this.deferHints = config.preset === 'qemu';
-    this.flushIovecs = config.wire.flushIovecs;
-    this.qemuFile = this.flushIovecs > 0;
+    this.hintTarget = { clearHinted: (pfn, pages, clearsDirtyLog) => this.clearHinted(pfn, pages, clearsDirtyLog) };
     this.startSec = config.startSec;
     this.deadlineSec = config.startSec + config.maxDurationSec;
     this.actionSec = config.startSec;
@@ -268,49 +245,14 @@ export class Precopy {
    * Returns the bits it turned from 1 to 0 (counted as skipped in the round it is
    * applied in); 0 when it has to wait.
    *
-   * Why it may wait (qemu preset): QEMU's qemu_guest_free_page_hint takes
-   * ram_state->bitmap_mutex, which ram_save_iterate holds over its page loop, so the
-   * balloon's iothread applies a hint only between iterations: the hints that arrived
-   * during an iteration land when it ends (QEMU releases the mutex before the EOS flush;
-   * MAX_WAIT bounds the wait, as its comment says), and later ones at once while the
-   * sender waits for its next rate slot or syncs. Evidence: the samples.csv of
-   * calibration/qemu10-tcg-1gib's hints-on runs, where `remaining` falls by hinted blocks
-   * only between sends: garbage_hints-on_rep1 holds 126977 skipped pages from 0.206 s to
-   * 0.2515 s while sending, then 159744 at 0.2565 s; of 122 polls with sends in the
-   * garbage runs, 95 saw no hint land and 24 of the 27 others were the last poll of a
-   * burst.
+   * Why it may wait (qemu preset): QEMU's bitmap_mutex (hint-deferral.ts).
    */
   applyHint(pfn: number, pages: number, clearsDirtyLog: boolean): number {
     if (this.deferHints && this.state === SenderState.Sending) {
-      this.deferHint(pfn, pages, clearsDirtyLog);
+      this.deferred.defer(pfn, pages, clearsDirtyLog);
       return 0;
     }
     return this.clearHinted(pfn, pages, clearsDirtyLog);
-  }
-
-  private deferHint(pfn: number, pages: number, clearsDirtyLog: boolean): void {
-    if (this.deferredCount === this.deferredPfns.length) {
-      const grownPfns = new Int32Array(this.deferredCount * 2);
-      const grownPages = new Int32Array(this.deferredCount * 2);
-      const grownClears = new Uint8Array(this.deferredCount * 2);
-      grownPfns.set(this.deferredPfns);
-      grownPages.set(this.deferredPages);
-      grownClears.set(this.deferredClears);
-      this.deferredPfns = grownPfns;
-      this.deferredPages = grownPages;
-      this.deferredClears = grownClears;
-    }
-    this.deferredPfns[this.deferredCount] = pfn;
-    this.deferredPages[this.deferredCount] = pages;
-    this.deferredClears[this.deferredCount] = clearsDirtyLog ? 1 : 0;
-    this.deferredCount++;
-  }
-
-  /** The page loop released the bitmap: the waiting hints land, oldest first. */
-  private releaseBitmap(): void {
-    const count = this.deferredCount;
-    for (let i = 0; i < count; i++) this.clearHinted(this.deferredPfns[i], this.deferredPages[i], this.deferredClears[i] === 1);
-    this.deferredCount = 0;
   }
 
   private clearHinted(pfn: number, pages: number, clearsDirtyLog: boolean): number {
@@ -419,9 +361,9 @@ export class Precopy {
   private now(): number {
     return (
       this.anchorSec +
-      this.normalSinceAnchor * this.normalPageSec +
-      this.zeroSinceAnchor * this.zeroPageSec +
-      this.eosSinceAnchor * this.eosSec
+      this.normalSinceAnchor * this.transport.normalPageSec +
+      this.zeroSinceAnchor * this.transport.zeroPageSec +
+      this.eosSinceAnchor * this.transport.eosSec
     );
   }
 
@@ -433,19 +375,15 @@ export class Precopy {
    */
   private sendPages(limitSec: number, events: InterleavedEvents | null): boolean {
     const memory = this.memory;
+    const transport = this.transport;
     const dirtyWords = this.dirty.words;
     const zeroWords = memory.zero.words;
     const staleWords = memory.stale.words;
     const dstWords = memory.dstNonZero.words;
-    const detectZero = this.config.wire.zeroPageDetection;
+    const detectZero = this.detectZero;
     const totalPages = this.totalPages;
     const maxTotal = this.config.maxTotalBytes;
     const budget = this.slotBudgetBytes;
-    const qemuFile = this.qemuFile;
-    const flushIovecs = this.flushIovecs;
-    const pageHeaderBytes = this.config.wire.pageHeaderBytes;
-    const normalPageBytes = this.normalPageBytes;
-    const zeroPageBytes = this.zeroPageBytes;
     const maxWaitEnd = this.iterationStartSec + this.config.maxWaitSec;
     const deadlineSec = this.deadlineSec;
     const wordCount = dirtyWords.length;
@@ -454,21 +392,16 @@ export class Precopy {
     const passMode = this.passMode;
     // The sender's clock, as now() computes it: anchor plus counts times per-page times.
     const anchorSec = this.anchorSec;
-    const normalSec = this.normalPageSec;
-    const zeroSec = this.zeroPageSec;
-    const eosPart = this.eosSinceAnchor * this.eosSec;
+    const normalSec = transport.normalPageSec;
+    const zeroSec = transport.zeroPageSec;
+    const eosPart = this.eosSinceAnchor * transport.eosSec;
     const normalBase = this.normalSinceAnchor;
     const zeroBase = this.zeroSinceAnchor;
-    const totalBase = this.totalBytes;
-    // Pages sent in this call, and the rate-limit and QEMUFile state.
+    // Pages sent in this call, and the rate-limit state.
     let normal = 0;
     let zero = 0;
     let position = this.position;
     let slotBytes = this.slotBytes;
-    let unflushedBytes = this.unflushedBytes;
-    let fileIovecs = this.fileIovecs;
-    let fileBufferBytes = this.fileBufferBytes;
-    let lastIovecBuffered = this.lastIovecBuffered;
     // The lazy-clear chunk last seen cleared: [clearedFrom, clearedTo).
     let clearedFrom = 0;
     let clearedTo = 0;
@@ -484,17 +417,17 @@ export class Precopy {
         // The events before this send happen first; they do not move the sender's clock.
         while (events.nextSec < t && events.nextSec < limitSec) {
           if (events.fire()) {
-            this.storeSends(normal, zero, position, slotBytes, unflushedBytes, fileIovecs, fileBufferBytes, lastIovecBuffered);
+            this.storeSends(normal, zero, position, slotBytes);
             return false;
           }
         }
       }
       if (t > limitSec) {
-        this.storeSends(normal, zero, position, slotBytes, unflushedBytes, fileIovecs, fileBufferBytes, lastIovecBuffered);
+        this.storeSends(normal, zero, position, slotBytes);
         return false;
       }
       if (t >= deadlineSec) {
-        this.storeSends(normal, zero, position, slotBytes, unflushedBytes, fileIovecs, fileBufferBytes, lastIovecBuffered);
+        this.storeSends(normal, zero, position, slotBytes);
         this.switchoverNow(deadlineSec, false);
         return true;
       }
@@ -510,7 +443,7 @@ export class Precopy {
       // QEMU's walk wraps around to pfn 0; a pass preset's walk ends at pfn N.
       if (pfn < 0 && !passMode && position > 0) pfn = this.nextDirtyPfn(0);
       if (pfn < 0) {
-        this.storeSends(normal, zero, position, slotBytes, unflushedBytes, fileIovecs, fileBufferBytes, lastIovecBuffered);
+        this.storeSends(normal, zero, position, slotBytes);
         this.endIteration();
         if (passMode) {
           // The pass is complete and ends the round.
@@ -533,8 +466,9 @@ export class Precopy {
         // is reached before the last page, and no interleaved event in between touches the
         // word (the cheap test above rules out most words that would not fit). A send's
         // effects are per page, so word operations give the same state; the clock is the
-        // same expression of the same counts, and QEMUFile's iovecs are counted page by
-        // page in order. Otherwise the pages go one by one below.
+        // same expression of the same counts, and the transport sees the pages one by one
+        // in order, as below (and takes the word back when it does not fit).
+        // Otherwise the pages go one by one below.
         const w = pfn >>> 5;
         const bits = dirtyWords[w] & (0xffffffff << (pfn & 31));
         const zeroWord = zeroWords[w];
@@ -545,47 +479,17 @@ export class Precopy {
         // (endSec ≤ limitSec again: the cheap test above may be off by rounding.)
         let fits = endSec <= limitSec && endSec < deadlineSec && endSec < maxWaitEnd && (events === null || events.nextSec >= endSec || events.firesAheadOf(w));
         let slot = slotBytes;
-        let unflushed = unflushedBytes;
-        let iovecs = fileIovecs;
-        let buffered = fileBufferBytes;
-        let lastBuffered = lastIovecBuffered;
-        if (fits && qemuFile) {
-          for (let rest = bits; rest !== 0; ) {
-            const m = rest & -rest;
-            rest ^= m;
-            if (!lastBuffered) iovecs++;
-            if (detectZero && (zeroWord & m) !== 0) {
-              buffered += zeroPageBytes;
-              unflushed += zeroPageBytes;
-              lastBuffered = true;
-            } else {
-              buffered += pageHeaderBytes;
-              unflushed += normalPageBytes;
-              iovecs++;
-              lastBuffered = false;
-            }
-            if (iovecs >= flushIovecs || buffered >= QEMU_FILE_BUFFER_BYTES) {
-              slot += unflushed;
-              unflushed = 0;
-              iovecs = 0;
-              buffered = 0;
-              lastBuffered = false;
-            }
-            if (slot > budget) {
-              fits = false;
-              break;
-            }
+        if (fits) {
+          slot = transport.sendWord(w, bits, zeroWord, slotBytes, budget);
+          fits = slot >= 0;
+          if (fits && events !== null && events.nextSec < endSec) {
+            // Events due during the word's sends: writes to pages outside the word commute
+            // with them, so they fire first. Last, as firing cannot be undone: when one
+            // touches the word, the pages go one by one below, uninterrupted up to endSec.
+            events.horizonSec = endSec;
+            fits = events.fireBeforeHorizon(w);
+            if (!fits) transport.takeBackWord();
           }
-        } else if (fits) {
-          slot += normalPages * normalPageBytes + zeroPages * zeroPageBytes;
-          fits = slot < budget;
-        }
-        if (fits && events !== null && events.nextSec < endSec) {
-          // Events due during the word's sends: writes to pages outside the word commute
-          // with them, so they fire first. Last, as firing cannot be undone: when one
-          // touches the word, the pages go one by one below, uninterrupted up to endSec.
-          events.horizonSec = endSec;
-          fits = events.fireBeforeHorizon(w);
         }
         if (!fits) sentOneByOne = w;
         if (fits) {
@@ -595,10 +499,6 @@ export class Precopy {
           normal += normalPages;
           zero += zeroPages;
           slotBytes = slot;
-          unflushedBytes = unflushed;
-          fileIovecs = iovecs;
-          fileBufferBytes = buffered;
-          lastIovecBuffered = lastBuffered;
           const lastPfn = w * 32 + 31 - Math.clz32(bits);
           position = lastPfn + 1 < totalPages ? lastPfn + 1 : passMode ? totalPages : 0;
           t = endSec;
@@ -613,52 +513,26 @@ export class Precopy {
       staleWords[w] &= ~m;
       if (contentZero) dstWords[w] &= ~m;
       else dstWords[w] |= m;
-      const sentZero = contentZero && detectZero;
-      const bytes = sentZero ? zeroPageBytes : normalPageBytes;
-      if (sentZero) zero++;
+      if (contentZero && detectZero) zero++;
       else normal++;
-      if (qemuFile) {
-        // The header (and a zero page's fill byte) is copied into the buffer, coalescing
-        // with a buffered iovec just before it; a normal page's data is queued by
-        // reference, one more iovec.
-        if (!lastIovecBuffered) fileIovecs++;
-        if (sentZero) {
-          fileBufferBytes += bytes;
-          lastIovecBuffered = true;
-        } else {
-          fileBufferBytes += pageHeaderBytes;
-          fileIovecs++;
-          lastIovecBuffered = false;
-        }
-        unflushedBytes += bytes;
-        if (fileIovecs >= flushIovecs || fileBufferBytes >= QEMU_FILE_BUFFER_BYTES) {
-          // qemu_fflush, as flushFile does.
-          slotBytes += unflushedBytes;
-          unflushedBytes = 0;
-          fileIovecs = 0;
-          fileBufferBytes = 0;
-          lastIovecBuffered = false;
-        }
-      } else {
-        slotBytes += bytes;
-      }
+      slotBytes += transport.sendPage(pfn, contentZero);
       position = pfn + 1 < totalPages ? pfn + 1 : passMode ? totalPages : 0;
       t = anchorSec + (normalBase + normal) * normalSec + (zeroBase + zero) * zeroSec + eosPart;
-      if (maxTotal !== null && totalBase + normal * normalPageBytes + zero * zeroPageBytes >= maxTotal) {
-        this.storeSends(normal, zero, position, slotBytes, unflushedBytes, fileIovecs, fileBufferBytes, lastIovecBuffered);
+      if (maxTotal !== null && transport.wireBytes >= maxTotal) {
+        this.storeSends(normal, zero, position, slotBytes);
         this.switchoverNow(t, false);
         return true;
       }
-      if (qemuFile ? slotBytes > budget : slotBytes >= budget) {
-        // The page that crosses the budget is sent (with flushIovecs: the flush that
+      if (transport.overBudget(slotBytes, budget)) {
+        // The page that crosses the budget is sent (with a QEMUFile queue: the flush that
         // crosses it, as migration_rate_exceeded sees); the sender idles until the slot ends.
-        this.storeSends(normal, zero, position, slotBytes, unflushedBytes, fileIovecs, fileBufferBytes, lastIovecBuffered);
+        this.storeSends(normal, zero, position, slotBytes);
         this.endIteration();
         this.scheduleAction(SenderState.Decide, Math.max(this.now(), this.slotEndSec));
         return true;
       }
       if (t >= maxWaitEnd) {
-        this.storeSends(normal, zero, position, slotBytes, unflushedBytes, fileIovecs, fileBufferBytes, lastIovecBuffered);
+        this.storeSends(normal, zero, position, slotBytes);
         this.endIteration();
         this.scheduleAction(SenderState.Decide, this.now());
         return true;
@@ -667,30 +541,22 @@ export class Precopy {
   }
 
   /** Stores sendPages' locals back: the pages it sent, where it is, the rate-limit state. */
-  private storeSends(
-    normal: number,
-    zero: number,
-    position: number,
-    slotBytes: number,
-    unflushedBytes: number,
-    fileIovecs: number,
-    fileBufferBytes: number,
-    lastIovecBuffered: boolean,
-  ): void {
-    const bytes = normal * this.normalPageBytes + zero * this.zeroPageBytes;
+  private storeSends(normal: number, zero: number, position: number, slotBytes: number): void {
     this.dirtyCount -= normal + zero;
     this.normalSinceAnchor += normal;
     this.zeroSinceAnchor += zero;
     this.roundNormal += normal;
     this.roundZero += zero;
-    this.totalBytes += bytes;
-    this.roundBytes += bytes;
+    this.countWireBytes();
     this.position = position;
     this.slotBytes = slotBytes;
-    this.unflushedBytes = unflushedBytes;
-    this.fileIovecs = fileIovecs;
-    this.fileBufferBytes = fileBufferBytes;
-    this.lastIovecBuffered = lastIovecBuffered;
+  }
+
+  /** The bytes the transport put on the wire since last asked join the round and the total. */
+  private countWireBytes(): void {
+    const bytes = this.transport.wireBytes - this.totalBytes;
+    this.totalBytes += bytes;
+    this.roundBytes += bytes;
   }
 
   private nextDirtyPfn(from: number): number {
@@ -698,28 +564,15 @@ export class Precopy {
     return this.dirty.nextSet(from);
   }
 
-  /** An iteration ends: the bitmap is released (waiting hints land), then EOS and qemu_fflush. */
+  /**
+   * An iteration ends: the bitmap is released (waiting hints land), then the transport's
+   * end of iteration (EOS and qemu_fflush).
+   */
   private endIteration(): void {
-    this.releaseBitmap();
-    const eos = this.config.wire.eosBytes;
+    this.deferred.release(this.hintTarget);
     this.eosSinceAnchor++;
-    this.totalBytes += eos;
-    this.roundBytes += eos;
-    if (this.qemuFile) {
-      this.unflushedBytes += eos;
-      this.flushFile();
-    } else {
-      this.slotBytes += eos;
-    }
-  }
-
-  /** qemu_fflush: the queued bytes reach mig_stats, and so the rate limit. */
-  private flushFile(): void {
-    this.slotBytes += this.unflushedBytes;
-    this.unflushedBytes = 0;
-    this.fileIovecs = 0;
-    this.fileBufferBytes = 0;
-    this.lastIovecBuffered = false;
+    this.slotBytes += this.transport.endIteration();
+    this.countWireBytes();
   }
 
   private scheduleAction(state: SenderState, atSec: number): void {
@@ -879,7 +732,7 @@ export class Precopy {
    */
   private stopAndCopy(timeSec: number, converged: boolean): void {
     this.converged = converged;
-    this.releaseBitmap();
+    this.deferred.release(this.hintTarget);
     this.hooks.onStopHints(timeSec);
     this.hooks.onSwitchover(timeSec);
     const estimate =
@@ -894,7 +747,7 @@ export class Precopy {
     const staleWords = memory.stale.words;
     const dstWords = memory.dstNonZero.words;
     const dirtyWords = this.dirty.words;
-    const detectZero = this.config.wire.zeroPageDetection;
+    const detectZero = this.detectZero;
     let normal = 0;
     let zero = 0;
     for (let w = 0; w < dirtyWords.length; w++) {
@@ -914,13 +767,9 @@ export class Precopy {
       }
     }
     this.dirtyCount = 0;
-    const wire = this.config.wire;
-    const bytes = normal * this.normalPageBytes + zero * this.zeroPageBytes + wire.eosBytes + wire.deviceStateBytes;
-    const sendSec =
-      normal * this.normalPageSec +
-      zero * this.zeroPageSec +
-      this.eosSec +
-      wire.deviceStateBytes / this.config.linkBandwidthBytesPerSec;
+    const sentBefore = this.transport.wireBytes;
+    const sendSec = this.transport.sendFinal(normal, zero);
+    const bytes = this.transport.wireBytes - sentBefore;
     this.downtimeSec = this.syncSec + sendSec + this.config.switchoverTimeSec;
     this.totalBytes += bytes;
     const round: RoundStats = {

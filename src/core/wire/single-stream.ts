@@ -1,0 +1,90 @@
+/**
+ * The single migration stream (QEMU without multifd): every page goes through the
+ * migration thread's QEMUFile as ram_save_page / save_zero_page write it (migration/ram.c).
+ * A normal page is its header (8 bytes: offset and flags) and the page; a zero page, found
+ * by the migration thread's buffer_is_zero, is its header and one fill byte
+ * (RAM_SAVE_FLAG_ZERO); without zero-page detection every page goes as a normal page.
+ * Each send takes the longer of its bytes at link speed and the scan of the page
+ * (`scanRate`).
+ */
+import { popcount32 } from '../bitmap.js';
+import type { MigrationConfig } from '../types.js';
+import { QemuFile } from './qemu-file.js';
+import type { Transport } from './transport.js';
+
+export class SingleStream implements Transport {
+  wireBytes = 0;
+  readonly normalPageSec: number;
+  readonly zeroPageSec: number;
+  readonly eosSec: number;
+  readonly normalPageBytes: number;
+  readonly zeroPageBytes: number;
+  private readonly detectZero: boolean;
+  private readonly eosBytes: number;
+  private readonly deviceStateBytes: number;
+  private readonly linkBytesPerSec: number;
+  private readonly file: QemuFile;
+  private markWireBytes = 0;
+
+  constructor(config: MigrationConfig, pageSizeBytes: number) {
+    const wire = config.wire;
+    this.normalPageBytes = wire.pageHeaderBytes + pageSizeBytes;
+    this.zeroPageBytes = wire.zeroPageBytes;
+    this.detectZero = wire.zeroPageDetection;
+    this.eosBytes = wire.eosBytes;
+    this.deviceStateBytes = wire.deviceStateBytes;
+    this.linkBytesPerSec = config.linkBandwidthBytesPerSec;
+    const scanSec = pageSizeBytes / config.scanRateBytesPerSec;
+    this.normalPageSec = Math.max(this.normalPageBytes / config.linkBandwidthBytesPerSec, scanSec);
+    this.zeroPageSec = Math.max(this.zeroPageBytes / config.linkBandwidthBytesPerSec, scanSec);
+    this.eosSec = wire.eosBytes / config.linkBandwidthBytesPerSec;
+    this.file = new QemuFile(wire.flushIovecs, wire.zeroPageBytes, wire.pageHeaderBytes, pageSizeBytes);
+  }
+
+  sendsAsZero(zero: boolean): boolean {
+    return zero && this.detectZero;
+  }
+
+  sendPage(pfn: number, zero: boolean): number {
+    const m = 1 << (pfn & 31);
+    return this.sendBits(m, zero ? m : 0);
+  }
+
+  sendWord(_wordIndex: number, bits: number, zeroBits: number, slotBytes: number, budgetBytes: number): number {
+    this.file.mark();
+    this.markWireBytes = this.wireBytes;
+    const slot = slotBytes + this.sendBits(bits, zeroBits);
+    if (this.file.overBudget(slot, budgetBytes)) {
+      this.takeBackWord();
+      return -1;
+    }
+    return slot;
+  }
+
+  /** Page by page and word by word alike: the pages in `bits` through QEMUFile. */
+  private sendBits(bits: number, zeroBits: number): number {
+    const zeroSent = this.detectZero ? bits & zeroBits : 0;
+    const zeroPages = popcount32(zeroSent);
+    this.wireBytes += zeroPages * this.zeroPageBytes + (popcount32(bits) - zeroPages) * this.normalPageBytes;
+    return this.file.queuePages(bits, zeroSent);
+  }
+
+  takeBackWord(): void {
+    this.file.rewind();
+    this.wireBytes = this.markWireBytes;
+  }
+
+  overBudget(slotBytes: number, budgetBytes: number): boolean {
+    return this.file.overBudget(slotBytes, budgetBytes);
+  }
+
+  endIteration(): number {
+    this.wireBytes += this.eosBytes;
+    return this.file.flushWith(this.eosBytes);
+  }
+
+  sendFinal(normalPages: number, zeroPages: number): number {
+    this.wireBytes += normalPages * this.normalPageBytes + zeroPages * this.zeroPageBytes + this.eosBytes + this.deviceStateBytes;
+    return normalPages * this.normalPageSec + zeroPages * this.zeroPageSec + this.eosSec + this.deviceStateBytes / this.linkBytesPerSec;
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * How pages go on the wire. The sender (precopy.ts) walks the migration bitmap and decides
+ * which page goes next and when the iteration ends; a transport decides what a page costs:
+ * the bytes it puts on the wire, when the rate limit sees them, and how long the sender
+ * spends on it. The single migration stream (single-stream.ts) is one; multifd and the
+ * encoders (XBZRLE, multifd compression) are others, each in a file of its own.
+ *
+ * The sender calls `sendPage` once per page, in send order, whether it goes page by page
+ * or tries a bitmap word at once (`sendWord`, which takes the word back when it does
+ * not fit); so a transport
+ * sees every page it sends exactly once and in QEMU's order.
+ */
+export interface Transport {
+  /** Every byte put on the wire so far (pages, headers, EOS, packets): totals read it. */
+  readonly wireBytes: number;
+  /**
+   * The sender's time per page by kind, and per end-of-section marker: its clock is an
+   * anchor plus counts times these (MODEL.md §3.1), never a running sum.
+   */
+  readonly normalPageSec: number;
+  readonly zeroPageSec: number;
+  readonly eosSec: number;
+  /**
+   * Sends one page (`zero`: its content is all zeros; whether it goes as a zero page is
+   * the transport's business). Returns the bytes that reached the rate limit's counter
+   * with it (mig_stats as migration_rate_exceeded reads it).
+   */
+  sendPage(pfn: number, zero: boolean): number;
+  /**
+   * Sends the pages of bitmap word `wordIndex` whose bits are set in `bits`, lowest first,
+   * as `sendPage` would one by one (`zeroBits`: which have zero content), adding what
+   * reaches the rate limit's counter to `slotBytes`. Returns the new count, or −1 as soon
+   * as it exceeds `budgetBytes` (then the word is taken back: nothing is sent).
+   */
+  sendWord(wordIndex: number, bits: number, zeroBits: number, slotBytes: number, budgetBytes: number): number;
+  /** Takes back the word the last `sendWord` sent (an event touched it first after all). */
+  takeBackWord(): void;
+  /** Whether the page `sendPage` would send as a zero page (counted as `duplicate`). */
+  sendsAsZero(zero: boolean): boolean;
+  /** Whether `slotBytes` counted in a rate slot exceed its budget. */
+  overBudget(slotBytes: number, budgetBytes: number): boolean;
+  /**
+   * The iteration ends (ram_save_iterate returns): the end-of-section marker and a flush.
+   * Returns the bytes that reached the rate limit's counter.
+   */
+  endIteration(): number;
+  /**
+   * Stop-and-copy: the rest of the pages, the EOS and the device state at link speed,
+   * uncapped. Adds them to `wireBytes`; returns the seconds they take.
+   */
+  sendFinal(normalPages: number, zeroPages: number): number;
+}
