@@ -91,3 +91,13 @@ test('the guard sees an import that breaks the rule (io importing report)', () =
   assert.ok(!importsDir(join(root, 'src', 'io', 'x.ts'), '../columns/cells.js', 'report'));
   assert.ok(sourceFiles(join(root, 'src', 'calibrate')).length > 0 && sourceFiles(join(root, 'src', 'io')).length > 0);
 });
+
+test('one load path: only src/io/read-workload.ts parses and completes workload files', () => {
+  const loadPath = join(root, 'src', 'io', 'read-workload.ts');
+  for (const file of sourceFiles(join(root, 'src'))) {
+    if (file === loadPath || file.startsWith(join(root, 'src', 'workload') + '/')) continue;
+    for (const spec of imports(file)) {
+      assert.ok(!/\/(parse|complete)-workload\.js$/.test(spec), `${relative(root, file)} imports ${spec}: load workloads with src/io/read-workload.ts`);
+    }
+  }
+});

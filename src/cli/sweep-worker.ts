@@ -1,5 +1,5 @@
 /**
- * A `migsim sweep` worker thread: parses and simulates the grid points the main thread
+ * A `migsim sweep` worker thread: loads (src/io/read-workload.ts) and simulates the grid points the main thread
  * posts, one at a time, and posts back each point's summary rows as plain string arrays
  * (cells in SUMMARY_COLUMNS order, already formatted, so the CSV is the same whichever
  * thread made it). Errors go back as messages, never as uncaught exceptions.
@@ -10,13 +10,13 @@ import { simulateWorkload } from '../core/index.js';
 import { ConfigError, MigsimError, type ErrorExitCode } from '../core/errors.js';
 import { EXIT_CODES } from '../core/exit-codes.js';
 import { formatCell, SUMMARY_COLUMNS, summaryRecord } from '../columns/cells.js';
-import { parseWorkload } from '../workload/parse-workload.js';
+import { readWorkload, WorkloadFileCache } from '../io/read-workload.js';
 
 /** What the main thread gives every worker once. */
 export interface SweepWorkerData {
+  /** The workload file's text as the main thread read it (every point loads the same). */
   text: string;
   file: string;
-  baseDir: string;
   seed: number | null;
   hints: string[] | null;
 }
@@ -32,9 +32,9 @@ export type SweepReply =
   | { index: number; ok: false; message: string; code: string; exitCode: ErrorExitCode };
 
 /** Simulates one point; the rows are the summary CSV cells of each run, `none` first. */
-export function simulatePoint(data: SweepWorkerData, task: SweepTask): SweepReply {
+export function simulatePoint(data: SweepWorkerData, task: SweepTask, cache: WorkloadFileCache = cacheWith(data)): SweepReply {
   try {
-    const workload = parseWorkload(data.text, data.file, { sets: task.sets, hints: data.hints, seed: data.seed, baseDir: data.baseDir });
+    const workload = readWorkload(data.file, { sets: task.sets, hints: data.hints, seed: data.seed, cache });
     const results = simulateWorkload(workload);
     const rows: string[][] = [];
     const lost: string[] = [];
@@ -54,10 +54,19 @@ export function simulatePoint(data: SweepWorkerData, task: SweepTask): SweepRepl
   }
 }
 
+/** A cache holding the workload text the main thread read. */
+function cacheWith(data: SweepWorkerData): WorkloadFileCache {
+  const cache = new WorkloadFileCache();
+  cache.texts.set(data.file, data.text);
+  return cache;
+}
+
 if (parentPort !== null) {
   const port = parentPort;
   const data = workerData as SweepWorkerData;
+  // One cache for the worker's life: buddyinfo and trace files are read once, not per point.
+  const cache = cacheWith(data);
   port.on('message', (task: SweepTask) => {
-    port.postMessage(simulatePoint(data, task));
+    port.postMessage(simulatePoint(data, task, cache));
   });
 }

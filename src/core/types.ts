@@ -4,6 +4,8 @@
  * sizes in bytes, times in seconds, rates in events (pages or blocks) per second,
  * bandwidths in bytes per second. Nothing here is optional unless "absent" has a meaning
  * of its own (for example `switchoverBandwidthBytesPerSec: null` = use the estimate).
+ * Files the workload names (buddyinfo, traces) are already read into it: a Workload is
+ * complete and, as src/io/read-workload.ts returns it, frozen.
  * See ../shared/MODEL.md §8.1 for the file format these come from.
  */
 import type { CostCounters } from './result-columns.js';
@@ -23,11 +25,10 @@ export interface InitialState {
   /** Share of free bytes in mixed blocks, 0..1. */
   fragmentation: number;
   layout: Layout;
-  /** Path of a /proc/buddyinfo file (resolved relative to the workload file), or null. */
-  buddyinfoPath: string | null;
   /**
-   * Free blocks per order (index = order, all zones summed) read from `buddyinfoPath` by
-   * the file adapter; null without buddyinfo. The layout reproduces exactly these counts.
+   * Free blocks per order (index = order, all zones summed, up to maxOrder) of the
+   * workload's `guest.initial.buddyinfo` file; null without one. The layout reproduces
+   * exactly these counts.
    */
   buddyinfoFreeBlocks: number[] | null;
 }
@@ -88,10 +89,8 @@ export interface Phase {
   durationSec: number | null;
   writes: WriteStream[];
   churn: ChurnStream[];
-  /** Resolved path of a trace file, or null. */
-  tracePath: string | null;
-  /** The trace's rows, read by the file adapter (null without a trace). */
-  trace?: TraceRows | null;
+  /** The rows of the phase's trace file, or null without one. */
+  trace: TraceRows | null;
 }
 
 export interface AutoConverge {

@@ -1,7 +1,10 @@
 /**
- * The workload parser: YAML text in, a fully resolved `Workload` out (MODEL.md §8, §8.1).
- * Pure — no file access; the caller passes the text, the file name for messages and the
- * file's directory for `buddyinfo` and `trace` paths. `--set`, `--hints` and `--seed`
+ * The workload parser: YAML text in, a `ParsedWorkload` out (MODEL.md §8, §8.1): every
+ * field the file itself gives, resolved and validated, and the paths of the files it
+ * names (buddyinfo, traces). Pure — no file access; the caller passes the text, the file
+ * name for messages and the file's directory for `buddyinfo` and `trace` paths.
+ * src/io/read-workload.ts reads the named files and completes it into a `Workload`
+ * (complete-workload.ts): the only way a file becomes one. `--set`, `--hints` and `--seed`
  * are applied here so they are validated exactly like the file. Every problem is
  * collected; one WorkloadError names the first (and lists the others on the same line).
  *
@@ -13,9 +16,10 @@
  * - `writes[].pattern` defaults to `uniform`.
  * - `pageblockOrder` defaults to min(9, maxOrder) and merge-notifier's `order` to
  *   min(9, maxOrder), so a small `maxOrder` alone is valid.
- * - With `buddyinfo`, `initial.usedBytes` is 0 here: the used size is memory minus the free
- *   memory of the file, known only once it is read (by src/io), and the checks that need
- *   it (freeDirty, workingSet, unaccepted's default acceptedAtBoot) are left to that point.
+ * - With `buddyinfo`, `initial.usedBytes` is null here: the used size is memory minus the
+ *   free memory of the file, known only once it is read, and the checks that need it
+ *   (freeDirty, workingSet) are made by complete-workload.ts; unaccepted's acceptedAtBoot
+ *   must then be given.
  * - Sizes the page-granular model consumes (used, freeDirty, workingSet, extent, clearChunk,
  *   granularity) must be whole pages.
  */
@@ -25,6 +29,7 @@ import type {
   AutoConverge,
   ChurnStream,
   GuestConfig,
+  InitialState,
   MigrationConfig,
   Phase,
   Preset,
@@ -51,6 +56,30 @@ import {
   parseSize,
   parseSizeOrMultiple,
 } from './units.js';
+
+/** `guest.initial` as the file gives it: the buddyinfo file named, not read. */
+export interface ParsedInitialState extends Omit<InitialState, 'usedBytes' | 'buddyinfoFreeBlocks'> {
+  /** null with `buddyinfo`: memory minus the file's free memory, known once it is read. */
+  usedBytes: number | null;
+  /** Resolved path of the `buddyinfo` file, or null. */
+  buddyinfoPath: string | null;
+}
+
+export interface ParsedGuestConfig extends Omit<GuestConfig, 'initial'> {
+  initial: ParsedInitialState;
+}
+
+/** A phase as the file gives it: the trace file named, not read. */
+export interface ParsedPhase extends Omit<Phase, 'trace'> {
+  /** Resolved path of the phase's `trace` file, or null. */
+  tracePath: string | null;
+}
+
+/** What the parser returns: a Workload but for the files it names (complete-workload.ts). */
+export interface ParsedWorkload extends Omit<Workload, 'guest' | 'phases'> {
+  guest: ParsedGuestConfig;
+  phases: ParsedPhase[];
+}
 
 /** Command-line overrides, applied before validation. */
 export interface ParseWorkloadOptions {
@@ -145,7 +174,7 @@ const MAX_ISSUES_SHOWN = 5;
  * @throws WorkloadError for YAML syntax errors (with the line), unknown fields and bad values;
  *   UsageError for a bad `--hints` or `--seed`.
  */
-export function parseWorkload(text: string, file: string, options: ParseWorkloadOptions = {}): Workload {
+export function parseWorkload(text: string, file: string, options: ParseWorkloadOptions = {}): ParsedWorkload {
   const doc = readYamlMapping(text, file);
   for (const assignment of options.sets ?? []) applySet(doc, assignment, file);
   if (options.hints) applyHintNames(doc, options.hints, STRATEGY_NAMES);
@@ -160,15 +189,14 @@ export function parseWorkload(text: string, file: string, options: ParseWorkload
   const fileSeed = root.quantity('seed', (v) => parseInteger(v, { min: 0 }), 1);
   const description = root.string('description', null);
   const guest = parseGuest(root.child('guest', GUEST_KEYS), baseDir);
-  const usedKnown = guest.initial.buddyinfoPath === null;
-  const phases = parsePhases(root, guest, usedKnown, baseDir);
+  const phases = parsePhases(root, guest, baseDir);
   const migration = parseMigration(root.child('migration', MIGRATION_KEYS), guest);
   const hintContext: HintContext = {
     memoryBytes: guest.memoryBytes,
     pageSizeBytes: guest.pageSizeBytes,
     maxOrder: guest.maxOrder,
     pageblockOrder: guest.pageblockOrder,
-    usedBytes: usedKnown ? guest.initial.usedBytes : null,
+    usedBytes: guest.initial.usedBytes,
   };
   const hints = parseHints(root, hintContext);
 
@@ -244,7 +272,7 @@ function requirePages(r: FieldReader, key: string, bytes: number, pageSizeBytes:
   }
 }
 
-function parseGuest(g: FieldReader, baseDir: string | undefined): GuestConfig {
+function parseGuest(g: FieldReader, baseDir: string | undefined): ParsedGuestConfig {
   // An invalid pageSize or memory reads as NaN, so the checks that depend on it stay quiet.
   const pageSizeBytes = g.quantity(
     'pageSize',
@@ -311,7 +339,7 @@ function parseInitial(
   memoryBytes: number,
   pageSizeBytes: number,
   baseDir: string | undefined,
-): GuestConfig['initial'] {
+): ParsedInitialState {
   const hasUsed = init.has('used');
   const hasBuddyinfo = init.has('buddyinfo');
   if (hasUsed && hasBuddyinfo) {
@@ -319,9 +347,10 @@ function parseInitial(
   } else if (!hasUsed && !hasBuddyinfo) {
     init.issues.add(init.pathOf('used'), 'is required (or guest.initial.buddyinfo)');
   }
-  const usedBytes = hasUsed ? init.quantity('used', parseSize) : hasBuddyinfo ? 0 : NaN;
-  requirePages(init, 'used', usedBytes, pageSizeBytes);
-  if (known(usedBytes, memoryBytes) && usedBytes > memoryBytes) {
+  // NaN: missing (an issue already says so); null: given by the buddyinfo file.
+  const usedBytes = hasUsed ? init.quantity('used', parseSize) : hasBuddyinfo ? null : NaN;
+  if (usedBytes !== null) requirePages(init, 'used', usedBytes, pageSizeBytes);
+  if (usedBytes !== null && known(usedBytes, memoryBytes) && usedBytes > memoryBytes) {
     init.fail('used', `must be at most guest.memory (${formatBytes(memoryBytes)})`);
   }
   const freeDirtyBytes = init.quantity('freeDirty', parseSize, 0);
@@ -330,7 +359,7 @@ function parseInitial(
     if (known(freeDirtyBytes, memoryBytes) && freeDirtyBytes > memoryBytes) {
       init.fail('freeDirty', `must be at most guest.memory (${formatBytes(memoryBytes)})`);
     }
-  } else if (known(freeDirtyBytes, memoryBytes, usedBytes) && usedBytes <= memoryBytes) {
+  } else if (usedBytes !== null && known(freeDirtyBytes, memoryBytes, usedBytes) && usedBytes <= memoryBytes) {
     const freeBytes = memoryBytes - usedBytes;
     if (freeDirtyBytes > freeBytes) {
       init.fail('freeDirty', `must be at most guest.memory - guest.initial.used (${formatBytes(freeBytes)})`);
@@ -343,17 +372,16 @@ function parseInitial(
     fragmentation: init.quantity('fragmentation', (v) => parseNumber(v, { min: 0, max: 1 }), 0),
     layout: init.choice('layout', ['ordered', 'shuffled'] as const, 'ordered'),
     buddyinfoPath: buddyinfo === null ? null : resolvePath(baseDir, buddyinfo),
-    buddyinfoFreeBlocks: null,
   };
 }
 
-function parsePhases(root: FieldReader, guest: GuestConfig, usedKnown: boolean, baseDir: string | undefined): Phase[] {
+function parsePhases(root: FieldReader, guest: ParsedGuestConfig, baseDir: string | undefined): ParsedPhase[] {
   if (!root.has('phases')) return [{ durationSec: null, writes: [], churn: [], tracePath: null }];
   const entries = root.list('phases');
   if (Array.isArray(root.raw('phases')) && entries.length === 0) {
     root.fail('phases', 'must not be empty (leave it out for an idle guest)');
   }
-  const phases: Phase[] = [];
+  const phases: ParsedPhase[] = [];
   for (let i = 0; i < entries.length; i++) {
     const p = openEntry(root.issues, entries[i], childPath('phases', i), PHASE_KEYS);
     if (!p) continue;
@@ -367,7 +395,7 @@ function parsePhases(root: FieldReader, guest: GuestConfig, usedKnown: boolean, 
     const trace = p.string('trace', null);
     phases.push({
       durationSec,
-      writes: openEntries(p, 'writes', WRITE_KEYS).map((w) => parseWrite(w, guest, usedKnown)),
+      writes: openEntries(p, 'writes', WRITE_KEYS).map((w) => parseWrite(w, guest)),
       churn: openEntries(p, 'churn', CHURN_KEYS).map((c) => parseChurn(c, guest)),
       tracePath: trace === null ? null : resolvePath(baseDir, trace),
     });
@@ -399,7 +427,7 @@ function readVcpu(r: FieldReader, vcpus: number): number | null {
   return r.has('vcpu') ? vcpu : null;
 }
 
-function parseWrite(w: FieldReader, guest: GuestConfig, usedKnown: boolean): WriteStream {
+function parseWrite(w: FieldReader, guest: ParsedGuestConfig): WriteStream {
   const pageSizeBytes = guest.pageSizeBytes;
   const ratePagesPerSec = w.quantity('rate', (v) => {
     const rate = parseRate(v);
@@ -408,7 +436,7 @@ function parseWrite(w: FieldReader, guest: GuestConfig, usedKnown: boolean): Wri
   const workingSetBytes = w.quantity('workingSet', positive(parseSize));
   requirePages(w, 'workingSet', workingSetBytes, pageSizeBytes);
   const usedBytes = guest.initial.usedBytes;
-  if (usedKnown && known(workingSetBytes, usedBytes) && workingSetBytes > usedBytes) {
+  if (usedBytes !== null && known(workingSetBytes, usedBytes) && workingSetBytes > usedBytes) {
     w.fail('workingSet', `is larger than used memory (guest.initial.used is ${formatBytes(usedBytes)})`);
   }
   // 2 MiB: a transparent huge page, the unit a guest's heap is typically backed by.
@@ -425,7 +453,7 @@ function parseWrite(w: FieldReader, guest: GuestConfig, usedKnown: boolean): Wri
   };
 }
 
-function parseChurn(c: FieldReader, guest: GuestConfig): ChurnStream {
+function parseChurn(c: FieldReader, guest: ParsedGuestConfig): ChurnStream {
   return {
     rateBlocksPerSec: c.quantity('rate', (v) => {
       const rate = parseRate(v);
@@ -461,7 +489,7 @@ function parseChurnOrders(value: unknown, maxOrder: number): ChurnStream['orders
   return orders;
 }
 
-function parseMigration(m: FieldReader, guest: GuestConfig): MigrationConfig {
+function parseMigration(m: FieldReader, guest: ParsedGuestConfig): MigrationConfig {
   const preset = m.choice('preset', ['qemu', 'pass', 'xen', 'xen-legacy'] as const, 'qemu');
   const rules = PRESET_RULES[preset];
   // 10 Gbit/s: a common data-centre NIC; QEMU itself has no link model.

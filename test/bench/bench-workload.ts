@@ -24,7 +24,7 @@ export function benchWorkload(memoryGiB: number, hints: string): Workload {
           { ratePagesPerSec: 1_000_000, workingSetBytes: memoryBytes / 64, extentBytes: 2 * 2 ** 20, pattern: 'uniform', skew: 0.99, arrivals: 'even', vcpu: null },
         ],
         churn: [],
-        tracePath: null,
+        trace: null,
       },
     ],
     migration: { startSec: 1, bandwidthBytesPerSec: 100e9 / 8, linkBandwidthBytesPerSec: 100e9 / 8, syncTimeSecPerGiB: 0 },

@@ -11,14 +11,16 @@ import { describe, it } from 'node:test';
 import { qemuMiBPerSec, simulateDirtyRate } from '../../src/core/dirty-rate.js';
 import { parseDirtyRate } from '../../src/io/read-dirty-rate.js';
 import { planWriters, uniformRateForDistinct, workloadFromDirtyRate } from '../../src/workload/from-dirty-rate.js';
+import type { Workload } from '../../src/core/types.js';
+import { completeWorkload } from '../../src/workload/complete-workload.js';
 import { parseWorkload } from '../../src/workload/parse-workload.js';
 import { REPO_ROOT, migsim } from '../cli/helpers.js';
 
 const FIXTURES = 'test/fixtures/qemu';
 const GiB = 2 ** 30;
 
-function workload(writes: string, extra = ''): ReturnType<typeof parseWorkload> {
-  return parseWorkload(`name: t\nguest:\n  memory: 1GiB\n  vcpus: 2\n  initial:\n    used: 512MiB\nphases:\n  - writes:\n${writes}${extra}`, 't.yaml');
+function workload(writes: string, extra = ''): Workload {
+  return completeWorkload(parseWorkload(`name: t\nguest:\n  memory: 1GiB\n  vcpus: 2\n  initial:\n    used: 512MiB\nphases:\n  - writes:\n${writes}${extra}`, 't.yaml'), 't.yaml');
 }
 
 const OPTIONS = { calcTimeSec: 1, startSec: 0, samplePagesPerGiB: 512, ringEntries: 4096 };
@@ -64,7 +66,7 @@ describe('from-dirty-rate round trip', () => {
     const options = { memoryBytes, usedBytes, workingSetBytes: null, pageSizeBytes: 4096, ringEntries: 4096, name: 'rt' };
     const plans = planWriters(measured, options);
     assert.ok(typeof plans !== 'string', String(plans));
-    const w = parseWorkload(workloadFromDirtyRate(measured, options, plans), 'rt.yaml');
+    const w = completeWorkload(parseWorkload(workloadFromDirtyRate(measured, options, plans), 'rt.yaml'), 'rt.yaml');
     return { measured, report: simulateDirtyRate(w, { ...OPTIONS, calcTimeSec: measured.calcTimeSec }) };
   };
 

@@ -52,7 +52,7 @@ test('pages never sit on a per-CPU list and the free lists at once (random seque
 test('a guest with per-CPU lists migrates without losing pages; the lists hide pages from hints', () => {
   const workload = makeWorkload({
     guest: { memoryBytes: 256 * UNITS.MiB, vcpus: 2, pcp: { highPages: 512, batchPages: 64 }, initial: { usedBytes: 96 * UNITS.MiB, freeDirtyBytes: 64 * UNITS.MiB } },
-    phases: [{ durationSec: null, writes: [], churn: [{ rateBlocksPerSec: 2000, orders: [{ order: 0, weight: 1 }], lifetimeSec: 0.5, fill: 'data', arrivals: 'even', vcpu: null }], tracePath: null }],
+    phases: [{ durationSec: null, writes: [], churn: [{ rateBlocksPerSec: 2000, orders: [{ order: 0, weight: 1 }], lifetimeSec: 0.5, fill: 'data', arrivals: 'even', vcpu: null }], trace: null }],
     migration: { startSec: 1, tracking: { clear: 'sync' } },
     hints: [freePageHint()],
   });

@@ -76,7 +76,7 @@ test('sending whole words and firing commuting events ahead changes no result', 
                 vcpu: null,
               })),
               churn: p.churnRate === 0 ? [] : [{ rateBlocksPerSec: p.churnRate, orders: [{ order: 0, weight: 0.9 }, { order: 3, weight: 0.1 }], lifetimeSec: 0.05, fill: 'data', arrivals: 'poisson', vcpu: null }],
-              tracePath: null,
+              trace: null,
             },
           ],
           migration: {

@@ -27,7 +27,7 @@ function tinyGuest(): Workload {
       pageblockOrder: 1,
       initial: { usedBytes: 32 * KiB, freeDirtyBytes: 0 },
     },
-    phases: [{ durationSec: null, writes: [writer({ ratePagesPerSec: 2, workingSetBytes: 16 * KiB, extentBytes: 16 * KiB, pattern: 'sequential' })], churn: [], tracePath: null }],
+    phases: [{ durationSec: null, writes: [writer({ ratePagesPerSec: 2, workingSetBytes: 16 * KiB, extentBytes: 16 * KiB, pattern: 'sequential' })], churn: [], trace: null }],
     migration: { bandwidthBytesPerSec: 10 * NORMAL_PAGE_BYTES },
   });
 }
@@ -58,7 +58,7 @@ test('a 16-page guest migrates with hand-computed bytes per round', () => {
 
 test('a guest with nothing dirty switches over after one bulk round', () => {
   const workload = tinyGuest();
-  workload.phases = [{ durationSec: null, writes: [], churn: [], tracePath: null }];
+  workload.phases = [{ durationSec: null, writes: [], churn: [], trace: null }];
   const { rounds, summary } = simulateRun(workload, null);
   assert.deepEqual(rounds.map((r) => [r.kind, r.normalPages, r.zeroPages, r.dirtyPages, r.bytes]), [
     ['bulk', 8, 8, 0, 32968],
@@ -76,7 +76,7 @@ test('uniform writes over a large working set follow the geometric closed form',
   const writeRate = 100_000;
   const workload = makeWorkload({
     guest: { memoryBytes: 4 * GiB, initial: { usedBytes: 3 * GiB, freeDirtyBytes: 1 * GiB } },
-    phases: [{ durationSec: null, writes: [writer({ ratePagesPerSec: writeRate, workingSetBytes: 2 * GiB })], churn: [], tracePath: null }],
+    phases: [{ durationSec: null, writes: [writer({ ratePagesPerSec: writeRate, workingSetBytes: 2 * GiB })], churn: [], trace: null }],
     migration: {
       preset: 'pass',
       maxRounds: 30,
@@ -152,7 +152,7 @@ function churnyGuest(
         durationSec: null,
         writes: [writer({ ratePagesPerSec: 5000, workingSetBytes: 32 * MiB })],
         churn: [churn({ rateBlocksPerSec: churnRate, orders: churnOrders, lifetimeSec })],
-        tracePath: null,
+        trace: null,
       },
     ],
     migration: { startSec: 1, maxDurationSec: 60 },
@@ -226,7 +226,7 @@ test('Linux watermarks: min = 4·√KiB clamped, low = min + max(min/4, memory/1
 test('maxRounds forces a non-converged switchover', () => {
   const workload = makeWorkload({
     guest: { memoryBytes: 256 * MiB, initial: { usedBytes: 200 * MiB } },
-    phases: [{ durationSec: null, writes: [writer({ ratePagesPerSec: 200_000, workingSetBytes: 128 * MiB })], churn: [], tracePath: null }],
+    phases: [{ durationSec: null, writes: [writer({ ratePagesPerSec: 200_000, workingSetBytes: 128 * MiB })], churn: [], trace: null }],
     migration: { maxRounds: 5 },
   });
   const { summary, rounds } = simulateRun(workload, null);
@@ -239,7 +239,7 @@ test('maxRounds forces a non-converged switchover', () => {
 test('auto-converge raises the throttle of a guest dirtying faster than it migrates', () => {
   const workload = makeWorkload({
     guest: { memoryBytes: 256 * MiB, initial: { usedBytes: 200 * MiB } },
-    phases: [{ durationSec: null, writes: [writer({ ratePagesPerSec: 200_000, workingSetBytes: 128 * MiB })], churn: [], tracePath: null }],
+    phases: [{ durationSec: null, writes: [writer({ ratePagesPerSec: 200_000, workingSetBytes: 128 * MiB })], churn: [], trace: null }],
     migration: { autoConverge: { enabled: true }, maxDurationSec: 120 },
   });
   const { summary } = simulateRun(workload, null);
@@ -254,7 +254,7 @@ test('the last phase runs until the end of stop-and-copy even when it has a dura
   const { rounds } = simulateRun(workload, null);
   assert.equal(rounds[0].dirtyPages, 1);
   const twoPhases = tinyGuest();
-  twoPhases.phases = [{ ...twoPhases.phases[0], durationSec: 0.1 }, { durationSec: 5, writes: [], churn: [], tracePath: null }];
+  twoPhases.phases = [{ ...twoPhases.phases[0], durationSec: 0.1 }, { durationSec: 5, writes: [], churn: [], trace: null }];
   assert.equal(simulateRun(twoPhases, null).rounds[0].dirtyPages, 0, 'the first phase ends at 0.1 s');
 });
 

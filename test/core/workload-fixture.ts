@@ -34,7 +34,7 @@ export function freePageHint(options: Partial<FreePageHintOptions> = {}, label =
 }
 
 export function idlePhase(): Phase {
-  return { durationSec: null, writes: [], churn: [], tracePath: null };
+  return { durationSec: null, writes: [], churn: [], trace: null };
 }
 
 export function makeWorkload(overrides: DeepPartial<Workload> = {}): Workload {
@@ -54,7 +54,7 @@ export function makeWorkload(overrides: DeepPartial<Workload> = {}): Workload {
       zeroRateBytesPerSec: 8 * GiB,
       firstTouchRateBytesPerSec: 1 * GiB,
       pcp: null,
-      initial: { usedBytes: 16 * MiB, freeDirtyBytes: 0, fragmentation: 0, layout: 'ordered', buddyinfoPath: null, buddyinfoFreeBlocks: null },
+      initial: { usedBytes: 16 * MiB, freeDirtyBytes: 0, fragmentation: 0, layout: 'ordered', buddyinfoFreeBlocks: null },
     },
     phases: [idlePhase()],
     migration: {

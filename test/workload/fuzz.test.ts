@@ -12,6 +12,7 @@ import { stringify } from 'yaml';
 
 import { MigsimError } from '../../src/core/errors.js';
 import type { Workload } from '../../src/core/types.js';
+import { completeWorkload } from '../../src/workload/complete-workload.js';
 import { parseWorkload } from '../../src/workload/parse-workload.js';
 import { parseBandwidth, parseByteRate, parseDuration, parsePercent, parseRate, parseSize } from '../../src/workload/units.js';
 
@@ -42,7 +43,7 @@ function assertValidWorkload(workload: Workload): void {
 function parseOrClean(text: string, sets: string[] = []): void {
   let workload: Workload;
   try {
-    workload = parseWorkload(text, 'fuzz.yaml', { sets });
+    workload = completeWorkload(parseWorkload(text, 'fuzz.yaml', { sets }), 'fuzz.yaml');
   } catch (error) {
     assertCleanInputError(error);
     return;

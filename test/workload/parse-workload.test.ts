@@ -1,8 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { UsageError, WorkloadError } from '../../src/core/errors.js';
-import type { Workload } from '../../src/core/types.js';
-import { parseWorkload, type ParseWorkloadOptions } from '../../src/workload/parse-workload.js';
+import { parseWorkload, type ParsedWorkload, type ParseWorkloadOptions } from '../../src/workload/parse-workload.js';
 
 const KiB = 1024;
 const MiB = 1024 ** 2;
@@ -23,7 +22,7 @@ function withTop(extra: string): string {
   return `${MINIMAL}${extra}`;
 }
 
-function parse(text: string, options?: ParseWorkloadOptions): Workload {
+function parse(text: string, options?: ParseWorkloadOptions): ParsedWorkload {
   return parseWorkload(text, FILE, options);
 }
 
@@ -53,7 +52,7 @@ function rejectsUsage(text: string, message: string, options: ParseWorkloadOptio
 
 describe('parseWorkload defaults', () => {
   it('fills every default of MODEL.md §8.1 for a minimal workload', () => {
-    const expected: Workload = {
+    const expected: ParsedWorkload = {
       name: 'tiny',
       seed: 1,
       description: null,
@@ -75,7 +74,6 @@ describe('parseWorkload defaults', () => {
           fragmentation: 0,
           layout: 'ordered',
           buddyinfoPath: null,
-          buddyinfoFreeBlocks: null,
         },
       },
       phases: [{ durationSec: null, writes: [], churn: [], tracePath: null }],
@@ -256,7 +254,6 @@ hints:
       fragmentation: 0.1,
       layout: 'ordered',
       buddyinfoPath: null,
-      buddyinfoFreeBlocks: null,
     });
     assert.equal(w.phases[0].durationSec, 30);
     assert.equal(w.phases[0].writes[0].pattern, 'zipf');
@@ -340,7 +337,7 @@ hints: [free-page-hint]
 `;
     const w = parse(text, { baseDir: 'workloads' });
     assert.equal(w.guest.initial.buddyinfoPath, 'workloads/buddyinfo.txt');
-    assert.equal(w.guest.initial.usedBytes, 0);
+    assert.equal(w.guest.initial.usedBytes, null);
     assert.deepEqual(
       w.phases.map((p) => p.tracePath),
       ['workloads/traces/boot.trace', '/abs/run.trace'],

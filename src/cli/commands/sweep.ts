@@ -13,16 +13,14 @@
  * written only once every point is done, atomically, so an earlier file stays as it was.
  */
 import { availableParallelism } from 'node:os';
-import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 
 import { MigsimError, UsageError, type ErrorCode } from '../../core/errors.js';
+import { readWorkload, readWorkloadText, WorkloadFileCache } from '../../io/read-workload.js';
 import { formatSweepCsv, sweepColumns } from '../../io/sweep-csv.js';
-import { INPUT_LIMITS, readInputText } from '../../io/read-input.js';
-import { errnoCode, writeFileAtomic } from '../../io/write-atomic.js';
+import { writeFileAtomic } from '../../io/write-atomic.js';
 import { createSweepProgress } from '../../report/sweep-progress.js';
 import { progressAllowed } from '../../report/progress.js';
-import { parseWorkload } from '../../workload/parse-workload.js';
 import { gridPoint, gridSize, parseShard, parseVaryOptions, shardIndices, type SweepAxis } from '../../workload/sweep-grid.js';
 import type { SweepReply, SweepTask, SweepWorkerData } from '../sweep-worker.js';
 import { InterruptedError, interrupted, onInterrupt, withInterruptGuard } from '../interrupt.js';
@@ -47,13 +45,9 @@ export interface SweepOptions {
 export async function sweepCommand(file: string, options: SweepOptions): Promise<number> {
   const spec = parseVaryOptions(options.vary);
   const shard = options.shard === null ? null : parseShard(options.shard);
-  let text: string;
-  try {
-    text = readInputText(file, INPUT_LIMITS.workloadBytes);
-  } catch (error) {
-    throw new MigsimError('workload.unreadable', `${file}: cannot read (${errnoCode(error)})`);
-  }
-  const data: SweepWorkerData = { text, file, baseDir: dirname(file), seed: options.seed, hints: spec.hints };
+  // The file is read once (the cache) and every worker gets its text: all points load the same workload.
+  const cache = new WorkloadFileCache();
+  const data: SweepWorkerData = { text: readWorkloadText(file, cache), file, seed: options.seed, hints: spec.hints };
   const size = gridSize(spec.axes);
   const indices = shardIndices(size, shard);
   const tasks: SweepTask[] = indices.map((index) => ({ index, sets: pointSets(spec.axes, options.set, index) }));
@@ -64,7 +58,7 @@ export async function sweepCommand(file: string, options: SweepOptions): Promise
   const pointBytes: number[] = [];
   for (const task of tasks) {
     try {
-      const workload = parseWorkload(text, file, { sets: task.sets, hints: spec.hints, seed: options.seed, baseDir: data.baseDir });
+      const workload = readWorkload(file, { sets: task.sets, hints: spec.hints, seed: options.seed, cache });
       checkWorkloadMemory(file, workload, limit);
       pointBytes.push(estimateEngineBytes(workload));
     } catch (error) {

@@ -136,7 +136,7 @@ function churnyGuest(hints: HintConfig[], freeDirtyBytes: number): Workload {
         durationSec: null,
         writes: [writer({ ratePagesPerSec: 5000, workingSetBytes: 16 * MiB })],
         churn: [churn({ rateBlocksPerSec: 2000, orders: [{ order: 0, weight: 0.97 }, { order: 3, weight: 0.02 }, { order: 9, weight: 0.01 }], lifetimeSec: 0.5 })],
-        tracePath: null,
+        trace: null,
       },
     ],
     migration: { startSec: 3, maxDurationSec: 60 },

@@ -21,7 +21,7 @@ const NORMAL_PAGE_BYTES = 8 + 4096;
 function confidentialGuest(granuleBytes = 8 * KiB, churn: ChurnStream[] = [], startSec = 0): Workload {
   return makeWorkload({
     guest: { memoryBytes: 64 * KiB, maxOrder: 2, pageblockOrder: 1, minFreeBytes: 4 * KiB, initial: { usedBytes: 8 * KiB } },
-    phases: [{ durationSec: null, writes: [], churn, tracePath: null }],
+    phases: [{ durationSec: null, writes: [], churn, trace: null }],
     migration: { startSec },
     hints: [unaccepted({ acceptedAtBootBytes: 16 * KiB, chunkBytes: 16 * KiB, acceptGranularityBytes: granuleBytes })],
   });
