@@ -367,6 +367,18 @@ function onStdoutError(error: NodeJS.ErrnoException): void {
   process.exit(EXIT_CODES.usage);
 }
 
+/**
+ * Longest error message printed: values are quoted at most 200 characters and contents
+ * 40, so a longer line means something quoted too much; its middle goes.
+ */
+const MAX_ERROR_CHARS = 1000;
+
+function clipLine(text: string): string {
+  if (text.length <= MAX_ERROR_CHARS) return text;
+  const half = (MAX_ERROR_CHARS - 5) / 2;
+  return `${text.slice(0, Math.ceil(half))} ... ${text.slice(text.length - Math.floor(half))}`;
+}
+
 /** Prints `migsim: <message>` (and the stack with --debug) and returns the exit code. */
 function reportError(error: unknown, debug: boolean): number {
   if (error instanceof CommanderError) {
@@ -380,12 +392,12 @@ function reportError(error: unknown, debug: boolean): number {
   if (error instanceof MigsimError) {
     const internal = error.exitCode === EXIT_CODES.internal ? 'internal error: ' : '';
     // Messages quote file paths and workload names: no control character reaches the terminal.
-    process.stderr.write(`migsim: ${internal}${escapeControlChars(error.message)}\n`);
+    process.stderr.write(`migsim: ${internal}${clipLine(escapeControlChars(error.message))}\n`);
     if (debug) printStack(error);
     return error.exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`migsim: internal error: ${message}\n`);
+  process.stderr.write(`migsim: internal error: ${clipLine(escapeControlChars(message))}\n`);
   if (debug) printStack(error);
   else process.stderr.write('migsim: this is a bug; rerun with --debug for a stack trace\n');
   return EXIT_CODES.internal;

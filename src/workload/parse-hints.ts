@@ -46,6 +46,15 @@ export interface HintContext {
   usedBytes: number | null;
 }
 
+/**
+ * A list of blocks to hint holds at most one entry per guest page: the bound keeps the
+ * engine's typed arrays (sized by capacity) within the guest's own size.
+ */
+function capacityBounds(ctx: HintContext): { min: number; max: number; maxName: string } {
+  const pages = ctx.memoryBytes / ctx.pageSizeBytes;
+  return { min: 1, max: Number.isFinite(pages) ? pages : 2 ** 31 - 1, maxName: "the guest's pages" };
+}
+
 function isStrategyName(value: unknown): value is StrategyName {
   return typeof value === 'string' && (STRATEGY_NAMES as readonly string[]).includes(value);
 }
@@ -164,7 +173,7 @@ function buildHint(reader: FieldReader, label: string, names: StrategyName[], ct
     freePageHint: has('free-page-hint') ? readFreePageHint(reader, ctx) : null,
     mergeNotifier: has('merge-notifier') ? readMergeNotifier(reader, ctx) : null,
     pageReporting: has('page-reporting') ? readPageReporting(reader, ctx) : null,
-    perPage: has('per-page') ? readPerPage(reader) : null,
+    perPage: has('per-page') ? readPerPage(reader, ctx) : null,
     unaccepted: has('unaccepted') ? readUnaccepted(reader, ctx) : null,
   };
 }
@@ -204,7 +213,7 @@ function readPageReporting(reader: FieldReader, ctx: HintContext): PageReporting
   return {
     minOrder: reader.quantity('minOrder', (v) => parseInteger(v, orderBounds(ctx)), ctx.pageblockOrder),
     // PAGE_REPORTING_CAPACITY: 32 scatterlist entries per report call.
-    capacity: reader.quantity('capacity', (v) => parseInteger(v, { min: 1 }), 32),
+    capacity: reader.quantity('capacity', (v) => parseInteger(v, capacityBounds(ctx)), 32),
     // PAGE_REPORTING_DELAY: 2 s, "to allow pages to settle".
     delaySec: reader.quantity(
       'delay',
@@ -219,8 +228,8 @@ function readPageReporting(reader: FieldReader, ctx: HintContext): PageReporting
   };
 }
 
-function readPerPage(reader: FieldReader): PerPageOptions {
-  const capacity = reader.quantity('capacity', (v) => parseInteger(v, { min: 1 }), 512);
+function readPerPage(reader: FieldReader, ctx: HintContext): PerPageOptions {
+  const capacity = reader.quantity('capacity', (v) => parseInteger(v, capacityBounds(ctx)), 512);
   const batch = reader.quantity('batch', (v) => parseInteger(v, { min: 1 }), 1);
   if (known(capacity, batch) && batch > capacity) {
     reader.fail('batch', `must be at most capacity (${capacity})`);

@@ -16,6 +16,7 @@ import { fileStem, plotRoundsOf, roundPlots, summaryPlots, type Plot } from '../
 import { checkMemoryLimit, type MemoryLimitOptions } from '../memory-limit.js';
 import { withInterruptGuard } from '../interrupt.js';
 import { loadWorkloads, simulateLoadedInterruptible, writeStdout } from '../simulate.js';
+import { clipText } from '../../workload/field-reader.js';
 
 export interface PlotOptions extends MemoryLimitOptions {
   outDir: string;
@@ -37,7 +38,7 @@ export async function plotCommand(inputs: readonly string[], options: PlotOption
       plots.push(...roundPlots(csv.rows));
     } else {
       if (options.x !== null && !csv.columns.includes(options.x)) {
-        throw new MigsimError('usage.bad-argument', `${input}: --x ${options.x} is not a column (header: ${csv.columns.join(',')})`);
+        throw new MigsimError('usage.bad-argument', `${input}: --x ${clipText(options.x, 60)} is not a column (header: ${clipText(csv.columns.join(','))})`);
       }
       const made = summaryPlots(csv.rows, csv.columns, options.x, fileStem(`${csv.file.replace(/^.*[\\/]/, '').replace(/\.csv$/i, '')}`));
       if (made.length === 0) {
