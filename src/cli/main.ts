@@ -252,7 +252,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
   program
     .command('calibrate')
     .description('reproduce real QEMU migrations (a calibration directory, or one query-migrate log / virsh domjobinfo with a workload) and print measured vs simulated')
-    .argument('[dir]', 'calibration data: runs named <scenario>_hints-<on|off>_rep<k> (e.g. ../shared/calibration/qemu10-tcg-1gib)')
+    .argument('[dir]', "calibration data: runs named <scenario>_hints-<on|off>_rep<k> (default: this package's validation/qemu10-tcg-1gib)")
     .option('--workloads <dir>', "directory of <scenario>.yaml workloads (default: this package's workloads/qemu)")
     .option('--log <file>', 'instead of <dir>: one migration as query-migrate replies, one JSON line per poll (see README)')
     .option('--domjobinfo <file>', 'instead of or beside --log: virsh domjobinfo output (one block per poll, or --completed)')
@@ -282,10 +282,9 @@ function buildProgram(setExitCode: (code: number) => void): Command {
         );
         return;
       }
-      if (dir === undefined) throw new UsageError('calibrate needs <dir>, or --log/--domjobinfo with --workload');
-      const { calibrateCommand } = await import('./commands/calibrate.js');
+      const { calibrateCommand, defaultCalibrationData } = await import('./commands/calibrate.js');
       setExitCode(
-        await calibrateCommand(dir, {
+        await calibrateCommand(dir ?? defaultCalibrationData(), {
           workloads: options.workloads ?? null,
           csv: options.csv ?? null,
           color: options.color !== false,

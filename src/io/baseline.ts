@@ -1,6 +1,6 @@
 /**
  * The regression baseline (results/baseline.csv): a summary CSV keyed by (workload, run,
- * seed), read and rewritten by `migsim check` (MODEL.md §7). Reading needs only the key
+ * seed), read and rewritten by `migsim check` (docs/model.md §7). Reading needs only the key
  * columns and the compared ones; every other field is kept as text so that `--update`
  * rewrites the rows of workloads it did not run verbatim.
  */

@@ -1,5 +1,5 @@
 /**
- * Reads a directory of real QEMU migrations (../shared/calibration/README.md): one
+ * Reads a directory of real QEMU migrations (validation/README.md): one
  * sub-directory per run, named `<scenario>_hints-<on|off>_rep<k>`, each with
  * iterations.csv, samples.csv, summary.json and guest-premig.txt. Returns the numbers the
  * comparison and the parameter derivation need, in base units (bytes, pages, seconds);

@@ -1,7 +1,7 @@
 /**
  * /proc/buddyinfo (mm/vmstat.c frag_show_print): one line per zone,
  * `Node 0, zone   DMA32      1      1      2 …`, the number of free blocks of each order
- * from 0. migsim has one zone, so the zones are summed (MODEL.md §1.3). Pure: the caller
+ * from 0. migsim has one zone, so the zones are summed (docs/model.md §1.3). Pure: the caller
  * reads the file. Lines from a guest dump may carry a prefix (`BUDDYINFO: Node 0, …`).
  */
 import { clipText } from './field-reader.js';

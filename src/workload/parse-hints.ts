@@ -1,5 +1,5 @@
 /**
- * `hints[]` of a workload file (MODEL.md §4, §8.1): each entry is a strategy name with
+ * `hints[]` of a workload file (docs/model.md §4, §8.1): each entry is a strategy name with
  * default options, or `{strategy: name | [names], label?, …options}`. An option belongs to
  * every listed strategy that has it (`callCost` on a combined entry sets both costs).
  */
@@ -24,7 +24,7 @@ export const STRATEGY_NAMES: readonly StrategyName[] = [
   'unaccepted',
 ];
 
-/** The options each strategy takes (MODEL.md §8.1). */
+/** The options each strategy takes (docs/model.md §8.1). */
 const STRATEGY_OPTIONS: Readonly<Record<StrategyName, readonly string[]>> = {
   'free-page-hint': ['order', 'rate', 'callCost', 'inPlace', 'latency', 'timing', 'clearsDirtyLog'],
   'merge-notifier': ['order', 'placement', 'callCost'],

@@ -1,5 +1,5 @@
 /**
- * The workload parser: YAML text in, a `ParsedWorkload` out (MODEL.md §8, §8.1): every
+ * The workload parser: YAML text in, a `ParsedWorkload` out (docs/model.md §8, §8.1): every
  * field the file itself gives, resolved and validated, and the paths of the files it
  * names (buddyinfo, traces). Pure — no file access; the caller passes the text, the file
  * name for messages and the file's directory for `buddyinfo` and `trace` paths.
@@ -8,7 +8,7 @@
  * are applied here so they are validated exactly like the file. Every problem is
  * collected; one WorkloadError names the first (and lists the others on the same line).
  *
- * Choices where MODEL.md is silent (to be copied to the README's "Model" section):
+ * Choices where docs/model.md §1–§9 are silent (listed in its §10.1):
  * - A YAML null (`key:` with nothing after it) means "not given": the default applies.
  *   `none` switches off an optional rule or limit (`maxRounds: none`, `maxTotal: none`,
  *   `minDirtyPages: none`, `maxDuration: none`, `switchoverBandwidth: none`, `pcp: none`).
@@ -151,7 +151,7 @@ const KiB = 2 ** 10;
 const MiB = 2 ** 20;
 const GiB = 2 ** 30;
 
-/** Per-preset switchover rules (MODEL.md §3.2 step 4); a field set in the file wins. */
+/** Per-preset switchover rules (docs/model.md §3.2 step 4); a field set in the file wins. */
 const PRESET_RULES: Readonly<
   Record<Preset, { maxRounds: number | null; maxTotalTimesMemory: number | null; minDirtyPages: number | null }>
 > = {
@@ -516,7 +516,7 @@ function parseMigration(m: FieldReader, guest: ParsedGuestConfig): MigrationConf
   return {
     preset,
     startSec: m.quantity('start', parseDuration, 0),
-    // MODEL.md §3.2: bandwidth never exceeds linkBandwidth (clamped, not an error).
+    // docs/model.md §3.2: bandwidth never exceeds linkBandwidth (clamped, not an error).
     bandwidthBytesPerSec: Math.min(bandwidthBytesPerSec, linkBandwidthBytesPerSec),
     linkBandwidthBytesPerSec,
     switchoverBandwidthBytesPerSec: m.quantityOrNone('switchoverBandwidth', positive(parseBandwidth), null),

@@ -1,5 +1,5 @@
 /**
- * Trace files (MODEL.md §1.4): one row per line, `time op pfn order`, time in seconds from
+ * Trace files (docs/model.md §1.4): one row per line, `time op pfn order`, time in seconds from
  * the start of the phase, op `alloc`, `free` or `write`, sorted by time; `#` starts a
  * comment. `migsim record` writes them from the kernel's kmem:mm_page_alloc and
  * kmem:mm_page_free tracepoints. Pure: the caller reads (and gunzips) the file.

@@ -51,7 +51,7 @@ function rejectsUsage(text: string, message: string, options: ParseWorkloadOptio
 }
 
 describe('parseWorkload defaults', () => {
-  it('fills every default of MODEL.md §8.1 for a minimal workload', () => {
+  it('fills every default of docs/model.md §8.1 for a minimal workload', () => {
     const expected: ParsedWorkload = {
       name: 'tiny',
       seed: 1,
@@ -196,7 +196,7 @@ describe('parseWorkload defaults', () => {
     assert.equal(w.hints[1].pageReporting?.minOrder, 5);
   });
 
-  it('parses the example of MODEL.md §8', () => {
+  it('parses the example of docs/model.md §8', () => {
     const w = parse(`# Web server after a day of uptime: hot zipf working set, light churn.
 name: webserver-16g
 seed: 7

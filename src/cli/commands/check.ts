@@ -1,6 +1,6 @@
 /**
  * `migsim check <workload…> --baseline <file>`: simulate, then compare each run's
- * total_bytes with the baseline (MODEL.md §7). Exit 1 on a regression or a row missing on
+ * total_bytes with the baseline (docs/model.md §7). Exit 1 on a regression or a row missing on
  * either side, 3 if a run lost pages (that outranks 1), 0 otherwise.
  *
  * Only the baseline rows of the workloads given are compared: checking one file against

@@ -1,7 +1,7 @@
 /**
  * `migsim run <workload…>`: simulate each workload (`none`, then every hint run), print
  * the side-by-side tables (or one JSON document with --json), write the requested CSVs,
- * and report lost pages last, after every output is written (exit 3, MODEL.md §5).
+ * and report lost pages last, after every output is written (exit 3, docs/model.md §5).
  * The pieces other commands share (loading, simulating under the progress bar, writing
  * outputs) are in ../simulate.ts.
  */
