@@ -106,6 +106,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--summary-csv <file>', 'write the per-run summary CSV (- for stdout; default: not written)')
     .option('--html <file>', 'write one self-contained HTML page: tables and SVG charts inline (- for stdout; default: not written)')
     .option('--max-memory <size>', 'refuse workloads whose simulation needs more memory than this size, e.g. 8GiB (default: MIGSIM_MAX_MEMORY, else the machine\'s total memory)')
+    .option('--max-events <n>', 'refuse workloads whose simulation is estimated to take more events (writes, churn, trace rows, pages, slots) than this, e.g. 1e11 (default: MIGSIM_MAX_EVENTS, else 3e10: minutes)')
     .option('--json', 'print one JSON document to stdout instead of tables')
     .option('-q, --quiet', 'no progress bar')
     .action(async (files: string[], _options: unknown, command: Command) => {
@@ -120,6 +121,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
           summaryCsv: options.summaryCsv ?? null,
           html: options.html ?? null,
           maxMemory: options.maxMemory ?? null,
+          maxEvents: options.maxEvents ?? null,
           version: packageVersion(),
           json: options.json === true,
           color: options.color !== false,
@@ -136,6 +138,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .addOption(new Option('--tolerance <percent>', 'allowed increase of total_bytes, in percent (0.5 or 0.5%)').argParser(parseTolerance).default(0))
     .option('--update', 'rewrite the baseline with these results (atomically) and exit 0')
     .option('--max-memory <size>', 'refuse workloads whose simulation needs more memory than this size, e.g. 8GiB (default: MIGSIM_MAX_MEMORY, else the machine\'s total memory)')
+    .option('--max-events <n>', 'refuse workloads whose simulation is estimated to take more events (writes, churn, trace rows, pages, slots) than this, e.g. 1e11 (default: MIGSIM_MAX_EVENTS, else 3e10: minutes)')
     .addOption(seedOption())
     .addOption(setOption())
     .option('-q, --quiet', 'no progress bar')
@@ -146,6 +149,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
         await checkCommand(files, {
           baseline: options.baseline,
           maxMemory: options.maxMemory ?? null,
+          maxEvents: options.maxEvents ?? null,
           tolerance: options.tolerance,
           update: options.update === true,
           set: options.set ?? [],
@@ -166,6 +170,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .addOption(seedOption())
     .addOption(setOption())
     .option('--max-memory <size>', 'refuse workloads whose simulation needs more memory than this size, e.g. 8GiB (default: MIGSIM_MAX_MEMORY, else the machine\'s total memory)')
+    .option('--max-events <n>', 'refuse workloads whose simulation is estimated to take more events (writes, churn, trace rows, pages, slots) than this, e.g. 1e11 (default: MIGSIM_MAX_EVENTS, else 3e10: minutes)')
     .option('-q, --quiet', 'no progress bar')
     .addHelpText('after', '\nCharts per workload: pages per round (normal/zero/skipped, one bar per run), cumulative bytes over\nsimulated time with each switchover marked, dirty pages per round. Per summary CSV: total bytes and\ndowntime against the varying parameter, one line per run. Prints the files written, one per line.')
     .action(async (inputs: string[], _options: unknown, command: Command) => {
@@ -179,6 +184,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
           seed: options.seed ?? null,
           set: options.set ?? [],
           maxMemory: options.maxMemory ?? null,
+          maxEvents: options.maxEvents ?? null,
           quiet: options.quiet === true,
         }),
       );
@@ -260,6 +266,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--run <label>', "with --log/--domjobinfo: the simulated run to compare with ('none' or a hint label)", 'none')
     .option('--csv <file>', 'write the comparison table as CSV (- for stdout, instead of the tables)')
     .option('--max-memory <size>', 'refuse workloads whose simulation needs more memory than this size, e.g. 8GiB (default: MIGSIM_MAX_MEMORY, else the machine\'s total memory)')
+    .option('--max-events <n>', 'refuse workloads whose simulation is estimated to take more events (writes, churn, trace rows, pages, slots) than this, e.g. 1e11 (default: MIGSIM_MAX_EVENTS, else 3e10: minutes)')
     .option('-q, --quiet', 'no progress bar')
     .addHelpText('after', '\nExit 1 when a calibration target of <dir> is missed (a --log comparison has no targets).')
     .action(async (dir: string | undefined, _options: unknown, command: Command) => {
@@ -278,6 +285,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
             color: options.color !== false,
             quiet: options.quiet === true,
             maxMemory: options.maxMemory ?? null,
+            maxEvents: options.maxEvents ?? null,
           }),
         );
         return;
@@ -290,6 +298,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
           color: options.color !== false,
           quiet: options.quiet === true,
           maxMemory: options.maxMemory ?? null,
+          maxEvents: options.maxEvents ?? null,
         }),
       );
     });
@@ -305,6 +314,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--shard <i/n>', 'run only the points with index % n == i - 1 (1-based i, e.g. $SLURM_ARRAY_TASK_ID/8)')
     .option('--csv <file>', 'the output CSV (- for stdout)', '-')
     .option('--max-memory <size>', 'refuse sweeps whose --jobs largest points together need more memory than this size, e.g. 8GiB (default: MIGSIM_MAX_MEMORY, else the machine\'s total memory)')
+    .option('--max-events <n>', 'refuse workloads whose simulation is estimated to take more events (writes, churn, trace rows, pages, slots) than this, e.g. 1e11 (default: MIGSIM_MAX_EVENTS, else 3e10: minutes)')
     .option('-q, --quiet', 'no progress bar')
     .addHelpText('after', SWEEP_HELP)
     .action(async (file: string, _options: unknown, command: Command) => {
@@ -319,6 +329,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
           shard: options.shard ?? null,
           csv: options.csv,
           maxMemory: options.maxMemory ?? null,
+          maxEvents: options.maxEvents ?? null,
           quiet: options.quiet === true,
         }),
       );

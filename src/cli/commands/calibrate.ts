@@ -37,6 +37,8 @@ export interface CalibrateOptions {
   quiet: boolean;
   /** --max-memory as given, or null (MIGSIM_MAX_MEMORY, else the machine's memory). */
   maxMemory: string | null;
+  /** --max-events as given, or null (MIGSIM_MAX_EVENTS, else the default). */
+  maxEvents?: string | null;
 }
 
 /** workloads/qemu of this package: dist/src/cli/commands/ → the package root. */
@@ -74,7 +76,7 @@ export async function calibrateCommand(dataDir: string, options: CalibrateOption
     {},
   );
   // As run does: refuse a guest larger than this machine (or MIGSIM_MAX_MEMORY) before simulating.
-  checkMemoryLimit(loaded, { maxMemory: options.maxMemory });
+  checkMemoryLimit(loaded, { maxMemory: options.maxMemory, maxEvents: options.maxEvents ?? null });
   const tables = options.csv !== '-';
   const comparisons: RunComparison[] = [];
   // Ctrl-C terminates the running simulation and throws InterruptedError (exit 130) before

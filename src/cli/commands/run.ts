@@ -29,6 +29,8 @@ export interface RunOptions {
   html?: string | null;
   /** `--max-memory <size>`; null = MIGSIM_MAX_MEMORY or the machine's memory. */
   maxMemory?: string | null;
+  /** `--max-events <n>`; null = MIGSIM_MAX_EVENTS or the default. */
+  maxEvents?: string | null;
   /** migsim's version, for the HTML footer. */
   version?: string;
   json: boolean;
@@ -45,7 +47,7 @@ export async function runCommand(files: readonly string[], options: RunOptions):
   const tables = toStdout.length === 0;
 
   const loaded = loadWorkloads(files, { sets: options.set, hints: options.hints, seed: options.seed });
-  checkMemoryLimit(loaded, { maxMemory: options.maxMemory ?? null });
+  checkMemoryLimit(loaded, { maxMemory: options.maxMemory ?? null, maxEvents: options.maxEvents ?? null });
   const palette = stdoutPalette({ color: options.color });
   const simulated: SimulatedWorkload[] = [];
   // Ctrl-C stops the simulation at the next round and throws InterruptedError (exit 130)
