@@ -19,6 +19,7 @@ import { MigsimError, UsageError } from '../core/errors.js';
 import { EXIT_CODE_HELP, EXIT_CODES } from '../core/exit-codes.js';
 import { InterruptedError } from './interrupt.js';
 import { escapeControlChars } from '../report/terminal-text.js';
+import { parseDuration } from '../workload/units.js';
 
 function packageVersion(): string {
   // dist/src/cli/main.js -> package root, both in the repo and when installed.
@@ -38,6 +39,16 @@ function parseTolerance(text: string): number {
   const match = /^(\d+(?:\.\d+)?)%?$/.exec(text);
   if (match === null) throw new InvalidArgumentError('Expected a percentage >= 0, such as 0, 0.5 or 2%.');
   return Number(match[1]);
+}
+
+function parseDowntimeLimit(text: string): number {
+  try {
+    const sec = parseDuration(text);
+    if (sec > 0 && Number.isFinite(sec)) return sec;
+  } catch {
+    // the message below says what is expected
+  }
+  throw new InvalidArgumentError('Expected a duration > 0, such as 300ms or 1s.');
 }
 
 function parseHints(text: string): string[] {
@@ -106,7 +117,6 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--summary-csv <file>', 'write the per-run summary CSV (- for stdout; default: not written)')
     .option('--html <file>', 'write one self-contained HTML page: tables and SVG charts inline (- for stdout; default: not written)')
     .option('--max-memory <size>', 'refuse workloads whose simulation needs more memory than this size, e.g. 8GiB (default: MIGSIM_MAX_MEMORY, else the machine\'s total memory)')
-    .option('--max-events <n>', 'refuse workloads whose simulation is estimated to take more events (writes, churn, trace rows, pages, slots) than this, e.g. 1e11 (default: MIGSIM_MAX_EVENTS, else 3e10: minutes)')
     .option('--json', 'print one JSON document to stdout instead of tables')
     .option('-q, --quiet', 'no progress bar')
     .action(async (files: string[], _options: unknown, command: Command) => {
@@ -121,7 +131,6 @@ function buildProgram(setExitCode: (code: number) => void): Command {
           summaryCsv: options.summaryCsv ?? null,
           html: options.html ?? null,
           maxMemory: options.maxMemory ?? null,
-          maxEvents: options.maxEvents ?? null,
           version: packageVersion(),
           json: options.json === true,
           color: options.color !== false,
@@ -138,7 +147,6 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .addOption(new Option('--tolerance <percent>', 'allowed increase of total_bytes, in percent (0.5 or 0.5%)').argParser(parseTolerance).default(0))
     .option('--update', 'rewrite the baseline with these results (atomically) and exit 0')
     .option('--max-memory <size>', 'refuse workloads whose simulation needs more memory than this size, e.g. 8GiB (default: MIGSIM_MAX_MEMORY, else the machine\'s total memory)')
-    .option('--max-events <n>', 'refuse workloads whose simulation is estimated to take more events (writes, churn, trace rows, pages, slots) than this, e.g. 1e11 (default: MIGSIM_MAX_EVENTS, else 3e10: minutes)')
     .addOption(seedOption())
     .addOption(setOption())
     .option('-q, --quiet', 'no progress bar')
@@ -149,7 +157,6 @@ function buildProgram(setExitCode: (code: number) => void): Command {
         await checkCommand(files, {
           baseline: options.baseline,
           maxMemory: options.maxMemory ?? null,
-          maxEvents: options.maxEvents ?? null,
           tolerance: options.tolerance,
           update: options.update === true,
           set: options.set ?? [],
@@ -166,13 +173,16 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .argument('<input...>', 'workload files (YAML) and/or CSV files (*.csv)')
     .option('-o, --out-dir <dir>', 'directory for the .svg files (created if missing)', 'plots')
     .option('--x <column>', 'summary/sweep CSV column to plot total bytes and downtime against (default: the first parameter column that varies, else seed, else workload)')
+    .addOption(new Option('--downtime-limit <duration>', 'draw this downtime limit on the downtime charts of a summary/sweep CSV, e.g. 300ms (a workload input knows its own)').argParser(parseDowntimeLimit))
     .addOption(new Option('--hints <list>', 'for workload inputs: strategies to run against none (as run --hints)').argParser(parseHints))
     .addOption(seedOption())
     .addOption(setOption())
     .option('--max-memory <size>', 'refuse workloads whose simulation needs more memory than this size, e.g. 8GiB (default: MIGSIM_MAX_MEMORY, else the machine\'s total memory)')
-    .option('--max-events <n>', 'refuse workloads whose simulation is estimated to take more events (writes, churn, trace rows, pages, slots) than this, e.g. 1e11 (default: MIGSIM_MAX_EVENTS, else 3e10: minutes)')
     .option('-q, --quiet', 'no progress bar')
-    .addHelpText('after', '\nCharts per workload: pages per round (normal/zero/skipped, one bar per run), cumulative bytes over\nsimulated time with each switchover marked, dirty pages per round. Per summary CSV: total bytes and\ndowntime against the varying parameter, one line per run. Prints the files written, one per line.')
+    .addHelpText(
+      'after',
+      '\nCharts per workload: bytes per round stacked by kind (linear, and log with the kinds side by side),\ncumulative bytes over simulated time with every sync and the switchover marked, pages dirtied per\nround. With more than two runs, or a summary CSV: bytes saved against none, downtime against the\nlimit and the guest\'s costs per strategy; a sweep CSV: total bytes and downtime against the swept\nparameter, one line per run. Prints the files written, one per line.',
+    )
     .action(async (inputs: string[], _options: unknown, command: Command) => {
       const options = command.optsWithGlobals();
       const { plotCommand } = await import('./commands/plot.js');
@@ -180,11 +190,11 @@ function buildProgram(setExitCode: (code: number) => void): Command {
         await plotCommand(inputs, {
           outDir: options.outDir,
           x: options.x ?? null,
+          downtimeLimitSec: options.downtimeLimit ?? null,
           hints: options.hints ?? null,
           seed: options.seed ?? null,
           set: options.set ?? [],
           maxMemory: options.maxMemory ?? null,
-          maxEvents: options.maxEvents ?? null,
           quiet: options.quiet === true,
         }),
       );
@@ -258,7 +268,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
   program
     .command('calibrate')
     .description('reproduce real QEMU migrations (a calibration directory, or one query-migrate log / virsh domjobinfo with a workload) and print measured vs simulated')
-    .argument('[dir]', "calibration data: runs named <scenario>_hints-<on|off>_rep<k> (default: this package's validation/qemu10-tcg-1gib)")
+    .argument('[dir]', 'calibration data: runs named <scenario>_hints-<on|off>_rep<k> (e.g. ../shared/calibration/qemu10-tcg-1gib)')
     .option('--workloads <dir>', "directory of <scenario>.yaml workloads (default: this package's workloads/qemu)")
     .option('--log <file>', 'instead of <dir>: one migration as query-migrate replies, one JSON line per poll (see README)')
     .option('--domjobinfo <file>', 'instead of or beside --log: virsh domjobinfo output (one block per poll, or --completed)')
@@ -266,7 +276,6 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--run <label>', "with --log/--domjobinfo: the simulated run to compare with ('none' or a hint label)", 'none')
     .option('--csv <file>', 'write the comparison table as CSV (- for stdout, instead of the tables)')
     .option('--max-memory <size>', 'refuse workloads whose simulation needs more memory than this size, e.g. 8GiB (default: MIGSIM_MAX_MEMORY, else the machine\'s total memory)')
-    .option('--max-events <n>', 'refuse workloads whose simulation is estimated to take more events (writes, churn, trace rows, pages, slots) than this, e.g. 1e11 (default: MIGSIM_MAX_EVENTS, else 3e10: minutes)')
     .option('-q, --quiet', 'no progress bar')
     .addHelpText('after', '\nExit 1 when a calibration target of <dir> is missed (a --log comparison has no targets).')
     .action(async (dir: string | undefined, _options: unknown, command: Command) => {
@@ -285,20 +294,19 @@ function buildProgram(setExitCode: (code: number) => void): Command {
             color: options.color !== false,
             quiet: options.quiet === true,
             maxMemory: options.maxMemory ?? null,
-            maxEvents: options.maxEvents ?? null,
           }),
         );
         return;
       }
-      const { calibrateCommand, defaultCalibrationData } = await import('./commands/calibrate.js');
+      if (dir === undefined) throw new UsageError('calibrate needs <dir>, or --log/--domjobinfo with --workload');
+      const { calibrateCommand } = await import('./commands/calibrate.js');
       setExitCode(
-        await calibrateCommand(dir ?? defaultCalibrationData(), {
+        await calibrateCommand(dir, {
           workloads: options.workloads ?? null,
           csv: options.csv ?? null,
           color: options.color !== false,
           quiet: options.quiet === true,
           maxMemory: options.maxMemory ?? null,
-          maxEvents: options.maxEvents ?? null,
         }),
       );
     });
@@ -314,7 +322,6 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--shard <i/n>', 'run only the points with index % n == i - 1 (1-based i, e.g. $SLURM_ARRAY_TASK_ID/8)')
     .option('--csv <file>', 'the output CSV (- for stdout)', '-')
     .option('--max-memory <size>', 'refuse sweeps whose --jobs largest points together need more memory than this size, e.g. 8GiB (default: MIGSIM_MAX_MEMORY, else the machine\'s total memory)')
-    .option('--max-events <n>', 'refuse workloads whose simulation is estimated to take more events (writes, churn, trace rows, pages, slots) than this, e.g. 1e11 (default: MIGSIM_MAX_EVENTS, else 3e10: minutes)')
     .option('-q, --quiet', 'no progress bar')
     .addHelpText('after', SWEEP_HELP)
     .action(async (file: string, _options: unknown, command: Command) => {
@@ -329,7 +336,6 @@ function buildProgram(setExitCode: (code: number) => void): Command {
           shard: options.shard ?? null,
           csv: options.csv,
           maxMemory: options.maxMemory ?? null,
-          maxEvents: options.maxEvents ?? null,
           quiet: options.quiet === true,
         }),
       );
@@ -377,18 +383,6 @@ function onStdoutError(error: NodeJS.ErrnoException): void {
   process.exit(EXIT_CODES.usage);
 }
 
-/**
- * Longest error message printed: values are quoted at most 200 characters and contents
- * 40, so a longer line means something quoted too much; its middle goes.
- */
-const MAX_ERROR_CHARS = 1000;
-
-function clipLine(text: string): string {
-  if (text.length <= MAX_ERROR_CHARS) return text;
-  const half = (MAX_ERROR_CHARS - 5) / 2;
-  return `${text.slice(0, Math.ceil(half))} ... ${text.slice(text.length - Math.floor(half))}`;
-}
-
 /** Prints `migsim: <message>` (and the stack with --debug) and returns the exit code. */
 function reportError(error: unknown, debug: boolean): number {
   if (error instanceof CommanderError) {
@@ -402,12 +396,12 @@ function reportError(error: unknown, debug: boolean): number {
   if (error instanceof MigsimError) {
     const internal = error.exitCode === EXIT_CODES.internal ? 'internal error: ' : '';
     // Messages quote file paths and workload names: no control character reaches the terminal.
-    process.stderr.write(`migsim: ${internal}${clipLine(escapeControlChars(error.message))}\n`);
+    process.stderr.write(`migsim: ${internal}${escapeControlChars(error.message)}\n`);
     if (debug) printStack(error);
     return error.exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`migsim: internal error: ${clipLine(escapeControlChars(message))}\n`);
+  process.stderr.write(`migsim: internal error: ${message}\n`);
   if (debug) printStack(error);
   else process.stderr.write('migsim: this is a bug; rerun with --debug for a stack trace\n');
   return EXIT_CODES.internal;

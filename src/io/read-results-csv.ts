@@ -7,15 +7,13 @@
  */
 
 import { MigsimError } from '../core/errors.js';
-import type { PlotRound } from '../columns/plot-round.js';
 import { unguardCell } from '../columns/cells.js';
 import { parseCsv } from './csv.js';
 import { INPUT_LIMITS, readInputText } from './read-input.js';
 import { errnoCode } from './write-atomic.js';
-import { clipText } from '../workload/field-reader.js';
 
 export type ResultsCsv =
-  | { kind: 'rounds'; file: string; rows: PlotRound[] }
+  | { kind: 'rounds'; file: string; columns: string[]; rows: Record<string, string>[] }
   | { kind: 'summary'; file: string; columns: string[]; rows: Record<string, string>[] };
 
 const ROUND_REQUIRED = ['workload', 'run', 'seed', 'round', 'kind', 'start_s', 'duration_s', 'normal_pages', 'zero_pages', 'skipped_pages', 'bytes', 'cumulative_bytes', 'dirty_pages'] as const;
@@ -39,10 +37,10 @@ export function readResultsCsv(file: string): ResultsCsv {
   const isRounds = header.includes('round') && header.includes('kind');
   const required: readonly string[] = isRounds ? ROUND_REQUIRED : SUMMARY_REQUIRED;
   if (!isRounds && !header.includes('total_bytes')) {
-    throw invalid(`${file}: neither a per-round CSV (run --csv) nor a summary CSV (run --summary-csv, sweep): no round/kind or total_bytes column (header: ${clipText(header.join(','))})`);
+    throw invalid(`${file}: neither a per-round CSV (run --csv) nor a summary CSV (run --summary-csv, sweep): no round/kind or total_bytes column (header: ${header.join(',')})`);
   }
   for (const column of required) {
-    if (!header.includes(column)) throw invalid(`${file}: missing column ${column} (header: ${clipText(header.join(','))})`);
+    if (!header.includes(column)) throw invalid(`${file}: missing column ${column} (header: ${header.join(',')})`);
   }
   const rows: Record<string, string>[] = [];
   for (const record of records.slice(1)) {
@@ -60,28 +58,14 @@ export function readResultsCsv(file: string): ResultsCsv {
     for (const row of rows) delete row.__line;
     return { kind: 'summary', file, columns: header, rows };
   }
-  const numberOf = (row: Record<string, string>, column: string): number => {
-    const value = Number(row[column]);
-    if (row[column] === '' || !Number.isFinite(value)) throw invalid(`${file}:${row.__line}: ${column} must be a number (got "${row[column]}")`);
-    return value;
-  };
-  return {
-    kind: 'rounds',
-    file,
-    rows: rows.map((row) => ({
-      workload: row.workload,
-      run: row.run,
-      seed: numberOf(row, 'seed'),
-      round: numberOf(row, 'round'),
-      kind: row.kind,
-      startSec: numberOf(row, 'start_s'),
-      durationSec: numberOf(row, 'duration_s'),
-      normalPages: numberOf(row, 'normal_pages'),
-      zeroPages: numberOf(row, 'zero_pages'),
-      skippedPages: numberOf(row, 'skipped_pages'),
-      bytes: numberOf(row, 'bytes'),
-      cumulativeBytes: numberOf(row, 'cumulative_bytes'),
-      dirtyPages: numberOf(row, 'dirty_pages'),
-    })),
-  };
+  // The numeric columns the charts read must hold numbers: a chart of NaN helps nobody.
+  const numeric = header.filter((column) => (ROUND_REQUIRED as readonly string[]).includes(column) || (column.endsWith('_bytes') && column !== 'bytes'));
+  for (const row of rows) {
+    for (const column of numeric) {
+      if (column === 'workload' || column === 'run' || column === 'kind') continue;
+      if (row[column] === '' || !Number.isFinite(Number(row[column]))) throw invalid(`${file}:${row.__line}: ${column} must be a number (got "${row[column]}")`);
+    }
+  }
+  for (const row of rows) delete row.__line;
+  return { kind: 'rounds', file, columns: header, rows };
 }

@@ -1,9 +1,10 @@
 /**
- * `migsim plot <input…>`: SVG charts with no browser. Each input is a workload file
- * (simulated as `run` would) or a CSV: per-round (`run --csv`) gives three charts per
- * workload, a summary or sweep CSV (`run --summary-csv`, `sweep`) gives total bytes and
- * downtime against the varying parameter. Files go to --out-dir, each written atomically;
- * stdout lists them, one per line.
+ * `migsim plot <input…>`: SVG charts with no browser (Vega-Lite specs from
+ * report/charts.ts, rendered by report/render-chart.ts). Each input is a workload file
+ * (simulated as `run` would) or a CSV: per-round (`run --csv`) gives the per-round charts
+ * per workload, a summary or sweep CSV (`run --summary-csv`, `sweep`) gives the summary
+ * charts. Workloads run with more than one strategy, or several workloads, also get the
+ * summary charts. Files go to --out-dir, each written atomically; stdout lists them.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,17 +12,20 @@ import { join } from 'node:path';
 import { MigsimError } from '../../core/errors.js';
 import { readResultsCsv } from '../../io/read-results-csv.js';
 import { errnoCode, writeFileAtomic } from '../../io/write-atomic.js';
+import { chartsOfResults, STANDARD_SUMMARY_COLUMNS } from '../../report/chart-rows.js';
+import { fileStem, roundCharts, summaryCharts, type Chart } from '../../report/charts.js';
+import { renderSvg } from '../../report/render-chart.js';
 import { escapeControlChars } from '../../report/terminal-text.js';
-import { fileStem, plotRoundsOf, roundPlots, summaryPlots, type Plot } from '../../report/svg-plots.js';
 import { checkMemoryLimit, type MemoryLimitOptions } from '../memory-limit.js';
 import { withInterruptGuard } from '../interrupt.js';
 import { loadWorkloads, simulateLoadedInterruptible, writeStdout } from '../simulate.js';
-import { clipText } from '../../workload/field-reader.js';
 
 export interface PlotOptions extends MemoryLimitOptions {
   outDir: string;
   /** Summary column to plot against; null = the first parameter column that varies. */
   x: string | null;
+  /** The downtime limit to draw on summary-CSV charts (seconds); null = not drawn. */
+  downtimeLimitSec: number | null;
   hints: string[] | null;
   seed: number | null;
   set: string[];
@@ -31,20 +35,25 @@ export interface PlotOptions extends MemoryLimitOptions {
 export async function plotCommand(inputs: readonly string[], options: PlotOptions): Promise<number> {
   const csvInputs = inputs.filter((input) => input.toLowerCase().endsWith('.csv'));
   const workloadInputs = inputs.filter((input) => !input.toLowerCase().endsWith('.csv'));
-  const plots: Plot[] = [];
+  const charts: Chart[] = [];
   for (const input of csvInputs) {
     const csv = readResultsCsv(input);
     if (csv.kind === 'rounds') {
-      plots.push(...roundPlots(csv.rows));
+      charts.push(...roundCharts(csv.rows, csv.columns));
     } else {
       if (options.x !== null && !csv.columns.includes(options.x)) {
-        throw new MigsimError('usage.bad-argument', `${input}: --x ${clipText(options.x, 60)} is not a column (header: ${clipText(csv.columns.join(','))})`);
+        throw new MigsimError('usage.bad-argument', `${input}: --x ${options.x} is not a column (header: ${csv.columns.join(',')})`);
       }
-      const made = summaryPlots(csv.rows, csv.columns, options.x, fileStem(`${csv.file.replace(/^.*[\\/]/, '').replace(/\.csv$/i, '')}`));
+      const made = summaryCharts(csv.rows, csv.columns, {
+        standardColumns: STANDARD_SUMMARY_COLUMNS,
+        x: options.x,
+        stem: fileStem(csv.file.replace(/^.*[\\/]/, '').replace(/\.csv$/i, '')),
+        downtimeLimitSec: options.downtimeLimitSec === null ? undefined : new Map([['*', options.downtimeLimitSec]]),
+      });
       if (made.length === 0) {
-        process.stderr.write(`migsim: ${escapeControlChars(input)}: no parameter, seed or workload varies between rows: nothing to plot against (use --x <column>)\n`);
+        process.stderr.write(`migsim: ${escapeControlChars(input)}: one row only: nothing to plot\n`);
       }
-      plots.push(...made);
+      charts.push(...made);
     }
   }
   if (workloadInputs.length > 0) {
@@ -52,9 +61,9 @@ export async function plotCommand(inputs: readonly string[], options: PlotOption
     checkMemoryLimit(loaded, options);
     // Ctrl-C stops at the next round (exit 130) before any chart is written.
     await withInterruptGuard(async () => {
-      for (const workload of loaded) {
-        plots.push(...roundPlots(plotRoundsOf((await simulateLoadedInterruptible(workload, { json: false, quiet: options.quiet })).results)));
-      }
+      const simulated = [];
+      for (const workload of loaded) simulated.push(await simulateLoadedInterruptible(workload, { json: false, quiet: options.quiet }));
+      charts.push(...chartsOfResults(simulated));
     });
   }
   try {
@@ -63,11 +72,11 @@ export async function plotCommand(inputs: readonly string[], options: PlotOption
     throw new MigsimError('output.write-failed', `${options.outDir}: cannot create directory (${errnoCode(error)})`);
   }
   const seen = new Map<string, number>();
-  for (const plot of plots) {
-    const count = (seen.get(plot.name) ?? 0) + 1;
-    seen.set(plot.name, count);
-    const file = join(options.outDir, `${plot.name}${count > 1 ? `-${count}` : ''}.svg`);
-    writeFileAtomic(file, plot.svg);
+  for (const chart of charts) {
+    const count = (seen.get(chart.name) ?? 0) + 1;
+    seen.set(chart.name, count);
+    const file = join(options.outDir, `${chart.name}${count > 1 ? `-${count}` : ''}.svg`);
+    writeFileAtomic(file, await renderSvg(chart.spec));
     writeStdout(`${escapeControlChars(file)}\n`);
   }
   return 0;

@@ -1,13 +1,14 @@
 /**
  * `migsim run <workload…>`: simulate each workload (`none`, then every hint run), print
  * the side-by-side tables (or one JSON document with --json), write the requested CSVs,
- * and report lost pages last, after every output is written (exit 3, docs/model.md §5).
+ * and report lost pages last, after every output is written (exit 3, MODEL.md §5).
  * The pieces other commands share (loading, simulating under the progress bar, writing
  * outputs) are in ../simulate.ts.
  */
 import { UsageError } from '../../core/errors.js';
 import { EXIT_CODES } from '../../core/exit-codes.js';
 import { formatRoundsCsv, formatSummaryCsv } from '../../io/csv.js';
+import { INPUT_LIMITS, readInputText } from '../../io/read-input.js';
 import { formatResultsJson } from '../../io/results-json.js';
 import { stdoutPalette } from '../../report/colors.js';
 import { formatWorkloadReport } from '../../report/format-table.js';
@@ -29,8 +30,6 @@ export interface RunOptions {
   html?: string | null;
   /** `--max-memory <size>`; null = MIGSIM_MAX_MEMORY or the machine's memory. */
   maxMemory?: string | null;
-  /** `--max-events <n>`; null = MIGSIM_MAX_EVENTS or the default. */
-  maxEvents?: string | null;
   /** migsim's version, for the HTML footer. */
   version?: string;
   json: boolean;
@@ -47,7 +46,7 @@ export async function runCommand(files: readonly string[], options: RunOptions):
   const tables = toStdout.length === 0;
 
   const loaded = loadWorkloads(files, { sets: options.set, hints: options.hints, seed: options.seed });
-  checkMemoryLimit(loaded, { maxMemory: options.maxMemory ?? null, maxEvents: options.maxEvents ?? null });
+  checkMemoryLimit(loaded, { maxMemory: options.maxMemory ?? null });
   const palette = stdoutPalette({ color: options.color });
   const simulated: SimulatedWorkload[] = [];
   // Ctrl-C stops the simulation at the next round and throws InterruptedError (exit 130)
@@ -67,9 +66,27 @@ export async function runCommand(files: readonly string[], options: RunOptions):
   }
   if (options.csv !== null) writeOutput(options.csv, formatRoundsCsv(allResults));
   if (options.summaryCsv !== null) writeOutput(options.summaryCsv, formatSummaryCsv(allResults.map((result) => result.summary)));
-  if (options.html != null) writeOutput(options.html, formatHtmlReport(simulated, options.version ?? ''));
+  if (options.html != null) {
+    const pages = simulated.map((done) => ({ ...done, source: readSource(done.file) }));
+    const commandLine = ['migsim', ...process.argv.slice(2)].map(shellWord).join(' ');
+    writeOutput(options.html, await formatHtmlReport(pages, { version: options.version ?? '', commandLine, date: new Date().toISOString() }));
+  }
 
   const lost = lostPagesMessages(simulated);
   for (const message of lost) writeStderrLine(`migsim: ${message}`);
   return lost.length > 0 ? EXIT_CODES.lostPages : EXIT_CODES.ok;
+}
+
+/** A workload file's text for the HTML report; null when it cannot be read back. */
+function readSource(file: string): string | null {
+  try {
+    return readInputText(file, INPUT_LIMITS.workloadBytes);
+  } catch {
+    return null;
+  }
+}
+
+/** A command-line word as a shell would need it: quoted when it holds anything but safe characters. */
+function shellWord(word: string): string {
+  return /^[A-Za-z0-9_./:=,+@%-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }

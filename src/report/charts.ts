@@ -1,0 +1,712 @@
+/**
+ * The migsim charts as Vega-Lite specifications: data and encodings, nothing drawn here.
+ * render-chart.ts turns a spec into SVG in Node (`vega` View.toSVG, no browser) and the
+ * HTML report hands the same spec, compiled to Vega, to the inlined Vega runtime, so the
+ * static and the interactive charts cannot differ. Pure: rows in, `{name, title, spec}` out.
+ *
+ * Rows are result records keyed by their CSV column (`round`, `zero_pages`, `total_bytes`,
+ * …): a per-round or summary CSV read back gives them as text, simulated results as the
+ * same text (cellsOf), so plotting a workload and plotting its CSV give the same charts.
+ *
+ * Per (workload, seed): bytes per round stacked by what they were sent as (linear, and a
+ * log chart with the kinds side by side), cumulative bytes over simulated time with every
+ * sync and the switchover marked, pages dirtied per round as bars.
+ * Per summary: saved-vs-none bars, downtime against the downtime limit and the guest's
+ * costs, per strategy and workload; or, when a parameter was swept, total bytes and
+ * downtime against it, a line per strategy, non-converged points marked.
+ */
+import type { TopLevelSpec } from 'vega-lite';
+
+import { COST_COUNTERS, SUMMARY_PLOTS } from '../core/result-columns.js';
+import { parseBandwidth, parseDuration, parseSize } from '../workload/units.js';
+
+export interface Chart {
+  /** File stem, e.g. `webserver-bytes-per-round` (safe for a file name). */
+  name: string;
+  title: string;
+  spec: TopLevelSpec;
+}
+
+/** A result row: CSV column → cell text (or the value a CSV cell would hold). */
+export type ResultRow = Readonly<Record<string, string | number | boolean>>;
+
+/**
+ * Font stack: families a plain Linux box has (Debian's fontconfig depends on DejaVu;
+ * chromium pulls in Liberation) before the generic, so no renderer falls back to a serif
+ * face; Helvetica/Arial first for macOS and Windows.
+ */
+export const FONT_STACK = 'Helvetica, Arial, Liberation Sans, DejaVu Sans, sans-serif';
+
+/** Colour-blind safe categorical palette (Okabe–Ito), one colour per run or kind. */
+export const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#F0E442', '#000000'] as const;
+
+/** Bytes of a zero page on the wire: QEMU save_zero_page_to_file, an 8-byte header + 1 byte. */
+export const ZERO_PAGE_WIRE_BYTES = 9;
+
+const KIB = 1024;
+const MIB = KIB * 1024;
+const GIB = MIB * 1024;
+
+const PANEL_WIDTH = 300;
+const PANEL_HEIGHT = 220;
+const WIDE_WIDTH = 560;
+const WIDE_HEIGHT = 300;
+
+const CONFIG = {
+  font: FONT_STACK,
+  background: '#ffffff',
+  padding: 8,
+  title: { fontSize: 15, anchor: 'start', subtitleFontSize: 11, subtitleColor: '#555555', offset: 8 },
+  axis: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal', gridColor: '#e6e6e6', labelOverlap: 'greedy' },
+  header: { labelFontSize: 12, titleFontSize: 12, labelFontWeight: 'bold' },
+  legend: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal', labelLimit: 260 },
+  view: { stroke: '#cccccc' },
+  range: { category: [...PALETTE] },
+} as const;
+
+/** A file-name-safe stem: letters, digits, `.`, `_`, `-`; anything else becomes `_`. */
+export function fileStem(text: string): string {
+  const stem = text.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^[.-]+/, '_');
+  return stem === '' ? '_' : stem;
+}
+
+/** A binary unit for values up to `maxBytes`: GiB from 1 GiB, MiB from 1 MiB, else KiB. */
+export function byteUnit(maxBytes: number): { unit: string; scale: number } {
+  const magnitude = Math.abs(maxBytes);
+  if (magnitude >= GIB) return { unit: 'GiB', scale: GIB };
+  if (magnitude >= MIB) return { unit: 'MiB', scale: MIB };
+  return { unit: 'KiB', scale: KIB };
+}
+
+/** `value` rounded to `decimals` as a number (deterministic data in the specs). */
+function round(value: number, decimals: number): number {
+  return Number(value.toFixed(decimals));
+}
+
+function num(row: ResultRow, column: string): number {
+  const value = row[column];
+  return typeof value === 'number' ? value : Number(value);
+}
+
+function text(row: ResultRow, column: string): string {
+  const value = row[column];
+  return value === undefined ? '' : String(value);
+}
+
+function spec(title: string, subtitle: string | null, body: Record<string, unknown>): TopLevelSpec {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    // One subtitle line per clause, so a long note never widens the chart.
+    title: subtitle === null ? { text: title } : { text: title, subtitle: subtitle.split('; ') },
+    config: CONFIG,
+    ...body,
+  } as unknown as TopLevelSpec;
+}
+
+// ---------------------------------------------------------------------------------------
+// Per-round charts
+
+/** Per-round columns that are bytes of one kind (`multifd_bytes`, `xbzrle_bytes`, …). */
+function byteKindColumns(columns: readonly string[]): string[] {
+  return columns.filter((column) => column.endsWith('_bytes') && column !== 'cumulative_bytes');
+}
+
+/**
+ * What a round's bytes were sent as, in stack order. Every `<kind>_bytes` column the rows
+ * carry is a kind of its own; zero pages are `zero_pages` × 9 bytes unless a `zero_bytes`
+ * column says otherwise; `normal` is the rest of `bytes` (normal pages with their headers,
+ * the EOS markers and, in stop-copy, the device state).
+ */
+export function bytesByKind(row: ResultRow, kindColumns: readonly string[]): { kind: string; bytes: number }[] {
+  const kinds: { kind: string; bytes: number }[] = [];
+  let known = 0;
+  const explicitZero = kindColumns.includes('zero_bytes');
+  if (!explicitZero) {
+    const zero = num(row, 'zero_pages') * ZERO_PAGE_WIRE_BYTES;
+    kinds.push({ kind: 'zero', bytes: zero });
+    known += zero;
+  }
+  for (const column of kindColumns) {
+    const bytes = num(row, column);
+    kinds.push({ kind: column.slice(0, -'_bytes'.length).replace(/_/g, ' '), bytes });
+    known += bytes;
+  }
+  kinds.unshift({ kind: 'normal', bytes: Math.max(0, num(row, 'bytes') - known) });
+  return kinds;
+}
+
+function roundLabel(row: ResultRow): string {
+  return text(row, 'kind') === 'stop-copy' ? 'stop' : text(row, 'round');
+}
+
+interface RoundGroup {
+  workload: string;
+  seed: string;
+  runs: string[];
+  rows: Map<string, ResultRow[]>;
+}
+
+/** Groups rows by (workload, seed), keeping first-appearance order of groups and runs. */
+function groupRounds(rows: readonly ResultRow[]): RoundGroup[] {
+  const groups: RoundGroup[] = [];
+  for (const row of rows) {
+    const workload = text(row, 'workload');
+    const seed = text(row, 'seed');
+    let group = groups.find((g) => g.workload === workload && g.seed === seed);
+    if (group === undefined) {
+      group = { workload, seed, runs: [], rows: new Map() };
+      groups.push(group);
+    }
+    const run = text(row, 'run');
+    if (!group.rows.has(run)) {
+      group.runs.push(run);
+      group.rows.set(run, []);
+    }
+    group.rows.get(run)!.push(row);
+  }
+  for (const group of groups) {
+    for (const list of group.rows.values()) list.sort((a, b) => num(a, 'round') - num(b, 'round'));
+  }
+  return groups;
+}
+
+/** Round labels in order: 1, 2, …, stop. */
+function roundOrder(group: RoundGroup): string[] {
+  const labels = new Set<string>();
+  const numbered: number[] = [];
+  let stop = false;
+  for (const list of group.rows.values()) {
+    for (const row of list) {
+      if (roundLabel(row) === 'stop') stop = true;
+      else if (!labels.has(roundLabel(row))) {
+        labels.add(roundLabel(row));
+        numbered.push(num(row, 'round'));
+      }
+    }
+  }
+  return [...numbered.sort((a, b) => a - b).map(String), ...(stop ? ['stop'] : [])];
+}
+
+const RUN_FACET_COLUMNS = 3;
+
+function bytesPerRoundCharts(group: RoundGroup, heading: string, stem: string, kindColumns: readonly string[]): Chart[] {
+  const data: Record<string, string | number>[] = [];
+  let maxRound = 0;
+  const kinds: string[] = [];
+  for (const run of group.runs) {
+    for (const row of group.rows.get(run)!) {
+      maxRound = Math.max(maxRound, num(row, 'bytes'));
+      for (const { kind, bytes } of bytesByKind(row, kindColumns)) {
+        if (!kinds.includes(kind)) kinds.push(kind);
+        // A kind with no bytes in a round draws nothing (and has no place on a log axis).
+        if (bytes > 0) data.push({ run, round: roundLabel(row), kind, bytes });
+      }
+    }
+  }
+  const { unit, scale } = byteUnit(maxRound);
+  for (const datum of data) datum.value = round((datum.bytes as number) / scale, 6);
+  const rounds = roundOrder(group);
+  const colors = kinds.map((_, index) => PALETTE[index % PALETTE.length]);
+  const tooltip = [
+    { field: 'run', type: 'nominal' },
+    { field: 'round', type: 'ordinal' },
+    { field: 'kind', type: 'nominal', title: 'sent as' },
+    { field: 'value', type: 'quantitative', title: unit, format: ',.2f' },
+    { field: 'bytes', type: 'quantitative', format: ',' },
+  ];
+  const facet = { field: 'run', type: 'nominal', title: null, sort: group.runs };
+  const color = { field: 'kind', type: 'nominal', title: 'sent as', sort: kinds, scale: { domain: kinds, range: colors } };
+  const linear: Chart = {
+    name: `${stem}-bytes-per-round`,
+    title: `${heading}: bytes per round, stacked by what they were sent as`,
+    spec: spec(`${heading}: bytes sent per round`, `stacked by kind; normal includes page headers, EOS markers and device state; ${unit} = 2^${Math.log2(scale)} B`, {
+      data: { values: data },
+      transform: [{ calculate: `indexof(${JSON.stringify(kinds)}, datum.kind)`, as: 'kindOrder' }],
+      facet,
+      columns: RUN_FACET_COLUMNS,
+      spec: {
+        width: PANEL_WIDTH,
+        height: PANEL_HEIGHT,
+        mark: { type: 'bar', tooltip: true },
+        encoding: {
+          x: { field: 'round', type: 'ordinal', sort: rounds, title: 'round', axis: { labelAngle: 0 } },
+          y: { field: 'value', type: 'quantitative', stack: 'zero', title: `bytes sent (${unit})` },
+          color,
+          order: { field: 'kindOrder', type: 'quantitative' },
+          tooltip,
+        },
+      },
+    }),
+  };
+  const log: Chart = {
+    name: `${stem}-bytes-per-round-log`,
+    title: `${heading}: bytes per round by kind, log scale`,
+    spec: spec(`${heading}: bytes sent per round (log scale)`, `each kind its own bar, so small kinds stay visible; ${unit} = 2^${Math.log2(scale)} B`, {
+      data: { values: data },
+      facet,
+      columns: RUN_FACET_COLUMNS,
+      spec: {
+        width: PANEL_WIDTH,
+        height: PANEL_HEIGHT,
+        mark: { type: 'bar', tooltip: true },
+        encoding: {
+          x: { field: 'round', type: 'ordinal', sort: rounds, title: 'round', axis: { labelAngle: 0 } },
+          xOffset: { field: 'kind', type: 'nominal', sort: kinds },
+          y: { field: 'value', type: 'quantitative', stack: null, scale: { type: 'log' }, title: `bytes sent (${unit}, log)` },
+          color,
+          tooltip,
+        },
+      },
+    }),
+  };
+  return [linear, log];
+}
+
+function cumulativeChart(group: RoundGroup, heading: string, stem: string): Chart {
+  let maxBytes = 0;
+  for (const list of group.rows.values()) for (const row of list) maxBytes = Math.max(maxBytes, num(row, 'cumulative_bytes'));
+  const { unit, scale } = byteUnit(maxBytes);
+  const line: Record<string, string | number>[] = [];
+  const events: Record<string, string | number>[] = [];
+  for (const run of group.runs) {
+    for (const row of group.rows.get(run)!) {
+      const start = num(row, 'start_s');
+      const end = start + num(row, 'duration_s');
+      const before = num(row, 'cumulative_bytes') - num(row, 'bytes');
+      line.push({ run, round: roundLabel(row), t: round(start, 6), value: round(before / scale, 6) });
+      line.push({ run, round: roundLabel(row), t: round(end, 6), value: round(num(row, 'cumulative_bytes') / scale, 6) });
+      // A round starts at the sync that ends the previous one (round 1: setup's sync);
+      // stop-copy starts at the switchover.
+      events.push({ run, round: roundLabel(row), event: text(row, 'kind') === 'stop-copy' ? 'switchover' : 'sync', t: round(start, 6), value: round(before / scale, 6) });
+    }
+  }
+  const runColor = { field: 'run', type: 'nominal', title: 'run', sort: group.runs };
+  return {
+    name: `${stem}-cumulative-bytes`,
+    title: `${heading}: cumulative bytes over simulated time`,
+    spec: spec(`${heading}: cumulative bytes sent`, `every dirty-log sync (circle) and the switchover to stop-and-copy (diamond) marked; ${unit} = 2^${Math.log2(scale)} B`, {
+      width: WIDE_WIDTH,
+      height: WIDE_HEIGHT,
+      layer: [
+        {
+          data: { values: line },
+          mark: { type: 'line', strokeWidth: 2 },
+          encoding: {
+            x: { field: 't', type: 'quantitative', title: 'simulated time (s)', scale: { zero: false } },
+            y: { field: 'value', type: 'quantitative', title: `cumulative bytes sent (${unit})` },
+            color: runColor,
+            detail: { field: 'run', type: 'nominal' },
+          },
+        },
+        {
+          data: { values: events },
+          mark: { type: 'point', filled: true, tooltip: true, opacity: 1 },
+          encoding: {
+            x: { field: 't', type: 'quantitative' },
+            y: { field: 'value', type: 'quantitative' },
+            color: runColor,
+            shape: { field: 'event', type: 'nominal', title: 'marks', scale: { domain: ['sync', 'switchover'], range: ['circle', 'diamond'] } },
+            size: { field: 'event', type: 'nominal', sort: ['sync', 'switchover'], title: 'marks', scale: { domain: ['sync', 'switchover'], range: [30, 140] } },
+            tooltip: [
+              { field: 'run', type: 'nominal' },
+              { field: 'event', type: 'nominal' },
+              { field: 'round', type: 'ordinal', title: 'round starting' },
+              { field: 't', type: 'quantitative', title: 'time (s)', format: ',.3f' },
+              { field: 'value', type: 'quantitative', title: `sent before (${unit})`, format: ',.2f' },
+            ],
+          },
+        },
+      ],
+    }),
+  };
+}
+
+function dirtyChart(group: RoundGroup, heading: string, stem: string): Chart {
+  const data: Record<string, string | number>[] = [];
+  for (const run of group.runs) {
+    for (const row of group.rows.get(run)!) {
+      // A stop-copy row ends no sync unless a cap cut the last round: no bar for it then.
+      if (text(row, 'kind') === 'stop-copy' && num(row, 'dirty_pages') === 0) continue;
+      data.push({ run, round: roundLabel(row), dirty_pages: num(row, 'dirty_pages') });
+    }
+  }
+  const rounds = roundOrder(group).filter((label) => data.some((datum) => datum.round === label));
+  const many = group.runs.length > 3;
+  const encoding = {
+    x: { field: 'round', type: 'ordinal', sort: rounds, title: 'round', axis: { labelAngle: 0 } },
+    y: { field: 'dirty_pages', type: 'quantitative', title: 'pages dirtied' },
+    color: { field: 'run', type: 'nominal', title: 'run', sort: group.runs },
+    tooltip: [
+      { field: 'run', type: 'nominal' },
+      { field: 'round', type: 'ordinal' },
+      { field: 'dirty_pages', type: 'quantitative', title: 'pages dirtied', format: ',' },
+    ],
+  };
+  const body = many
+    ? {
+        data: { values: data },
+        facet: { field: 'run', type: 'nominal', title: null, sort: group.runs },
+        columns: RUN_FACET_COLUMNS,
+        spec: { width: PANEL_WIDTH, height: PANEL_HEIGHT, mark: { type: 'bar', tooltip: true }, encoding },
+      }
+    : {
+        data: { values: data },
+        width: WIDE_WIDTH,
+        height: WIDE_HEIGHT,
+        mark: { type: 'bar', tooltip: true },
+        encoding: { ...encoding, xOffset: { field: 'run', type: 'nominal', sort: group.runs } },
+      };
+  return {
+    name: `${stem}-dirty-pages`,
+    title: `${heading}: pages dirtied per round`,
+    spec: spec(`${heading}: pages dirtied per round`, 'bits the dirty-log sync ending each round set', body),
+  };
+}
+
+/** The per-round charts for every (workload, seed) in `rows` (per-round records). */
+export function roundCharts(rows: readonly ResultRow[], columns: readonly string[]): Chart[] {
+  const groups = groupRounds(rows);
+  const kindColumns = byteKindColumns(columns);
+  const seedsPerWorkload = new Map<string, number>();
+  for (const g of groups) seedsPerWorkload.set(g.workload, (seedsPerWorkload.get(g.workload) ?? 0) + 1);
+  const charts: Chart[] = [];
+  for (const group of groups) {
+    const several = (seedsPerWorkload.get(group.workload) ?? 0) > 1;
+    const heading = several ? `${group.workload} (seed ${group.seed})` : group.workload;
+    const stem = fileStem(several ? `${group.workload}-seed${group.seed}` : group.workload);
+    charts.push(...bytesPerRoundCharts(group, heading, stem, kindColumns), cumulativeChart(group, heading, stem), dirtyChart(group, heading, stem));
+  }
+  return charts;
+}
+
+// ---------------------------------------------------------------------------------------
+// Summary charts
+
+/**
+ * The columns a summary CSV always has (result columns and sweep's bookkeeping); any
+ * other column is a swept parameter. Passed in so the table of result columns stays the
+ * one place that lists them.
+ */
+export interface SummaryChartOptions {
+  /** Result and bookkeeping columns: never a swept parameter. */
+  standardColumns: ReadonlySet<string>;
+  /** The column to plot against; null = the first parameter column that varies. */
+  x?: string | null;
+  /** File-name prefix of the charts. */
+  stem?: string;
+  /** The downtime limit per workload (seconds), when known; `*` applies to any workload. */
+  downtimeLimitSec?: ReadonlyMap<string, number>;
+}
+
+/**
+ * The column a summary varies: `preferred` if given, else the first parameter column with
+ * more than one value, else `seed`, else `workload` when they vary. Null when nothing varies.
+ */
+export function sweepColumn(rows: readonly ResultRow[], columns: readonly string[], preferred: string | null, standard: ReadonlySet<string>): string | null {
+  if (preferred !== null) return preferred;
+  const varies = (column: string): boolean => new Set(rows.map((row) => text(row, column))).size > 1;
+  for (const column of columns) {
+    if (!standard.has(column) && varies(column)) return column;
+  }
+  if (varies('seed')) return 'seed';
+  if (varies('workload')) return 'workload';
+  return null;
+}
+
+/** A swept parameter's values as numbers in one display unit, or null when they are not quantities. */
+export function parameterAxis(values: readonly string[]): { numbers: number[]; unit: string; log: boolean } | null {
+  const split = values.map((value) => /^\s*(-?[0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?)\s*([A-Za-z/%]*)\s*$/i.exec(value));
+  if (values.length === 0 || split.some((m) => m === null)) return null;
+  const units = new Set(split.map((m) => m![2]));
+  let numbers: number[];
+  let unit: string;
+  if (units.size === 1) {
+    numbers = split.map((m) => Number(m![1]));
+    unit = split[0]![2];
+  } else {
+    // Mixed units (64MiB/s and 1GiB/s): base units, shown in the unit of the largest value.
+    const parsers = [parseBandwidth, parseSize, parseDuration];
+    const parser = parsers.find((parse) => values.every((value) => Number.isFinite(tryParse(parse, value))));
+    if (parser === undefined) return null;
+    const base = values.map((value) => parser(value));
+    const largest = split[base.indexOf(Math.max(...base))]!;
+    unit = largest[2];
+    const perUnit = parser(`1${unit}`);
+    numbers = base.map((value) => value / perUnit);
+  }
+  return { numbers, unit, log: isGeometric(numbers) };
+}
+
+function tryParse(parse: (value: unknown) => number, value: string): number {
+  try {
+    return parse(value);
+  } catch {
+    return NaN;
+  }
+}
+
+/** Three or more distinct positive values in a constant ratio (within 2%): a geometric sweep. */
+export function isGeometric(numbers: readonly number[]): boolean {
+  const distinct = [...new Set(numbers)].sort((a, b) => a - b);
+  if (distinct.length < 3 || distinct[0] <= 0) return false;
+  const ratios = distinct.slice(1).map((value, index) => value / distinct[index]);
+  const first = ratios[0];
+  return first > 1.2 && ratios.every((ratio) => Math.abs(ratio / first - 1) < 0.02);
+}
+
+function limitFor(options: SummaryChartOptions, workload: string): number | undefined {
+  return options.downtimeLimitSec?.get(workload) ?? options.downtimeLimitSec?.get('*');
+}
+
+/**
+ * A line chart per plotted summary column (SUMMARY_PLOTS of the table of result columns:
+ * total bytes, downtime) against the swept column. Byte columns are drawn in binary units,
+ * on a log axis when the values span more than 20× (a non-converged point can be 100× the
+ * rest); downtime gets the downtime limit when it is known.
+ */
+function sweepCharts(rows: readonly ResultRow[], column: string, options: SummaryChartOptions, stem: string): Chart[] {
+  const axis = parameterAxis(rows.map((row) => text(row, column)));
+  const runs = [...new Set(rows.map((row) => text(row, 'run')))];
+  const workloads = [...new Set(rows.map((row) => text(row, 'workload')))];
+  const xTitle = axis !== null && axis.unit !== '' ? `${column} (${axis.unit})` : column;
+  const xs = rows.map((row, index) => (axis === null ? text(row, column) : axis.numbers[index]));
+  const x =
+    axis === null
+      ? { field: 'x', type: 'ordinal', title: xTitle, sort: [...new Set(xs)], axis: { labelAngle: -30 } }
+      : { field: 'x', type: 'quantitative', title: xTitle, scale: axis.log ? { type: 'log', nice: false } : { zero: false, nice: false } };
+  const color = { field: 'run', type: 'nominal', title: 'run', sort: runs };
+  const facetWorkloads = workloads.length > 1;
+  const baseSubtitle = `one line per run; a cross marks a run that did not converge${axis?.log === true ? `; ${column} on a log axis (a geometric sweep)` : ''}`;
+  const charts: Chart[] = [];
+  for (const plot of SUMMARY_PLOTS) {
+    if (!rows.some((row) => row[plot.column] !== undefined && text(row, plot.column) !== '')) continue;
+    const bytes = plot.column.endsWith('_bytes');
+    const { unit, scale } = bytes ? byteUnit(Math.max(...rows.map((row) => Math.abs(num(row, plot.column))))) : { unit: '', scale: 1 / plot.scale };
+    const limitsKnown = plot.column === 'downtime_s' && workloads.every((workload) => limitFor(options, workload) !== undefined);
+    const data = rows.map((row, index) => ({
+      workload: text(row, 'workload'),
+      run: text(row, 'run'),
+      param: text(row, column),
+      x: xs[index],
+      value: round(num(row, plot.column) / scale, 6),
+      converged: text(row, 'converged') === 'false' ? 'no' : 'yes',
+      ...(limitsKnown ? { limit: round(limitFor(options, text(row, 'workload'))! / scale, 6) } : {}),
+    }));
+    const positive = data.map((datum) => datum.value).filter((value) => value > 0);
+    const log = bytes && positive.length === data.length && Math.max(...positive) / Math.min(...positive) > 20;
+    const yTitle = bytes ? `${plot.yLabel} (${unit}${log ? ', log' : ''})` : plot.yLabel;
+    const y = { field: 'value', type: 'quantitative', title: yTitle, scale: log ? { type: 'log' } : { zero: true } };
+    const layers: Record<string, unknown>[] = [
+      { mark: { type: 'line', strokeWidth: 2 }, encoding: { x, y, color } },
+      {
+        mark: { type: 'point', filled: true, size: 60, tooltip: true, opacity: 1 },
+        encoding: {
+          x,
+          y,
+          color,
+          shape: { field: 'converged', type: 'nominal', title: 'converged', scale: { domain: ['yes', 'no'], range: ['circle', 'cross'] } },
+          tooltip: [
+            { field: 'workload', type: 'nominal' },
+            { field: 'run', type: 'nominal' },
+            { field: 'param', type: 'nominal', title: column },
+            { field: 'value', type: 'quantitative', title: yTitle, format: ',.4~f' },
+            { field: 'converged', type: 'nominal' },
+          ],
+        },
+      },
+    ];
+    if (limitsKnown) {
+      // The limit is a field of the same rows, so each workload's panel gets its own line.
+      layers.push({ mark: { type: 'rule', color: '#D55E00', strokeDash: [6, 4], strokeWidth: 1.5 }, encoding: { y: { field: 'limit', type: 'quantitative', aggregate: 'max' } } });
+      layers.push({
+        transform: [{ aggregate: [{ op: 'max', field: 'limit', as: 'limit' }] }, { calculate: "'limit ' + format(datum.limit, '.4~') + ' ms'", as: 'label' }],
+        mark: { type: 'text', align: 'right', baseline: 'bottom', dy: -3, x: 'width', color: '#D55E00', fontSize: 11 },
+        encoding: { y: { field: 'limit', type: 'quantitative' }, text: { field: 'label', type: 'nominal' } },
+      });
+    }
+    const inner = { width: facetWorkloads ? PANEL_WIDTH : WIDE_WIDTH, height: facetWorkloads ? PANEL_HEIGHT : WIDE_HEIGHT, layer: layers };
+    const body = facetWorkloads
+      ? { data: { values: data }, facet: { field: 'workload', type: 'nominal', title: null, sort: workloads }, columns: RUN_FACET_COLUMNS, spec: inner }
+      : { data: { values: data }, ...inner };
+    const note = plot.column !== 'downtime_s' ? '' : limitsKnown ? '; dashed: the downtime limit' : '; the downtime limit is not in the CSV (plot --downtime-limit draws it)';
+    charts.push({
+      name: `${stem}-${plot.stem}`,
+      title: `${plot.title} against ${column}`,
+      spec: spec(`${plot.title} against ${column}`, `${baseSubtitle}${note}`, body),
+    });
+  }
+  return charts;
+}
+
+/** The guest-cost panel's metrics: summary column, title, scale. */
+const GUEST_COSTS: readonly { column: string; title: string; scale: number }[] = ['hint_calls', 'guest_cpu_s', 'zeroing_s', 'max_lock_hold_s'].map((column) => {
+  const counter = COST_COUNTERS.find((spec) => spec.column === column)!;
+  const table = counter.table as { label: string; scale?: number };
+  return { column, title: table.label.replace(/\(us\)$/, '(µs)'), scale: table.scale ?? 1 };
+});
+
+function strategyCharts(rows: readonly ResultRow[], options: SummaryChartOptions, stem: string): Chart[] {
+  const runs = [...new Set(rows.map((row) => text(row, 'run')))];
+  const workloads = [...new Set(rows.map((row) => text(row, 'workload')))];
+  const seeds = new Set(rows.map((row) => `${text(row, 'workload')}\u0000${text(row, 'seed')}`)).size;
+  const perSeed = seeds > workloads.length ? '; the bar is the mean over seeds, a tick each seed' : '';
+  const strategies = runs.filter((run) => run !== 'none');
+  const facet = { field: 'workload', type: 'nominal', title: null, sort: workloads };
+  // Horizontal bars: a run label of any length stays readable beside its bar.
+  const panelHeight = Math.max(60, 22 * runs.length);
+  const panel = (layers: Record<string, unknown>[], values: unknown[]) => ({
+    data: { values },
+    facet,
+    columns: 2,
+    spec: { width: PANEL_WIDTH, height: panelHeight, layer: layers },
+  });
+  const bars = (y: Record<string, unknown>, x: Record<string, unknown>, color: Record<string, unknown>, label: Record<string, unknown>, tooltip: unknown[]) => {
+    const layers: Record<string, unknown>[] = [
+      { mark: { type: 'bar', tooltip: true }, encoding: { y, x: { ...x, aggregate: 'mean', stack: null }, color, tooltip } },
+      { mark: { type: 'text', align: 'left', dx: 3, fontSize: 10, color: '#333333' }, encoding: { y, x: { ...x, aggregate: 'mean' }, text: label } },
+    ];
+    if (perSeed !== '') layers.push({ mark: { type: 'tick', color: '#333333', thickness: 1, orient: 'vertical' }, encoding: { y, x } });
+    return layers;
+  };
+  const charts: Chart[] = [];
+
+  const saved = rows.filter((row) => text(row, 'run') !== 'none');
+  if (strategies.length > 0) {
+    const { unit, scale } = byteUnit(Math.max(...saved.map((row) => Math.abs(num(row, 'saved_bytes')))));
+    const data = saved.map((row) => ({
+      workload: text(row, 'workload'),
+      run: text(row, 'run'),
+      seed: text(row, 'seed'),
+      saved: round(num(row, 'saved_bytes') / scale, 6),
+      outcome: num(row, 'saved_bytes') >= 0 ? 'saves bytes' : 'costs bytes',
+    }));
+    const y = { field: 'run', type: 'nominal', title: null, sort: strategies };
+    const x = { field: 'saved', type: 'quantitative', title: `saved against none (${unit})` };
+    charts.push({
+      name: `${stem}-saved-bytes`,
+      title: 'bytes saved against none, per strategy',
+      spec: spec('bytes saved against none, per strategy', `total bytes of none minus the strategy's; below zero the hints cost bytes${perSeed}`, panel([
+        ...bars(
+          y,
+          x,
+          { field: 'outcome', type: 'nominal', title: null, scale: { domain: ['saves bytes', 'costs bytes'], range: ['#009E73', '#D55E00'] } },
+          { field: 'saved', type: 'quantitative', aggregate: 'mean', format: ',.2f' },
+          [
+            { field: 'run', type: 'nominal' },
+            { field: 'saved', type: 'quantitative', aggregate: 'mean', title: `saved (${unit})`, format: ',.2f' },
+          ],
+        ),
+        { mark: { type: 'rule', color: '#333333' }, encoding: { x: { datum: 0 } } },
+      ], data)),
+    });
+  }
+
+  const data = rows.map((row) => {
+    const limit = limitFor(options, text(row, 'workload'));
+    const downtime = round(num(row, 'downtime_s') * 1e3, 3);
+    return {
+      workload: text(row, 'workload'),
+      run: text(row, 'run'),
+      seed: text(row, 'seed'),
+      downtime_ms: downtime,
+      against: limit === undefined ? 'limit unknown' : downtime > limit * 1e3 ? 'above the limit' : 'within the limit',
+      ...(limit === undefined ? {} : { limit_ms: round(limit * 1e3, 3) }),
+    };
+  });
+  const known = workloads.every((workload) => limitFor(options, workload) !== undefined);
+  const y = { field: 'run', type: 'nominal', title: null, sort: runs };
+  const x = { field: 'downtime_ms', type: 'quantitative', title: 'downtime (ms)' };
+  const layers = bars(
+    y,
+    x,
+    { field: 'against', type: 'nominal', title: null, scale: { domain: ['within the limit', 'above the limit', 'limit unknown'], range: ['#0072B2', '#D55E00', '#999999'] } },
+    { field: 'downtime_ms', type: 'quantitative', aggregate: 'mean', format: ',.1f' },
+    [
+      { field: 'run', type: 'nominal' },
+      { field: 'downtime_ms', type: 'quantitative', aggregate: 'mean', title: 'downtime (ms)', format: ',.1f' },
+    ],
+  );
+  if (known) {
+    // The limit is a field of the same data, so each workload's panel gets its own line.
+    layers.push({ mark: { type: 'rule', color: '#D55E00', strokeDash: [6, 4], strokeWidth: 1.5 }, encoding: { x: { field: 'limit_ms', type: 'quantitative', aggregate: 'max' } } });
+    layers.push({
+      transform: [{ aggregate: [{ op: 'max', field: 'limit_ms', as: 'limit_ms' }] }, { calculate: "'limit ' + format(datum.limit_ms, '.4~') + ' ms'", as: 'label' }],
+      mark: { type: 'text', align: 'right', baseline: 'top', dx: -3, y: 2, color: '#D55E00', fontSize: 11 },
+      encoding: { x: { field: 'limit_ms', type: 'quantitative' }, text: { field: 'label', type: 'nominal' } },
+    });
+  }
+  charts.push({
+    name: `${stem}-downtime`,
+    title: 'downtime against the downtime limit, per run',
+    spec: spec('downtime against the downtime limit', known ? `dashed: the workload's downtime limit${perSeed}` : `the downtime limit is not known here (plot --downtime-limit draws it)${perSeed}`, panel(layers, data)),
+  });
+
+  const costs: Record<string, string | number>[] = [];
+  const metrics = GUEST_COSTS.filter((metric) => rows.some((row) => row[metric.column] !== undefined && num(row, metric.column) !== 0));
+  for (const row of rows) {
+    for (const metric of metrics) {
+      costs.push({ workload: text(row, 'workload'), run: text(row, 'run'), seed: text(row, 'seed'), metric: metric.title, value: round(num(row, metric.column) * metric.scale, 3) });
+    }
+  }
+  if (costs.length > 0) {
+    const absent = GUEST_COSTS.filter((metric) => !metrics.includes(metric)).map((metric) => metric.title);
+    charts.push({
+      name: `${stem}-guest-cost`,
+      title: 'what the hints cost the guest, per run',
+      spec: spec(
+        'what the hints cost the guest',
+        `each panel its own scale${absent.length > 0 ? `; zero in every run: ${absent.join(', ')}` : ''}${perSeed === '' ? '' : '; bars are means over seeds'}`,
+        {
+          data: { values: costs },
+          facet: {
+            column: { field: 'metric', type: 'nominal', title: null, sort: metrics.map((metric) => metric.title) },
+            ...(workloads.length > 1 ? { row: { ...facet, header: { labelAngle: 0, labelAlign: 'left' } } } : {}),
+          },
+          resolve: { scale: { x: 'independent' } },
+          spec: {
+            width: 200,
+            height: panelHeight,
+            layer: [
+              {
+                mark: { type: 'bar', tooltip: true },
+                encoding: {
+                  y: { field: 'run', type: 'nominal', title: null, sort: runs },
+                  x: { field: 'value', type: 'quantitative', aggregate: 'mean', title: null, axis: { format: '~s' } },
+                  color: { field: 'run', type: 'nominal', title: 'run', sort: runs, legend: null },
+                  tooltip: [
+                    { field: 'run', type: 'nominal' },
+                    { field: 'metric', type: 'nominal' },
+                    { field: 'value', type: 'quantitative', aggregate: 'mean', title: 'value', format: ',.3~f' },
+                  ],
+                },
+              },
+              {
+                mark: { type: 'text', align: 'left', dx: 3, fontSize: 10, color: '#333333' },
+                encoding: {
+                  y: { field: 'run', type: 'nominal', sort: runs },
+                  x: { field: 'value', type: 'quantitative', aggregate: 'mean' },
+                  text: { field: 'value', type: 'quantitative', aggregate: 'mean', format: ',.4~' },
+                },
+              },
+            ],
+          },
+        },
+      ),
+    });
+  }
+  return charts;
+}
+
+/**
+ * Charts of summary rows: against a swept parameter, total bytes and downtime (a line per
+ * run); otherwise (runs of one workload, several workloads or seeds), per-strategy bars of
+ * the bytes saved, the downtime against its limit and the guest's costs, a panel per
+ * workload. Empty when there is only one run.
+ */
+export function summaryCharts(rows: readonly ResultRow[], columns: readonly string[], options: SummaryChartOptions): Chart[] {
+  if (rows.length < 2) return [];
+  const stem = options.stem ?? 'summary';
+  const column = sweepColumn(rows, columns, options.x ?? null, options.standardColumns);
+  if (column !== null && column !== 'seed' && column !== 'workload') return sweepCharts(rows, column, options, stem);
+  return strategyCharts(rows, options, stem);
+}

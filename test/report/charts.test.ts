@@ -1,0 +1,208 @@
+/**
+ * The charts: their specifications against a golden file (the data and encodings, not the
+ * pixels; `MIGSIM_UPDATE_GOLDEN=1` rewrites it after a deliberate change), the pieces that
+ * decide what is drawn (bytes by kind, parameter axes), and the SVG that Vega renders from
+ * them, parsed as XML with its marks, axis titles, legend entries and log axes asserted.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, describe, it } from 'node:test';
+
+import type { RunResult } from '../../src/core/types.js';
+import { chartsOfResults, roundRows, STANDARD_SUMMARY_COLUMNS, summaryRows } from '../../src/report/chart-rows.js';
+import { bytesByKind, FONT_STACK, isGeometric, parameterAxis, roundCharts, summaryCharts, type Chart } from '../../src/report/charts.js';
+import { compileWithWarnings, renderSvg } from '../../src/report/render-chart.js';
+import { makeRun, REPO_ROOT } from '../cli/helpers.js';
+import { allElements, parseXml, select, texts, type XmlElement } from './xml.js';
+
+const GOLDEN = join(REPO_ROOT, 'test/fixtures/charts/specs.json');
+
+function results(): RunResult[] {
+  return [
+    makeRun('none'),
+    makeRun('free-page-hint', { skippedPages: 500, zeroPages: 20000, savedBytes: 3_000_000, costs: { hintCalls: 12, guestCpuSec: 0.0042, zeroingSec: 0.004 } }),
+    makeRun('page-reporting', { savedBytes: -40_000, costs: { hintCalls: 3 } }),
+  ];
+}
+
+/** A bandwidth sweep of two workloads, geometric, one point that did not converge. */
+function sweepRows(): Record<string, string>[] {
+  const rows: Record<string, string>[] = [];
+  for (const workload of ['web', 'db']) {
+    ['1Gbit/s', '2Gbit/s', '4Gbit/s', '8Gbit/s'].forEach((bandwidth, index) => {
+      for (const run of ['none', 'free-page-hint']) {
+        const converged = !(workload === 'db' && run === 'none' && index === 0);
+        const total = converged ? 4e9 / (index + 1) / (run === 'none' ? 1 : 3) : 454e9;
+        rows.push({ 'migration.bandwidth': bandwidth, workload, run, seed: '1', total_bytes: String(Math.round(total)), downtime_s: (0.02 * (index + 1)).toFixed(6), converged: String(converged), saved_bytes: '0' });
+      }
+    });
+  }
+  return rows;
+}
+
+const SWEEP_COLUMNS = ['migration.bandwidth', 'workload', 'run', 'seed', 'total_bytes', 'downtime_s', 'converged', 'saved_bytes'];
+
+function allCharts(): Chart[] {
+  const rounds = roundRows(results());
+  return [
+    ...roundCharts(rounds.rows, rounds.columns),
+    ...chartsOfResults([{ workload: { name: 'tiny', migration: { downtimeLimitSec: 0.3 } }, results: results() }]).filter((chart) => !chart.name.includes('round') && !chart.name.includes('cumulative') && !chart.name.includes('dirty')),
+    ...summaryCharts(sweepRows(), SWEEP_COLUMNS, { standardColumns: STANDARD_SUMMARY_COLUMNS, stem: 'sweep', downtimeLimitSec: new Map([['*', 0.05]]) }),
+  ];
+}
+
+/** The part of a spec the golden file pins: everything but the shared styling. */
+function essence(chart: Chart): unknown {
+  const { config: _config, $schema: _schema, ...rest } = chart.spec as unknown as Record<string, unknown>;
+  return { name: chart.name, title: chart.title, spec: rest };
+}
+
+describe('chart specifications', () => {
+  it('match the golden file (data and encodings)', () => {
+    const actual = `${JSON.stringify(allCharts().map(essence), null, 1)}\n`;
+    if (process.env.MIGSIM_UPDATE_GOLDEN === '1') writeFileSync(GOLDEN, actual);
+    assert.equal(actual, readFileSync(GOLDEN, 'utf8'), 'chart specs changed: check the change, then MIGSIM_UPDATE_GOLDEN=1 node --test dist/test/report/charts.test.js');
+  });
+
+  it('every chart compiles without a Vega-Lite warning and uses the sans-serif font stack', async () => {
+    for (const chart of allCharts()) {
+      const { warnings } = await compileWithWarnings(chart.spec);
+      assert.deepEqual(warnings, [], chart.name);
+      assert.equal((chart.spec as { config: { font: string } }).config.font, FONT_STACK);
+    }
+    assert.match(FONT_STACK, /DejaVu Sans, sans-serif$/);
+  });
+
+  it('bytes by kind: zero pages at 9 bytes, every *_bytes column a kind of its own, normal the rest', () => {
+    const row = { zero_pages: '100', bytes: '50000', xbzrle_bytes: '7000', multifd_bytes: '1000' };
+    assert.deepEqual(bytesByKind(row, ['xbzrle_bytes', 'multifd_bytes']), [
+      { kind: 'normal', bytes: 50000 - 900 - 7000 - 1000 },
+      { kind: 'zero', bytes: 900 },
+      { kind: 'xbzrle', bytes: 7000 },
+      { kind: 'multifd', bytes: 1000 },
+    ]);
+    // An explicit zero_bytes column replaces the 9-byte rule.
+    assert.deepEqual(bytesByKind({ zero_pages: '100', bytes: '5000', zero_bytes: '64' }, ['zero_bytes']), [
+      { kind: 'normal', bytes: 4936 },
+      { kind: 'zero', bytes: 64 },
+    ]);
+  });
+
+  it('the per-round charts stack whatever byte kinds the rows carry', () => {
+    const { rows, columns } = roundRows([makeRun('none')]);
+    const withKind = rows.map((row) => ({ ...row, postcopy_bytes: '4096' }));
+    const [linear] = roundCharts(withKind, [...columns, 'postcopy_bytes']);
+    const values = (linear.spec as unknown as { data: { values: { kind: string }[] } }).data.values;
+    assert.deepEqual([...new Set(values.map((value) => value.kind))], ['normal', 'zero', 'postcopy']);
+  });
+
+  it('parameter axes: numbers with units, mixed units, geometric sweeps on a log axis, text as categories', () => {
+    assert.deepEqual(parameterAxis(['1Gbit/s', '1.931Gbit/s', '3.728Gbit/s', '7.2Gbit/s']), { numbers: [1, 1.931, 3.728, 7.2], unit: 'Gbit/s', log: true });
+    assert.deepEqual(parameterAxis(['64MiB/s', '512MiB/s', '1GiB/s']), { numbers: [0.0625, 0.5, 1], unit: 'GiB/s', log: false });
+    assert.deepEqual(parameterAxis(['0.1', '0.2', '0.3']), { numbers: [0.1, 0.2, 0.3], unit: '', log: false });
+    assert.equal(parameterAxis(['lazy', 'sync']), null);
+    assert.equal(isGeometric([1, 10, 100, 1000]), true);
+    assert.equal(isGeometric([1, 2, 3]), false);
+    assert.equal(isGeometric([0, 1, 2]), false);
+  });
+
+  it('a summary of one run draws nothing; of seeds or workloads, bars per strategy, never lines', () => {
+    assert.deepEqual(summaryCharts(summaryRows([makeRun('none')]).rows, summaryRows([makeRun('none')]).columns, { standardColumns: STANDARD_SUMMARY_COLUMNS }), []);
+    const seeds = summaryRows([makeRun('none', { seed: 1 }), makeRun('none', { seed: 2 }), makeRun('free-page-hint', { seed: 1 }), makeRun('free-page-hint', { seed: 2 })]);
+    const charts = summaryCharts(seeds.rows, seeds.columns, { standardColumns: STANDARD_SUMMARY_COLUMNS });
+    assert.deepEqual(charts.map((chart) => chart.name), ['summary-saved-bytes', 'summary-downtime']);
+    assert.ok(!JSON.stringify(charts.map((chart) => chart.spec)).includes('"line"'));
+    assert.ok(JSON.stringify(charts[0].spec).includes('"tick"'), 'a tick per seed');
+  });
+});
+
+/** The aria-labels of the marks (bars, points, lines) of a Vega SVG. */
+function markLabels(svg: XmlElement, mark: string): string[] {
+  return select(svg, 'g', `mark-${mark}`, 'role-mark')
+    .flatMap((group) => allElements(group).filter((element) => element !== group && element.attributes['aria-label'] !== undefined))
+    .map((element) => element.attributes['aria-label']);
+}
+
+function classTexts(svg: XmlElement, role: string): string[] {
+  return select(svg, 'g', `role-${role}`).flatMap((group) => texts(group));
+}
+
+describe('rendered SVG (Vega View.toSVG, no browser)', () => {
+  const svgs = new Map<string, XmlElement>();
+  before(async () => {
+    for (const chart of allCharts()) svgs.set(chart.name, parseXml(await renderSvg(chart.spec)));
+  });
+
+  it('bytes per round: a bar per run, round and kind; axis titles; the kinds in the legend', () => {
+    const svg = svgs.get('tiny-bytes-per-round')!;
+    const bars = markLabels(svg, 'rect');
+    // Four rounds per run, each with normal pages; zero pages only in the bulk round.
+    for (const run of ['none', 'free-page-hint', 'page-reporting']) {
+      assert.equal(bars.filter((label) => label.includes(`run: ${run};`) && label.includes('sent as: normal')).length, 4, run);
+      assert.equal(bars.filter((label) => label.includes(`run: ${run};`) && label.includes('sent as: zero')).length, 1, run);
+    }
+    assert.ok(classTexts(svg, 'axis-title').includes('bytes sent (MiB)'));
+    assert.ok(classTexts(svg, 'axis-title').includes('round'));
+    assert.deepEqual(classTexts(svg, 'legend-label'), ['normal', 'zero']);
+    assert.deepEqual(classTexts(svg, 'legend-title'), ['sent as']);
+    assert.ok(classTexts(svg, 'axis-label').includes('stop'));
+  });
+
+  it('the log chart has a log axis: tick labels a power of ten apart', () => {
+    const svg = svgs.get('tiny-bytes-per-round-log')!;
+    assert.ok(classTexts(svg, 'axis-title').includes('bytes sent (MiB, log)'));
+    const ticks = classTexts(svg, 'axis-label').map(Number).filter((value) => Number.isFinite(value) && value > 0);
+    assert.ok(ticks.includes(0.1) && ticks.includes(1) && ticks.includes(10), `ticks ${ticks.join(',')}`);
+  });
+
+  it('cumulative bytes: a line per run, every sync and each switchover marked', () => {
+    const svg = svgs.get('tiny-cumulative-bytes')!;
+    assert.equal(select(svg, 'g', 'mark-line', 'role-mark').flatMap((g) => select(g, 'path')).length, 3);
+    const points = markLabels(svg, 'symbol');
+    assert.equal(points.filter((label) => label.includes('event: switchover')).length, 3);
+    assert.equal(points.filter((label) => label.includes('event: sync')).length, 9);
+    assert.ok(classTexts(svg, 'axis-title').includes('simulated time (s)'));
+    assert.deepEqual(classTexts(svg, 'legend-label'), ['none', 'free-page-hint', 'page-reporting', 'sync', 'switchover']);
+  });
+
+  it('dirty pages: bars, no bar for a stop-copy that ended no sync', () => {
+    const bars = markLabels(svgs.get('tiny-dirty-pages')!, 'rect');
+    assert.equal(bars.length, 4 * 3, 'bulk, two iterates, and stop-copy (dirtied 6 > 0) per run');
+    const run = makeRun('none');
+    run.rounds[run.rounds.length - 1].dirtyPages = 0;
+    const { rows, columns } = roundRows([run]);
+    const dirty = roundCharts(rows, columns).find((chart) => chart.name.endsWith('dirty-pages'))!;
+    const rounds = (dirty.spec as unknown as { data: { values: { round: string }[] } }).data.values.map((value) => value.round);
+    assert.deepEqual(rounds, ['1', '2', '3']);
+  });
+
+  it('summary: saved bars per strategy, downtime against the limit, the guest-cost panel', () => {
+    const saved = markLabels(svgs.get('tiny-saved-bytes')!, 'rect');
+    assert.equal(saved.length, 2);
+    assert.ok(saved.some((label) => label.includes('free-page-hint')));
+    const downtime = svgs.get('tiny-downtime')!;
+    assert.equal(markLabels(downtime, 'rect').length, 3);
+    assert.equal(select(downtime, 'g', 'mark-rule', 'role-mark').length, 1, 'the limit line');
+    assert.ok(texts(downtime).includes('limit 300 ms'));
+    const cost = svgs.get('tiny-guest-cost')!;
+    assert.ok(texts(cost).includes('hint calls') && texts(cost).includes('guest CPU (ms)') && texts(cost).includes('zeroing (ms)'));
+  });
+
+  it('sweep: a panel per workload, a line per run, the non-converged point marked, log axes, the limit drawn', () => {
+    const total = svgs.get('sweep-total-bytes')!;
+    assert.ok(texts(total).includes('web') && texts(total).includes('db'), 'facets by workload');
+    assert.equal(select(total, 'g', 'mark-line', 'role-mark').flatMap((g) => select(g, 'path')).length, 4);
+    const points = markLabels(total, 'symbol');
+    assert.equal(points.filter((label) => label.includes('converged: no')).length, 1);
+    assert.ok(classTexts(total, 'axis-title').includes('total bytes (GiB, log)'));
+    assert.ok(classTexts(total, 'axis-title').includes('migration.bandwidth (Gbit/s)'));
+    const downtime = svgs.get('sweep-downtime')!;
+    assert.equal(select(downtime, 'g', 'mark-rule', 'role-mark').length, 2, 'a limit line per panel');
+  });
+
+  it('the same spec renders the same SVG, byte for byte', async () => {
+    const chart = allCharts()[0];
+    assert.equal(await renderSvg(chart.spec), await renderSvg(chart.spec));
+  });
+});
