@@ -1,5 +1,5 @@
 /**
- * What a real QEMU migration measured (../shared/calibration/README.md), in base units:
+ * What a real QEMU migration measured (validation/README.md), in base units:
  * bytes, pages, seconds. Filled by src/io/read-calibration.ts; read by the pure
  * comparison (compare.ts) and parameter derivation (derive.ts). Plain data, no methods.
  */

@@ -1,6 +1,6 @@
 /**
  * Regression check of `total_bytes` per (workload, run, seed) against a baseline
- * (MODEL.md §7). Pure: rows in, Verdict out; reading and writing the baseline CSV is
+ * (docs/model.md §7). Pure: rows in, Verdict out; reading and writing the baseline CSV is
  * src/io/baseline.ts's job and printing the verdict is the CLI's. A regression is a value,
  * never an exception. Only increases fail: fewer bytes is what hints are for.
  */

@@ -117,6 +117,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--summary-csv <file>', 'write the per-run summary CSV (- for stdout; default: not written)')
     .option('--html <file>', 'write one self-contained HTML page: tables and SVG charts inline (- for stdout; default: not written)')
     .option('--max-memory <size>', 'refuse workloads whose simulation needs more memory than this size, e.g. 8GiB (default: MIGSIM_MAX_MEMORY, else the machine\'s total memory)')
+    .option('--max-events <n>', 'refuse workloads whose simulation is estimated to take more events (writes, churn, trace rows, pages, slots) than this, e.g. 1e11 (default: MIGSIM_MAX_EVENTS, else 3e10: minutes)')
     .option('--json', 'print one JSON document to stdout instead of tables')
     .option('-q, --quiet', 'no progress bar')
     .action(async (files: string[], _options: unknown, command: Command) => {
@@ -131,6 +132,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
           summaryCsv: options.summaryCsv ?? null,
           html: options.html ?? null,
           maxMemory: options.maxMemory ?? null,
+          maxEvents: options.maxEvents ?? null,
           version: packageVersion(),
           json: options.json === true,
           color: options.color !== false,
@@ -147,6 +149,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .addOption(new Option('--tolerance <percent>', 'allowed increase of total_bytes, in percent (0.5 or 0.5%)').argParser(parseTolerance).default(0))
     .option('--update', 'rewrite the baseline with these results (atomically) and exit 0')
     .option('--max-memory <size>', 'refuse workloads whose simulation needs more memory than this size, e.g. 8GiB (default: MIGSIM_MAX_MEMORY, else the machine\'s total memory)')
+    .option('--max-events <n>', 'refuse workloads whose simulation is estimated to take more events (writes, churn, trace rows, pages, slots) than this, e.g. 1e11 (default: MIGSIM_MAX_EVENTS, else 3e10: minutes)')
     .addOption(seedOption())
     .addOption(setOption())
     .option('-q, --quiet', 'no progress bar')
@@ -157,6 +160,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
         await checkCommand(files, {
           baseline: options.baseline,
           maxMemory: options.maxMemory ?? null,
+          maxEvents: options.maxEvents ?? null,
           tolerance: options.tolerance,
           update: options.update === true,
           set: options.set ?? [],
@@ -178,6 +182,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .addOption(seedOption())
     .addOption(setOption())
     .option('--max-memory <size>', 'refuse workloads whose simulation needs more memory than this size, e.g. 8GiB (default: MIGSIM_MAX_MEMORY, else the machine\'s total memory)')
+    .option('--max-events <n>', 'refuse workloads whose simulation is estimated to take more events (writes, churn, trace rows, pages, slots) than this, e.g. 1e11 (default: MIGSIM_MAX_EVENTS, else 3e10: minutes)')
     .option('-q, --quiet', 'no progress bar')
     .addHelpText(
       'after',
@@ -195,6 +200,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
           seed: options.seed ?? null,
           set: options.set ?? [],
           maxMemory: options.maxMemory ?? null,
+          maxEvents: options.maxEvents ?? null,
           quiet: options.quiet === true,
         }),
       );
@@ -268,7 +274,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
   program
     .command('calibrate')
     .description('reproduce real QEMU migrations (a calibration directory, or one query-migrate log / virsh domjobinfo with a workload) and print measured vs simulated')
-    .argument('[dir]', 'calibration data: runs named <scenario>_hints-<on|off>_rep<k> (e.g. ../shared/calibration/qemu10-tcg-1gib)')
+    .argument('[dir]', "calibration data: runs named <scenario>_hints-<on|off>_rep<k> (default: this package's validation/qemu10-tcg-1gib)")
     .option('--workloads <dir>', "directory of <scenario>.yaml workloads (default: this package's workloads/qemu)")
     .option('--log <file>', 'instead of <dir>: one migration as query-migrate replies, one JSON line per poll (see README)')
     .option('--domjobinfo <file>', 'instead of or beside --log: virsh domjobinfo output (one block per poll, or --completed)')
@@ -276,6 +282,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--run <label>', "with --log/--domjobinfo: the simulated run to compare with ('none' or a hint label)", 'none')
     .option('--csv <file>', 'write the comparison table as CSV (- for stdout, instead of the tables)')
     .option('--max-memory <size>', 'refuse workloads whose simulation needs more memory than this size, e.g. 8GiB (default: MIGSIM_MAX_MEMORY, else the machine\'s total memory)')
+    .option('--max-events <n>', 'refuse workloads whose simulation is estimated to take more events (writes, churn, trace rows, pages, slots) than this, e.g. 1e11 (default: MIGSIM_MAX_EVENTS, else 3e10: minutes)')
     .option('-q, --quiet', 'no progress bar')
     .addHelpText('after', '\nExit 1 when a calibration target of <dir> is missed (a --log comparison has no targets).')
     .action(async (dir: string | undefined, _options: unknown, command: Command) => {
@@ -294,19 +301,20 @@ function buildProgram(setExitCode: (code: number) => void): Command {
             color: options.color !== false,
             quiet: options.quiet === true,
             maxMemory: options.maxMemory ?? null,
+            maxEvents: options.maxEvents ?? null,
           }),
         );
         return;
       }
-      if (dir === undefined) throw new UsageError('calibrate needs <dir>, or --log/--domjobinfo with --workload');
-      const { calibrateCommand } = await import('./commands/calibrate.js');
+      const { calibrateCommand, defaultCalibrationData } = await import('./commands/calibrate.js');
       setExitCode(
-        await calibrateCommand(dir, {
+        await calibrateCommand(dir ?? defaultCalibrationData(), {
           workloads: options.workloads ?? null,
           csv: options.csv ?? null,
           color: options.color !== false,
           quiet: options.quiet === true,
           maxMemory: options.maxMemory ?? null,
+          maxEvents: options.maxEvents ?? null,
         }),
       );
     });
@@ -322,6 +330,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--shard <i/n>', 'run only the points with index % n == i - 1 (1-based i, e.g. $SLURM_ARRAY_TASK_ID/8)')
     .option('--csv <file>', 'the output CSV (- for stdout)', '-')
     .option('--max-memory <size>', 'refuse sweeps whose --jobs largest points together need more memory than this size, e.g. 8GiB (default: MIGSIM_MAX_MEMORY, else the machine\'s total memory)')
+    .option('--max-events <n>', 'refuse workloads whose simulation is estimated to take more events (writes, churn, trace rows, pages, slots) than this, e.g. 1e11 (default: MIGSIM_MAX_EVENTS, else 3e10: minutes)')
     .option('-q, --quiet', 'no progress bar')
     .addHelpText('after', SWEEP_HELP)
     .action(async (file: string, _options: unknown, command: Command) => {
@@ -336,6 +345,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
           shard: options.shard ?? null,
           csv: options.csv,
           maxMemory: options.maxMemory ?? null,
+          maxEvents: options.maxEvents ?? null,
           quiet: options.quiet === true,
         }),
       );
@@ -383,6 +393,18 @@ function onStdoutError(error: NodeJS.ErrnoException): void {
   process.exit(EXIT_CODES.usage);
 }
 
+/**
+ * Longest error message printed: values are quoted at most 200 characters and contents
+ * 40, so a longer line means something quoted too much; its middle goes.
+ */
+const MAX_ERROR_CHARS = 1000;
+
+function clipLine(text: string): string {
+  if (text.length <= MAX_ERROR_CHARS) return text;
+  const half = (MAX_ERROR_CHARS - 5) / 2;
+  return `${text.slice(0, Math.ceil(half))} ... ${text.slice(text.length - Math.floor(half))}`;
+}
+
 /** Prints `migsim: <message>` (and the stack with --debug) and returns the exit code. */
 function reportError(error: unknown, debug: boolean): number {
   if (error instanceof CommanderError) {
@@ -396,12 +418,12 @@ function reportError(error: unknown, debug: boolean): number {
   if (error instanceof MigsimError) {
     const internal = error.exitCode === EXIT_CODES.internal ? 'internal error: ' : '';
     // Messages quote file paths and workload names: no control character reaches the terminal.
-    process.stderr.write(`migsim: ${internal}${escapeControlChars(error.message)}\n`);
+    process.stderr.write(`migsim: ${internal}${clipLine(escapeControlChars(error.message))}\n`);
     if (debug) printStack(error);
     return error.exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`migsim: internal error: ${message}\n`);
+  process.stderr.write(`migsim: internal error: ${clipLine(escapeControlChars(message))}\n`);
   if (debug) printStack(error);
   else process.stderr.write('migsim: this is a bug; rerun with --debug for a stack trace\n');
   return EXIT_CODES.internal;

@@ -1,6 +1,6 @@
 /**
  * One bit per pfn over a Uint32Array: the representation of every per-page flag
- * (allocated, zero, populated, logged, stale, ..., MODEL.md §1.2) and of the dirty log,
+ * (allocated, zero, populated, logged, stale, ..., docs/model.md §1.2) and of the dirty log,
  * as KVM's dirty bitmap and QEMU's migration bitmap are. Bit i lives in
  * words[i >>> 5] at (i & 31). Bits at or past sizeBits in the tail word are always 0,
  * so word walks need no masking. Nothing allocates after the constructor; single-bit

@@ -3,7 +3,7 @@
  * orders 0..maxOrder inclusive (Linux ≥ 6.4 MAX_PAGE_ORDER semantics), mirroring
  * mm/page_alloc.c: __rmqueue_smallest + expand() to allocate, __free_one_page with
  * buddy_merge_likely() to free. No per-CPU lists, compaction, reclaim, watermarks or
- * guard pages here (the engine owns policy, MODEL.md §1.3). State is struct-of-arrays
+ * guard pages here (the engine owns policy, docs/model.md §1.3). State is struct-of-arrays
  * indexed by pfn, 9 bytes per page (plus 1 bit with enableReporting()); only
  * checkInvariants() allocates after construction.
  */
@@ -157,7 +157,7 @@ export class BuddyAllocator {
 
   /**
    * As free(), but the merged block always goes to the TAIL of its list (Linux
-   * FPI_TO_TAIL), as reported pages are returned (MODEL.md §1.3, §4.3), so that they
+   * FPI_TO_TAIL), as reported pages are returned (docs/model.md §1.3, §4.3), so that they
    * are the last to be reused.
    */
   freeToTail(pfn: number, order: number): number {

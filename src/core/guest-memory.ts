@@ -1,5 +1,5 @@
 /**
- * Per-page state of the guest (MODEL.md §1.2) and the guest write path with dirty
+ * Per-page state of the guest (docs/model.md §1.2) and the guest write path with dirty
  * tracking (§1.4, §2). One bit per page per flag, in Uint32Array words indexed by pfn.
  * Mirrors KVM's write-protect dirty log: a write to a protected page faults and logs its
  * granule; with manual protect (`clear: lazy`) a page fetched by a sync stays unprotected
@@ -27,7 +27,7 @@ export class GuestMemory {
   /** Held by a hint strategy (free-page-hint blocks between report and DONE, blocks isolated for a report). */
   readonly held: Bitmap;
   /**
-   * Never accepted by the guest (TDX / SEV-SNP lazy acceptance, MODEL.md §4.5), or null
+   * Never accepted by the guest (TDX / SEV-SNP lazy acceptance, docs/model.md §4.5), or null
    * when the run has no such memory. The sender's setup leaves these pages out.
    */
   unaccepted: Bitmap | null = null;

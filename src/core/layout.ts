@@ -1,5 +1,5 @@
 /**
- * Builds the guest's state at t = 0 from `guest.initial` (MODEL.md §1.3): which pages are
+ * Builds the guest's state at t = 0 from `guest.initial` (docs/model.md §1.3): which pages are
  * used, which free pages hold old data, and the buddy free lists, built directly (as
  * memblock hands memory to the buddy allocator at boot) rather than by replaying
  * allocations. The layout depends only on the workload and seed, so every run of a

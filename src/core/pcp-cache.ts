@@ -1,5 +1,5 @@
 /**
- * Linux's per-CPU page lists (struct per_cpu_pages, MODEL.md §1.3) for order 0: a freed
+ * Linux's per-CPU page lists (struct per_cpu_pages, docs/model.md §1.3) for order 0: a freed
  * page goes to its CPU's list (LIFO, so the next allocation gets the cache-hot page back);
  * when the list holds more than `high` pages, the `batch` oldest go back to the buddy
  * allocator (free_pcppages_bulk); an allocation from an empty list first takes `batch`

@@ -1,5 +1,5 @@
 /**
- * Pre-copy live migration (MODEL.md §2, §3), after QEMU's migration thread and
+ * Pre-copy live migration (docs/model.md §2, §3), after QEMU's migration thread and
  * migration/ram.c: the sender walks the migration bitmap page by page under QEMU's 100 ms
  * rate slots; iterations (ram_save_iterate calls) end on the slot budget, after maxWait,
  * or when no bit is set; between iterations the pending test decides whether to sync the
@@ -34,7 +34,7 @@ import type { Transport } from './wire/transport.js';
  */
 export const engineShortcuts = { sendWordsAtOnce: true };
 
-/** Event priorities at equal times (MODEL.md §1.1). */
+/** Event priorities at equal times (docs/model.md §1.1). */
 export const PRIORITY_SENDER = 0;
 export const PRIORITY_HINT = 1;
 export const PRIORITY_GUEST = 2;
@@ -54,7 +54,7 @@ const enum SenderState {
  * sender interleaves with its page sends, so that the stream and a sending migration
  * alternate in one loop instead of through the simulation's event loop once per event
  * (see `runUntil`). Events and sends touch the same pages, so their order is kept
- * exactly: at equal times the send goes first (MODEL.md §1.1).
+ * exactly: at equal times the send goes first (docs/model.md §1.1).
  */
 export interface InterleavedEvents {
   /** When the next event happens; a field, read once per page sent. */
@@ -136,7 +136,7 @@ export class Precopy {
   private actionSec: number;
   private gathering: boolean;
   private position = 0;
-  // The sender's clock: anchor plus page counts, never a running float sum (MODEL.md §3.1).
+  // The sender's clock: anchor plus page counts, never a running float sum (docs/model.md §3.1).
   private anchorSec = 0;
   private normalSinceAnchor = 0;
   private zeroSinceAnchor = 0;
@@ -681,7 +681,7 @@ export class Precopy {
     this.roundBytes = 0;
   }
 
-  /** Unaccepted pages are never sent; reported in the bulk row (MODEL.md §4.5). */
+  /** Unaccepted pages are never sent; reported in the bulk row (docs/model.md §4.5). */
   addUnacceptedPages(pages: number): void {
     this.roundUnaccepted += pages;
   }

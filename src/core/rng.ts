@@ -3,7 +3,7 @@
  * integer generator with 128 bits of state, seeded by splitmix32 from a key that mixes
  * the run seed with the name of one random source ("layout", "writer:0:1", "churn:1:0").
  * Each source owns its own stream, so adding a source or drawing more from one never
- * shifts another (common random numbers across hinted and unhinted runs, MODEL.md §1).
+ * shifts another (common random numbers across hinted and unhinted runs, docs/model.md §1).
  * Deliberately not cryptographic; no allocation per draw.
  */
 

@@ -1,7 +1,7 @@
 /**
  * The one entry point of the core: runs a workload's migrations, `none` first, then each
  * hint configuration, each from the same initial state and the same random streams
- * (common random numbers), and returns per-round and per-run results (MODEL.md §6).
+ * (common random numbers), and returns per-round and per-run results (docs/model.md §6).
  * Guest events come from a handful of sources; each step fires the earliest by
  * (time, priority, declaration order) after letting the sender run up to it, so the
  * order at equal times is: sender, hint arrivals, guest events, decisions (§1.1).
@@ -125,7 +125,7 @@ class Simulation {
     const churnSpecs: { vcpu: number | null }[] = [];
     let phaseStart = 0;
     workload.phases.forEach((phase, p) => {
-      // The last phase runs until the end of stop-and-copy, whatever its duration (MODEL.md §1.4).
+      // The last phase runs until the end of stop-and-copy, whatever its duration (docs/model.md §1.4).
       const isLast = p === workload.phases.length - 1;
       const phaseEnd = isLast || phase.durationSec === null ? Infinity : phaseStart + phase.durationSec;
       phase.writes.forEach((spec, i) => {
@@ -142,7 +142,7 @@ class Simulation {
       phaseStart = phaseEnd;
     });
     // Writers, then churn streams, run on vCPUs round-robin in declaration order, unless
-    // they name one (MODEL.md §2). Frees and hint work run on vCPU 0.
+    // they name one (docs/model.md §2). Frees and hint work run on vCPU 0.
     let nextVcpu = 0;
     const assign = (spec: { vcpu: number | null }) => spec.vcpu ?? nextVcpu++ % guest.vcpus;
     this.writerVcpus = Int32Array.from(writerSpecs, assign);
@@ -401,7 +401,7 @@ class Simulation {
   }
 
   /**
-   * A guest allocation (MODEL.md §1.3): when no block fits, or free memory would fall below
+   * A guest allocation (docs/model.md §1.3): when no block fits, or free memory would fall below
    * the low watermark, the strategy relieves the pressure first: it accepts unaccepted
    * chunks (§4.5), then gives held hint blocks back (most recent first).
    */
@@ -431,7 +431,7 @@ class Simulation {
   }
 
   /**
-   * The loss check (MODEL.md §5): an allocated page whose destination copy is stale and
+   * The loss check (docs/model.md §5): an allocated page whose destination copy is stale and
    * differs, because the source holds data or the destination holds data the source no
    * longer has.
    */
@@ -706,7 +706,7 @@ function hasFreeBlock(buddy: BuddyAllocator, order: number): boolean {
   return false;
 }
 
-/** Parts of MODEL.md this version does not simulate yet: refuse them rather than guess. */
+/** Parts of docs/model.md this version does not simulate yet: refuse them rather than guess. */
 function rejectUnsupported(workload: Workload, hint: HintConfig | null): void {
   if (hint !== null) {
     // Every strategy is simulated (hints/create-strategy.ts); each needs its options.

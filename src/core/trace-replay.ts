@@ -1,5 +1,5 @@
 /**
- * Replays a recorded trace (MODEL.md §1.4) as guest events: each row allocates, frees or
+ * Replays a recorded trace (docs/model.md §1.4) as guest events: each row allocates, frees or
  * writes a specific block, as the kernel's kmem:mm_page_alloc / mm_page_free tracepoints
  * report them. A trace from a real machine starts from an allocator state migsim does not
  * know, so a row that does not fit the simulated allocator (an alloc of a block that is not

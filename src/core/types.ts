@@ -6,7 +6,7 @@
  * of its own (for example `switchoverBandwidthBytesPerSec: null` = use the estimate).
  * Files the workload names (buddyinfo, traces) are already read into it: a Workload is
  * complete and, as src/io/read-workload.ts returns it, frozen.
- * See ../shared/MODEL.md §8.1 for the file format these come from.
+ * See docs/model.md §8.1 for the file format these come from.
  */
 import type { CostCounters } from './result-columns.js';
 
@@ -41,7 +41,7 @@ export interface GuestConfig {
   initOnAlloc: boolean;
   initOnFree: boolean;
   vcpus: number;
-  /** null = Linux's formula (MODEL.md §1.3). */
+  /** null = Linux's formula (docs/model.md §1.3). */
   minFreeBytes: number | null;
   zeroRateBytesPerSec: number;
   firstTouchRateBytesPerSec: number;
@@ -211,7 +211,7 @@ export interface Workload {
   hints: HintConfig[];
 }
 
-/** Per-round statistics: one CSV row (MODEL.md §6). */
+/** Per-round statistics: one CSV row (docs/model.md §6). */
 export interface RoundStats {
   round: number;
   kind: 'bulk' | 'iterate' | 'stop-copy';

@@ -1,5 +1,5 @@
 /**
- * The guest's activity as time-ordered event streams (MODEL.md §1.1, §1.4): page writers
+ * The guest's activity as time-ordered event streams (docs/model.md §1.1, §1.4): page writers
  * and churn (block allocation) streams, each with its own seeded PRNG stream, plus the
  * heap of pending churn frees. A periodic stream's k-th event is at `anchor + k/rate`,
  * computed, never accumulated; a rate change (auto-converge throttle) re-anchors at the

@@ -4,7 +4,7 @@
  * (Hörmann & Derflinger 1996, as Apache Commons RNG's RejectionInversionZipfSampler),
  * O(1) memory and expected O(1) time for any n; FeistelPermutation is a seeded bijection
  * on [0, n) that turns ranks into pages (the "seeded permutation of the working set",
- * MODEL.md §1.4) without an n-entry table. Neither allocates per draw.
+ * docs/model.md §1.4) without an n-entry table. Neither allocates per draw.
  */
 
 import { Rng } from './rng.js';

@@ -1,6 +1,6 @@
 /**
  * The regression baseline (results/baseline.csv): a summary CSV keyed by (workload, run,
- * seed), read and rewritten by `migsim check` (MODEL.md §7). Reading needs only the key
+ * seed), read and rewritten by `migsim check` (docs/model.md §7). Reading needs only the key
  * columns and the compared ones; every other field is kept as text so that `--update`
  * rewrites the rows of workloads it did not run verbatim.
  */
@@ -12,6 +12,7 @@ import { unguardCell } from '../columns/cells.js';
 import { formatSummaryCsvFromText, parseCsv, summaryCells } from './csv.js';
 import { INPUT_LIMITS, readInputText } from './read-input.js';
 import { errnoCode } from './write-atomic.js';
+import { clipText } from '../workload/field-reader.js';
 
 /** The columns a baseline must have; the others are carried along but not compared. */
 export const BASELINE_REQUIRED_COLUMNS = ['workload', 'run', 'seed', 'total_bytes'] as const;
@@ -33,7 +34,7 @@ export function parseBaselineCsv(text: string, file: string): BaselineEntry[] {
   const header = records[0].fields;
   for (const column of BASELINE_REQUIRED_COLUMNS) {
     if (!header.includes(column)) {
-      throw new MigsimError('baseline.invalid', `${file}: missing column ${column} (header: ${header.join(',')})`);
+      throw new MigsimError('baseline.invalid', `${file}: missing column ${column} (header: ${clipText(header.join(','))})`);
     }
   }
   const entries: BaselineEntry[] = [];

@@ -1,5 +1,5 @@
 /**
- * CSV reading and writing for results: the per-round and summary CSVs (MODEL.md §6) and
+ * CSV reading and writing for results: the per-round and summary CSVs (docs/model.md §6) and
  * the RFC 4180 reader every CSV input goes through (baselines, calibration runs, plot
  * inputs, sweep shards). The columns, their order and their text format come from the
  * one table (src/core/result-columns.ts, via src/columns/cells.ts); nothing here names a

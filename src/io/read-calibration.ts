@@ -1,5 +1,5 @@
 /**
- * Reads a directory of real QEMU migrations (../shared/calibration/README.md): one
+ * Reads a directory of real QEMU migrations (validation/README.md): one
  * sub-directory per run, named `<scenario>_hints-<on|off>_rep<k>`, each with
  * iterations.csv, samples.csv, summary.json and guest-premig.txt. Returns the numbers the
  * comparison and the parameter derivation need, in base units (bytes, pages, seconds);
@@ -14,6 +14,7 @@ import { MigsimError } from '../core/errors.js';
 import { parseCsv } from './csv.js';
 import { INPUT_LIMITS, readInputText } from './read-input.js';
 import { errnoCode } from './write-atomic.js';
+import { clipText } from '../workload/field-reader.js';
 
 const RUN_DIR_RE = /^(.+)_hints-(on|off)_rep(\d+)$/;
 
@@ -70,7 +71,7 @@ function readCsvRecords(file: string): Record<string, string>[] {
 
 function numberField(file: string, where: string, value: unknown): number {
   const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
-  if (!Number.isFinite(n)) throw new MigsimError('calibration.invalid', `${file}: ${where} must be a number (got ${JSON.stringify(value)})`);
+  if (!Number.isFinite(n)) throw new MigsimError('calibration.invalid', `${file}: ${where} must be a number (got ${clipText(JSON.stringify(value) ?? String(value), 40)})`);
   return n;
 }
 
@@ -157,7 +158,7 @@ function readSyncs(file: string, events: { t_s: number; event: string; args: str
       startSec = numberField(file, 'trace_bitmap_syncs[].t_s', event.t_s);
     } else if (event.event === 'migration_bitmap_sync_end') {
       const match = /dirty_pages (\d+)/.exec(event.args);
-      if (match === null) throw new MigsimError('calibration.invalid', `${file}: sync end without dirty_pages (got ${JSON.stringify(event.args)})`);
+      if (match === null) throw new MigsimError('calibration.invalid', `${file}: sync end without dirty_pages (got ${clipText(JSON.stringify(event.args) ?? '', 40)})`);
       const endSec = numberField(file, 'trace_bitmap_syncs[].t_s', event.t_s);
       syncs.push({ startSec: Number.isNaN(startSec) ? endSec : startSec, endSec, dirtyPagesPeriod: Number(match[1]) });
       startSec = NaN;

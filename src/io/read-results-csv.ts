@@ -11,6 +11,7 @@ import { unguardCell } from '../columns/cells.js';
 import { parseCsv } from './csv.js';
 import { INPUT_LIMITS, readInputText } from './read-input.js';
 import { errnoCode } from './write-atomic.js';
+import { clipText } from '../workload/field-reader.js';
 
 export type ResultsCsv =
   | { kind: 'rounds'; file: string; columns: string[]; rows: Record<string, string>[] }
@@ -37,10 +38,10 @@ export function readResultsCsv(file: string): ResultsCsv {
   const isRounds = header.includes('round') && header.includes('kind');
   const required: readonly string[] = isRounds ? ROUND_REQUIRED : SUMMARY_REQUIRED;
   if (!isRounds && !header.includes('total_bytes')) {
-    throw invalid(`${file}: neither a per-round CSV (run --csv) nor a summary CSV (run --summary-csv, sweep): no round/kind or total_bytes column (header: ${header.join(',')})`);
+    throw invalid(`${file}: neither a per-round CSV (run --csv) nor a summary CSV (run --summary-csv, sweep): no round/kind or total_bytes column (header: ${clipText(header.join(','))})`);
   }
   for (const column of required) {
-    if (!header.includes(column)) throw invalid(`${file}: missing column ${column} (header: ${header.join(',')})`);
+    if (!header.includes(column)) throw invalid(`${file}: missing column ${column} (header: ${clipText(header.join(','))})`);
   }
   const rows: Record<string, string>[] = [];
   for (const record of records.slice(1)) {

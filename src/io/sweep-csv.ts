@@ -10,6 +10,7 @@ import { stringify } from 'csv-stringify/sync';
 import { MigsimError, UsageError } from '../core/errors.js';
 import { SUMMARY_COLUMNS } from '../core/result-columns.js';
 import { parseCsv } from './csv.js';
+import { clipText } from '../workload/field-reader.js';
 
 export const POINT_COLUMN = 'point';
 export const GRID_POINTS_COLUMN = 'grid_points';
@@ -65,10 +66,10 @@ export function mergeSweepCsvs(files: readonly SweepCsvFile[]): string {
       if (row.length !== header.length) throw invalid(`${file}:${line}: has ${row.length} fields (the header has ${header.length})`);
       const point = Number(row[pointAt]);
       const grid = Number(row[gridAt]);
-      if (!/^\d+$/.test(row[gridAt]) || grid < 1) throw invalid(`${file}:${line}: ${GRID_POINTS_COLUMN} must be an integer >= 1 (got ${row[gridAt]})`);
+      if (!/^\d+$/.test(row[gridAt]) || grid < 1) throw invalid(`${file}:${line}: ${GRID_POINTS_COLUMN} must be an integer >= 1 (got ${clipText(row[gridAt], 40)})`);
       if (gridPoints < 0) gridPoints = grid;
       else if (grid !== gridPoints) throw invalid(`${file}:${line}: ${GRID_POINTS_COLUMN} is ${grid}, but earlier rows say ${gridPoints}: not the same sweep`);
-      if (!/^\d+$/.test(row[pointAt]) || point >= grid) throw invalid(`${file}:${line}: ${POINT_COLUMN} must be an integer in [0, ${grid}) (got ${row[pointAt]})`);
+      if (!/^\d+$/.test(row[pointAt]) || point >= grid) throw invalid(`${file}:${line}: ${POINT_COLUMN} must be an integer in [0, ${grid}) (got ${clipText(row[pointAt], 40)})`);
       const key = `${point}\u0000${row[runAt]}`;
       const other = seen.get(key);
       if (other !== undefined) throw invalid(`${file}:${line}: point ${point} run ${row[runAt]} is also in ${other}`);

@@ -1,6 +1,6 @@
 /**
  * Command-line overrides applied to the raw YAML document before it is validated:
- * `--set key=value` (MODEL.md §7) and `--hints <list>`. Working on the raw document means
+ * `--set key=value` (docs/model.md §7) and `--hints <list>`. Working on the raw document means
  * an override is checked exactly like the same text in the file, unknown fields included.
  */
 

@@ -13,9 +13,20 @@ export interface WorkloadIssue {
   problem: string;
 }
 
-/** The value as it was written, for `(got …)`: strings raw, structures as compact JSON. */
+/** Longest value quoted in a message (one error line was 1 MB: a value echoed whole). */
+export const MAX_QUOTED_CHARS = 200;
+
+/** `text` cut to `max` characters, the cut marked with `...`. */
+export function clipText(text: string, max: number = MAX_QUOTED_CHARS): string {
+  return text.length > max ? `${text.slice(0, max - 3)}...` : text;
+}
+
+/**
+ * The value as it was written, for `(got …)`: strings raw, structures as compact JSON;
+ * at most MAX_QUOTED_CHARS (structures 60).
+ */
 export function formatValue(value: unknown): string {
-  if (typeof value === 'string') return value === '' || value.trim() !== value ? JSON.stringify(value) : value;
+  if (typeof value === 'string') return clipText(value === '' || value.trim() !== value ? JSON.stringify(value) : value);
   if (value === undefined) return 'nothing';
   if (typeof value !== 'object' || value === null) return String(value);
   const json = JSON.stringify(value) ?? String(value);
@@ -72,6 +83,8 @@ function editDistance(a: string, b: string): number {
 
 /** ` (did you mean X?)` when one known name is within two edits (case-insensitive), else ''. */
 export function suggestion(key: string, knownKeys: readonly string[]): string {
+  // Field names are short; a long key is no typo (and the distance is O(length^2)).
+  if (key.length > 40) return '';
   let best = '';
   let bestDistance = 3;
   for (const k of knownKeys) {
@@ -101,7 +114,7 @@ export class FieldReader {
     if (knownKeys) {
       for (const key of Object.keys(obj)) {
         if (!knownKeys.includes(key)) {
-          issues.add(childPath(path, key), `is not a known field${suggestion(key, knownKeys)}`);
+          issues.add(childPath(path, clipText(key, 60)), `is not a known field${suggestion(key, knownKeys)}`);
         }
       }
     }

@@ -1,5 +1,5 @@
 /**
- * `hints[]` of a workload file (MODEL.md §4, §8.1): each entry is a strategy name with
+ * `hints[]` of a workload file (docs/model.md §4, §8.1): each entry is a strategy name with
  * default options, or `{strategy: name | [names], label?, …options}`. An option belongs to
  * every listed strategy that has it (`callCost` on a combined entry sets both costs).
  */
@@ -24,7 +24,7 @@ export const STRATEGY_NAMES: readonly StrategyName[] = [
   'unaccepted',
 ];
 
-/** The options each strategy takes (MODEL.md §8.1). */
+/** The options each strategy takes (docs/model.md §8.1). */
 const STRATEGY_OPTIONS: Readonly<Record<StrategyName, readonly string[]>> = {
   'free-page-hint': ['order', 'rate', 'callCost', 'inPlace', 'latency', 'timing', 'clearsDirtyLog'],
   'merge-notifier': ['order', 'placement', 'callCost'],
@@ -44,6 +44,15 @@ export interface HintContext {
   pageblockOrder: number;
   /** null when `guest.initial.buddyinfo` gives the layout (used is unknown until it is read). */
   usedBytes: number | null;
+}
+
+/**
+ * A list of blocks to hint holds at most one entry per guest page: the bound keeps the
+ * engine's typed arrays (sized by capacity) within the guest's own size.
+ */
+function capacityBounds(ctx: HintContext): { min: number; max: number; maxName: string } {
+  const pages = ctx.memoryBytes / ctx.pageSizeBytes;
+  return { min: 1, max: Number.isFinite(pages) ? pages : 2 ** 31 - 1, maxName: "the guest's pages" };
 }
 
 function isStrategyName(value: unknown): value is StrategyName {
@@ -164,7 +173,7 @@ function buildHint(reader: FieldReader, label: string, names: StrategyName[], ct
     freePageHint: has('free-page-hint') ? readFreePageHint(reader, ctx) : null,
     mergeNotifier: has('merge-notifier') ? readMergeNotifier(reader, ctx) : null,
     pageReporting: has('page-reporting') ? readPageReporting(reader, ctx) : null,
-    perPage: has('per-page') ? readPerPage(reader) : null,
+    perPage: has('per-page') ? readPerPage(reader, ctx) : null,
     unaccepted: has('unaccepted') ? readUnaccepted(reader, ctx) : null,
   };
 }
@@ -204,7 +213,7 @@ function readPageReporting(reader: FieldReader, ctx: HintContext): PageReporting
   return {
     minOrder: reader.quantity('minOrder', (v) => parseInteger(v, orderBounds(ctx)), ctx.pageblockOrder),
     // PAGE_REPORTING_CAPACITY: 32 scatterlist entries per report call.
-    capacity: reader.quantity('capacity', (v) => parseInteger(v, { min: 1 }), 32),
+    capacity: reader.quantity('capacity', (v) => parseInteger(v, capacityBounds(ctx)), 32),
     // PAGE_REPORTING_DELAY: 2 s, "to allow pages to settle".
     delaySec: reader.quantity(
       'delay',
@@ -219,8 +228,8 @@ function readPageReporting(reader: FieldReader, ctx: HintContext): PageReporting
   };
 }
 
-function readPerPage(reader: FieldReader): PerPageOptions {
-  const capacity = reader.quantity('capacity', (v) => parseInteger(v, { min: 1 }), 512);
+function readPerPage(reader: FieldReader, ctx: HintContext): PerPageOptions {
+  const capacity = reader.quantity('capacity', (v) => parseInteger(v, capacityBounds(ctx)), 512);
   const batch = reader.quantity('batch', (v) => parseInteger(v, { min: 1 }), 1);
   if (known(capacity, batch) && batch > capacity) {
     reader.fail('batch', `must be at most capacity (${capacity})`);

@@ -1,5 +1,5 @@
 /**
- * The workload parser: YAML text in, a `ParsedWorkload` out (MODEL.md §8, §8.1): every
+ * The workload parser: YAML text in, a `ParsedWorkload` out (docs/model.md §8, §8.1): every
  * field the file itself gives, resolved and validated, and the paths of the files it
  * names (buddyinfo, traces). Pure — no file access; the caller passes the text, the file
  * name for messages and the file's directory for `buddyinfo` and `trace` paths.
@@ -8,7 +8,7 @@
  * are applied here so they are validated exactly like the file. Every problem is
  * collected; one WorkloadError names the first (and lists the others on the same line).
  *
- * Choices where MODEL.md is silent (to be copied to the README's "Model" section):
+ * Choices where docs/model.md §1–§9 are silent (listed in its §10.1):
  * - A YAML null (`key:` with nothing after it) means "not given": the default applies.
  *   `none` switches off an optional rule or limit (`maxRounds: none`, `maxTotal: none`,
  *   `minDirtyPages: none`, `maxDuration: none`, `switchoverBandwidth: none`, `pcp: none`).
@@ -151,7 +151,7 @@ const KiB = 2 ** 10;
 const MiB = 2 ** 20;
 const GiB = 2 ** 30;
 
-/** Per-preset switchover rules (MODEL.md §3.2 step 4); a field set in the file wins. */
+/** Per-preset switchover rules (docs/model.md §3.2 step 4); a field set in the file wins. */
 const PRESET_RULES: Readonly<
   Record<Preset, { maxRounds: number | null; maxTotalTimesMemory: number | null; minDirtyPages: number | null }>
 > = {
@@ -163,6 +163,12 @@ const PRESET_RULES: Readonly<
   // libxc xc_domain_save: 30 iterations, 3x memory sent, < 50 dirty pages.
   'xen-legacy': { maxRounds: 30, maxTotalTimesMemory: 3, minDirtyPages: 50 },
 };
+
+/** Most vCPUs: QEMU q35's max_cpus (4096 since QEMU 9.0), also x86 KVM_MAX_VCPUS. */
+export const MAX_VCPUS = 4096;
+
+/** The allocator's links are Int32: pfns fit in 2^31 - 1 (also cli/memory-limit.ts). */
+const MAX_GUEST_PAGES = 2 ** 31 - 1;
 
 /** Most issues listed in one message; the CLI prints one line. */
 const MAX_ISSUES_SHOWN = 5;
@@ -307,6 +313,9 @@ function parseGuest(g: FieldReader, baseDir: string | undefined): ParsedGuestCon
   if (known(minFreeBytes, memoryBytes) && minFreeBytes > memoryBytes) {
     g.fail('minFree', `must be at most guest.memory (${formatBytes(memoryBytes)})`);
   }
+  // QEMU's q35 machine takes up to 4096 vCPUs (max_cpus since 9.0), as KVM_MAX_VCPUS on
+  // x86; the engine keeps per-vCPU buffers, so an unbounded count is an unbounded allocation.
+  const vcpus = g.quantity('vcpus', integer({ min: 1, max: MAX_VCPUS }), 1);
   return {
     memoryBytes,
     pageSizeBytes,
@@ -314,23 +323,30 @@ function parseGuest(g: FieldReader, baseDir: string | undefined): ParsedGuestCon
     pageblockOrder,
     initOnAlloc: g.bool('initOnAlloc', true),
     initOnFree: g.bool('initOnFree', false),
-    vcpus: g.quantity('vcpus', integer({ min: 1 }), 1),
+    vcpus,
     minFreeBytes: g.has('minFree') ? minFreeBytes : null,
     // Assumptions for a KVM guest; the calibration's TCG guest measured about 2.7 and 0.22 GB/s.
     zeroRateBytesPerSec: g.quantity('zeroRate', positive(parseByteRate), 8 * GiB),
     firstTouchRateBytesPerSec: g.quantity('firstTouchRate', positive(parseByteRate), 1 * GiB),
-    pcp: parsePcp(g),
+    pcp: parsePcp(g, memoryBytes / pageSizeBytes, vcpus),
     initial: parseInitial(g.child('initial', INITIAL_KEYS), memoryBytes, pageSizeBytes, baseDir),
   };
 }
 
-function parsePcp(g: FieldReader): GuestConfig['pcp'] {
+/**
+ * The per-CPU lists of all vCPUs together cannot hold more than the guest's pages (Linux
+ * sizes pcp->high from the zone's pages divided among the CPUs, zone_highsize()); the
+ * engine keeps a ring of high + batch entries per vCPU, so this also bounds its memory.
+ */
+function parsePcp(g: FieldReader, totalPages: number, vcpus: number): GuestConfig['pcp'] {
   if (!g.has('pcp') || g.raw('pcp') === 'none') return null;
   const p = g.child('pcp', PCP_KEYS);
   if (!isMapping(g.raw('pcp'))) return null;
+  const perVcpu = known(totalPages, vcpus) ? Math.floor(totalPages / vcpus) : MAX_GUEST_PAGES;
+  const bounds = (min: number): Bounds => ({ min, max: perVcpu, maxName: 'the guest\'s pages / guest.vcpus' });
   return {
-    highPages: p.quantity('high', integer({ min: 0 })),
-    batchPages: p.quantity('batch', integer({ min: 1 })),
+    highPages: p.quantity('high', integer(bounds(0))),
+    batchPages: p.quantity('batch', integer(bounds(1))),
   };
 }
 
@@ -500,7 +516,7 @@ function parseMigration(m: FieldReader, guest: ParsedGuestConfig): MigrationConf
   return {
     preset,
     startSec: m.quantity('start', parseDuration, 0),
-    // MODEL.md §3.2: bandwidth never exceeds linkBandwidth (clamped, not an error).
+    // docs/model.md §3.2: bandwidth never exceeds linkBandwidth (clamped, not an error).
     bandwidthBytesPerSec: Math.min(bandwidthBytesPerSec, linkBandwidthBytesPerSec),
     linkBandwidthBytesPerSec,
     switchoverBandwidthBytesPerSec: m.quantityOrNone('switchoverBandwidth', positive(parseBandwidth), null),

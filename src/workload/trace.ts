@@ -1,10 +1,11 @@
 /**
- * Trace files (MODEL.md §1.4): one row per line, `time op pfn order`, time in seconds from
+ * Trace files (docs/model.md §1.4): one row per line, `time op pfn order`, time in seconds from
  * the start of the phase, op `alloc`, `free` or `write`, sorted by time; `#` starts a
  * comment. `migsim record` writes them from the kernel's kmem:mm_page_alloc and
  * kmem:mm_page_free tracepoints. Pure: the caller reads (and gunzips) the file.
  */
 import { TRACE_ALLOC, TRACE_FREE, TRACE_WRITE, type TraceRows } from '../core/types.js';
+import { clipText } from './field-reader.js';
 
 const OPS: Record<string, number> = { alloc: TRACE_ALLOC, free: TRACE_FREE, write: TRACE_WRITE };
 
@@ -20,16 +21,16 @@ export function parseTrace(text: string, totalPages: number, maxOrder: number): 
     if (line === '' || line.startsWith('#')) continue;
     const cells = line.split(/\s+/);
     const where = `line ${i + 1}`;
-    if (cells.length !== 4) throw new Error(`${where}: expected "time op pfn order" (got ${JSON.stringify(line.slice(0, 60))})`);
+    if (cells.length !== 4) throw new Error(`${where}: expected "time op pfn order" (got ${JSON.stringify(clipText(line, 40))})`);
     const timeSec = Number(cells[0]);
     const op = OPS[cells[1]];
     const pfn = Number(cells[2]);
     const order = Number(cells[3]);
-    if (!Number.isFinite(timeSec) || timeSec < 0) throw new Error(`${where}: time must be seconds >= 0 (got ${cells[0]})`);
-    if (timeSec < lastSec) throw new Error(`${where}: times must be sorted (got ${cells[0]} after ${lastSec})`);
-    if (op === undefined) throw new Error(`${where}: op must be alloc, free or write (got ${cells[1]})`);
-    if (!Number.isInteger(order) || order < 0 || order > maxOrder) throw new Error(`${where}: order must be 0..${maxOrder} (got ${cells[3]})`);
-    if (!Number.isInteger(pfn) || pfn < 0 || pfn % 2 ** order !== 0) throw new Error(`${where}: pfn must be an integer aligned to its order (got ${cells[2]})`);
+    if (!Number.isFinite(timeSec) || timeSec < 0) throw new Error(`${where}: time must be seconds >= 0 (got ${clipText(cells[0], 40)})`);
+    if (timeSec < lastSec) throw new Error(`${where}: times must be sorted (got ${clipText(cells[0], 40)} after ${lastSec})`);
+    if (op === undefined) throw new Error(`${where}: op must be alloc, free or write (got ${clipText(cells[1], 40)})`);
+    if (!Number.isInteger(order) || order < 0 || order > maxOrder) throw new Error(`${where}: order must be 0..${maxOrder} (got ${clipText(cells[3], 40)})`);
+    if (!Number.isInteger(pfn) || pfn < 0 || pfn % 2 ** order !== 0) throw new Error(`${where}: pfn must be an integer aligned to its order (got ${clipText(cells[2], 40)})`);
     if (pfn + 2 ** order > totalPages) throw new Error(`${where}: pfn ${pfn} order ${order} lies beyond guest.memory (${totalPages} pages)`);
     if (count === capacity) {
       capacity *= 2;

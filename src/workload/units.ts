@@ -1,5 +1,5 @@
 /**
- * Unit parsers for workload files (MODEL.md §6) and the matching human formatters.
+ * Unit parsers for workload files (docs/model.md §6) and the matching human formatters.
  *
  * Every parser takes the raw YAML value (a string, or a number where that is allowed),
  * returns a number in base units — bytes, seconds, events or bytes per second — and throws

@@ -1,19 +1,17 @@
 /**
- * `migsim calibrate` end to end: spawns the built CLI. The real QEMU data lives outside
- * this repository (../shared/calibration); the tests that need it skip when it is absent,
- * as on a clean clone in CI (test/calibrate/ covers the targets from copied numbers).
- * The calibrate SIGINT test needs the data too (calibrate reads it before simulating).
+ * `migsim calibrate` end to end: spawns the built CLI on the real QEMU runs shipped in
+ * validation/ (every clone and every install has them, so nothing here skips).
  */
+import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { interrupt, migsim, REPO_ROOT } from './helpers.js';
 
-const DATA_DIR = join(REPO_ROOT, '..', 'shared', 'calibration', 'qemu10-tcg-1gib');
-const HAVE_DATA = existsSync(DATA_DIR);
+const DATA_DIR = join(REPO_ROOT, 'validation', 'qemu10-tcg-1gib');
 
 test('a missing calibration directory exits 2 with one line naming it', () => {
   const result = migsim(['calibrate', 'no/such/dir']);
@@ -22,7 +20,7 @@ test('a missing calibration directory exits 2 with one line naming it', () => {
   assert.equal(result.stdout, '');
 });
 
-test('calibrate refuses guests over --max-memory before simulating, exit 2 naming the workload', { skip: HAVE_DATA ? false : 'no ../shared/calibration' }, () => {
+test('calibrate refuses guests over --max-memory before simulating, exit 2 naming the workload', () => {
   const result = migsim(['calibrate', DATA_DIR, '--max-memory', '1MiB']);
   assert.equal(result.status, 2);
   assert.match(result.stderr, /^migsim: .*workloads\/qemu\/\w+\.yaml: simulating needs about 2\.6 MiB of memory .* more than the 1 MiB of --max-memory/);
@@ -30,7 +28,7 @@ test('calibrate refuses guests over --max-memory before simulating, exit 2 namin
   assert.equal(result.stdout, '');
 });
 
-test('calibrate prints every scenario, hints off and on, and meets its targets', { skip: HAVE_DATA ? false : 'no ../shared/calibration' }, () => {
+test('calibrate prints every scenario, hints off and on, and meets its targets', () => {
   const result = migsim(['calibrate', DATA_DIR]);
   assert.equal(result.status, 0, result.stderr);
   for (const title of ['garbage, hints off', 'garbage, hints on', 'idle, hints off', 'idle, hints on']) {
@@ -40,11 +38,13 @@ test('calibrate prints every scenario, hints off and on, and meets its targets',
   assert.match(result.stdout, /guest\.zeroRate/);
 });
 
-test('calibrate --csv writes the same table every time', { skip: HAVE_DATA ? false : 'no ../shared/calibration' }, () => {
+test('calibrate --csv writes the same table every time; without <dir> it uses validation/qemu10-tcg-1gib', () => {
   const dir = mkdtempSync(join(tmpdir(), 'migsim-calibrate-'));
   try {
     const first = join(dir, 'a.csv');
-    assert.equal(migsim(['calibrate', DATA_DIR, '--csv', first]).status, 0);
+    // From another directory: the default data and workloads are found in the package.
+    const defaulted = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'migsim.js'), 'calibrate', '-q', '--csv', first], { cwd: dir, encoding: 'utf8' });
+    assert.equal(defaulted.status, 0, defaulted.stderr);
     const stdout = migsim(['calibrate', DATA_DIR, '--csv', '-']);
     assert.equal(stdout.status, 0);
     const text = readFileSync(first, 'utf8');
@@ -57,7 +57,7 @@ test('calibrate --csv writes the same table every time', { skip: HAVE_DATA ? fal
   }
 });
 
-test('SIGINT during calibrate exits 130 promptly and leaves an earlier CSV untouched', { skip: HAVE_DATA ? false : 'no ../shared/calibration' }, async () => {
+test('SIGINT during calibrate exits 130 promptly and leaves an earlier CSV untouched', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'migsim-calibrate-sigint-'));
   try {
     // Both scenarios as slow.yaml (never done within the test) with the free-page-hint run the hints-on data needs.

@@ -114,3 +114,32 @@ describe('special files and oversized files as inputs', () => {
     assert.equal(merged.stdout, readFileSync(join(scratch, 'plain-shard.csv'), 'utf8'));
   });
 });
+
+describe('error lines stay short', () => {
+  it('a 1 MB value is quoted at most 200 characters (one error line was 1 MB)', () => {
+    const file = join(scratch, 'long-value.yaml');
+    writeFileSync(file, readFileSync(TINY, 'utf8').replace('start: 1s', `start: ${'0'.repeat(1_000_000)}x`));
+    const refused = migsim(['validate', file]);
+    assert.equal(refused.status, 2);
+    assert.equal(refused.stderr, `migsim: ${file}: migration.start is too long for a value (1000001 characters, at most 100) (got ${'0'.repeat(197)}...)\n`);
+  });
+
+  it('a CSV header of 100000 columns is quoted at most 200 characters', () => {
+    const csv = join(scratch, 'wide.csv');
+    writeFileSync(csv, `${Array.from({ length: 100_000 }, (_, i) => `c${i}`).join(',')}\n`);
+    const result = migsim(['check', TINY, '--baseline', csv, '-q']);
+    assert.equal(result.status, 2);
+    assert.ok(result.stderr.length < 400, `${result.stderr.length} characters`);
+    assert.match(result.stderr, /^migsim: .*wide\.csv: missing column .* \(header: c0,c1,c2,.*\.\.\.\)\n$/);
+  });
+
+  it('a trace line is quoted at most 40 characters', () => {
+    const dir = join(scratch, 'trace-echo');
+    spawnSync('mkdir', ['-p', dir]);
+    writeFileSync(join(dir, 'w.yaml'), 'guest:\n  memory: 16MiB\n  initial: {used: 4MiB}\nphases:\n  - trace: t.txt\n');
+    writeFileSync(join(dir, 't.txt'), `${'secret'.repeat(1000)}\n`);
+    const result = migsim(['validate', join(dir, 'w.yaml')]);
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /line 1: expected "time op pfn order" \(got "(secret){6}s\.\.\."\)\n$/);
+  });
+});

@@ -45,13 +45,13 @@ describe('sweep memory limit', () => {
   it('a sweep that fits one point at a time but not two refuses --jobs 2, suggesting --jobs 1, and runs with it', () => {
     const dir = freshDir('jobs');
     const csv = join(dir, 'sweep.csv');
-    // 64 MiB and 128 MiB guests: 16384 and 32768 pages x 10.5 B = 168 KiB and 336 KiB.
+    // 64 MiB and 128 MiB guests: 16384 and 32768 pages x 10.5 B = 168 KiB and 336 KiB, + 12 B of per-vCPU counters.
     const grid = ['sweep', TINY, '--vary', 'guest.memory=64MiB,128MiB', '--max-memory', '400KiB', '--csv', csv];
     const refused = migsim([...grid, '--jobs', '2']);
     assert.equal(refused.status, 2);
     assert.equal(
       refused.stderr,
-      `migsim: ${TINY}: running 2 sweep points at once (--jobs 2) needs about 504 KiB of memory (the 2 largest points, up to 336 KiB each), more than the 400 KiB of --max-memory; run 1 at a time with --jobs 1, or raise the limit with --max-memory or MIGSIM_MAX_MEMORY\n`,
+      `migsim: ${TINY}: running 2 sweep points at once (--jobs 2) needs about 504.0 KiB of memory (the 2 largest points, up to 336.0 KiB each), more than the 400 KiB of --max-memory; run 1 at a time with --jobs 1, or raise the limit with --max-memory or MIGSIM_MAX_MEMORY\n`,
     );
     assert.deepEqual(readdirSync(dir), []);
 

@@ -1,6 +1,6 @@
 /**
  * Two QEMU mechanisms of the sender found by calibrating against real QEMU 10 runs
- * (../shared/calibration/qemu10-tcg-1gib): the rate limit sees bytes only when QEMUFile
+ * (validation/qemu10-tcg-1gib): the rate limit sees bytes only when QEMUFile
  * flushes them, and free-page hints wait while an iteration holds the migration bitmap.
  * Precopy is driven directly, with a guest whose every page holds data.
  */

@@ -1,6 +1,6 @@
 /**
  * Builds resolved Workload objects for engine tests without going through the YAML
- * parser: MODEL.md §8.1 defaults, with deep overrides per test.
+ * parser: docs/model.md §8.1 defaults, with deep overrides per test.
  */
 import type { FreePageHintOptions, HintConfig, Phase, Workload } from '../../src/core/types.js';
 

@@ -45,3 +45,27 @@ describe('YAML aliases and nesting', () => {
     rejects(`a: ${'['.repeat(5000)}${']'.repeat(5000)}\n`, 'w.yaml: line 1: nests collections too deeply (at most 64 levels)');
   });
 });
+
+describe('fields that size the engine are range-checked by name', () => {
+  it('pcp high beyond the guest was "Invalid typed array length" with no field (exit 2)', () => {
+    rejects(`${MINIMAL}  pcp: {high: 100000000000, batch: 1}\n`, "w.yaml: guest.pcp.high must be between 0 and the guest's pages / guest.vcpus (16384) (got 100000000000)");
+    rejects(`${MINIMAL}  vcpus: 4\n  pcp: {high: 4097, batch: 4097}\n`, "w.yaml: guest.pcp.high must be between 0 and the guest's pages / guest.vcpus (4096) (got 4097); guest.pcp.batch must be between 1 and the guest's pages / guest.vcpus (4096) (got 4097)");
+    assert.equal(parseWorkload(`${MINIMAL}  vcpus: 4\n  pcp: {high: 4096, batch: 63}\n`, FILE).guest.pcp?.highPages, 4096);
+  });
+
+  it('vcpus: at most 4096 (QEMU q35 max_cpus); 10^9 used 4 GB under --max-memory 256MiB', () => {
+    rejects(`${MINIMAL}  vcpus: 1000000000\n`, 'w.yaml: guest.vcpus must be between 1 and 4096 (got 1000000000)');
+    assert.equal(parseWorkload(`${MINIMAL}  vcpus: 4096\n`, FILE).guest.vcpus, 4096);
+  });
+
+  it('hint list capacities: at most one entry per guest page', () => {
+    rejects(`${MINIMAL}hints: [{strategy: page-reporting, capacity: 100000000000}]\n`, "w.yaml: hints[0].capacity must be between 1 and the guest's pages (16384) (got 100000000000)");
+    rejects(`${MINIMAL}hints: [{strategy: per-page, capacity: 16385}]\n`, "w.yaml: hints[0].capacity must be between 1 and the guest's pages (16384) (got 16385)");
+  });
+
+  it('values too long or beyond a double are refused by field (a start of 400 nines ran and reported "migration at Infinity s")', () => {
+    rejects(`${MINIMAL}migration: {start: ${'9'.repeat(400)}s}\n`, `w.yaml: migration.start is too long for a value (401 characters, at most 100) (got ${'9'.repeat(197)}...)`);
+    rejects(`${MINIMAL}migration: {start: ${'9'.repeat(60)}s}\n`, 'w.yaml: migration.start must be at most 1000000000 s (31 years) (got 999999999999999999999999999999999999999999999999999999999999s)');
+    rejects(`${MINIMAL}phases: [{writes: [{rate: ${'9'.repeat(400)}/s, workingSet: 1MiB}]}]\n`, /^w\.yaml: phases\[0\]\.writes\[0\]\.rate is too long for a value \(402 characters, at most 100\)/);
+  });
+});

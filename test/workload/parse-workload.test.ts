@@ -51,7 +51,7 @@ function rejectsUsage(text: string, message: string, options: ParseWorkloadOptio
 }
 
 describe('parseWorkload defaults', () => {
-  it('fills every default of MODEL.md §8.1 for a minimal workload', () => {
+  it('fills every default of docs/model.md §8.1 for a minimal workload', () => {
     const expected: ParsedWorkload = {
       name: 'tiny',
       seed: 1,
@@ -196,7 +196,7 @@ describe('parseWorkload defaults', () => {
     assert.equal(w.hints[1].pageReporting?.minOrder, 5);
   });
 
-  it('parses the example of MODEL.md §8', () => {
+  it('parses the example of docs/model.md §8', () => {
     const w = parse(`# Web server after a day of uptime: hot zipf working set, light churn.
 name: webserver-16g
 seed: 7
@@ -487,7 +487,7 @@ describe('parseWorkload errors', () => {
       'guest: {memory: 1GiB, pageblockOrder: 11, initial: {used: 0}}\n',
       `${FILE}: guest.pageblockOrder must be between 0 and guest.maxOrder (10) (got 11)`,
     );
-    rejects('guest: {memory: 1GiB, vcpus: 0, initial: {used: 0}}\n', `${FILE}: guest.vcpus must be >= 1 (got 0)`);
+    rejects('guest: {memory: 1GiB, vcpus: 0, initial: {used: 0}}\n', `${FILE}: guest.vcpus must be between 1 and 4096 (got 0)`);
     rejects('guest: {memory: 1GiB, pcp: {high: 10}, initial: {used: 0}}\n', `${FILE}: guest.pcp.batch is required`);
     rejects(
       'initial: {used: 0}\n',
@@ -631,7 +631,7 @@ describe('parseWorkload errors', () => {
   it('lists several problems on one line, first one first', () => {
     rejects(
       'guest: {memory: 1GiB, vcpus: 0, initial: {used: 2GiB}}\nmigration: {preset: kvm, start: 5}\n',
-      `${FILE}: guest.vcpus must be >= 1 (got 0); guest.initial.used must be at most guest.memory (1 GiB) (got 2GiB); ` +
+      `${FILE}: guest.vcpus must be between 1 and 4096 (got 0); guest.initial.used must be at most guest.memory (1 GiB) (got 2GiB); ` +
         'migration.preset must be one of qemu, pass, xen, xen-legacy (got kvm); migration.start needs a unit, e.g. 300ms (got 5)',
     );
   });

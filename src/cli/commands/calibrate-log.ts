@@ -28,6 +28,7 @@ export interface CalibrateLogOptions {
   color: boolean;
   quiet: boolean;
   maxMemory: string | null;
+  maxEvents?: string | null;
 }
 
 export async function calibrateLogCommand(options: CalibrateLogOptions): Promise<number> {
@@ -46,7 +47,7 @@ export async function calibrateLogCommand(options: CalibrateLogOptions): Promise
     throw new UsageError(`${source}: the last sample's status is ${samples[samples.length - 1].status}, not completed: poll until the migration ends (or add --domjobinfo with virsh domjobinfo --completed)`);
   }
   const loaded = loadWorkloads([options.workload], {});
-  checkMemoryLimit(loaded, { maxMemory: options.maxMemory });
+  checkMemoryLimit(loaded, { maxMemory: options.maxMemory, maxEvents: options.maxEvents ?? null });
   const labels = loaded[0].workload.hints.map((hint) => hint.label);
   if (options.run !== 'none' && !labels.includes(options.run)) {
     throw new UsageError(`--run ${options.run}: ${options.workload} has no such run (its runs: ${['none', ...labels].join(', ')})`);

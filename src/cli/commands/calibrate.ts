@@ -1,6 +1,7 @@
 /**
  * `migsim calibrate <dir>`: reproduce real QEMU migrations and say how close we are.
- * `<dir>` holds runs named `<scenario>_hints-<on|off>_rep<k>` (../shared/calibration/);
+ * `<dir>` holds runs named `<scenario>_hints-<on|off>_rep<k>` (validation/qemu10-tcg-1gib,
+ * the default, and validation/qemu10-tcg-features, both shipped in the package);
  * each scenario is simulated from `<workloads>/<scenario>.yaml` (default
  * workloads/qemu/ of this package): hints off is compared with the `none` run, hints on
  * with the workload's free-page-hint run. Prints, per scenario and hints off/on, each
@@ -9,7 +10,8 @@
  * writes the comparison table. Exit 1 when a target is missed, like `check`. The
  * simulations run in worker threads, so Ctrl-C exits 130 at once (interrupt.ts).
  */
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { isAbsolute, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { compareRun, allTargetsMet, type RunComparison } from '../../calibrate/compare.js';
@@ -35,6 +37,8 @@ export interface CalibrateOptions {
   quiet: boolean;
   /** --max-memory as given, or null (MIGSIM_MAX_MEMORY, else the machine's memory). */
   maxMemory: string | null;
+  /** --max-events as given, or null (MIGSIM_MAX_EVENTS, else the default). */
+  maxEvents?: string | null;
 }
 
 /** workloads/qemu of this package: dist/src/cli/commands/ → the package root. */
@@ -42,8 +46,29 @@ export function defaultCalibrationWorkloads(): string {
   return fileURLToPath(new URL('../../../../workloads/qemu/', import.meta.url));
 }
 
+/** The package root: dist/src/cli/commands/ → ../../../../ (in the repository and when installed). */
+function packageRoot(): string {
+  return fileURLToPath(new URL('../../../../', import.meta.url));
+}
+
+/** validation/qemu10-tcg-1gib of this package: the measured runs `calibrate` uses without <dir>. */
+export function defaultCalibrationData(): string {
+  return join(packageRoot(), 'validation', 'qemu10-tcg-1gib');
+}
+
+/**
+ * `dir` as given when it exists; else, for a relative `validation/…` path, the package's
+ * own copy, so that `npx migsim calibrate validation/qemu10-tcg-1gib` works after an
+ * install as in a clone. Anything else is returned unchanged (and fails to read, naming it).
+ */
+export function resolveCalibrationDir(dir: string): string {
+  if (existsSync(dir) || isAbsolute(dir)) return dir;
+  const shipped = join(packageRoot(), dir);
+  return normalize(dir).startsWith(`validation${sep}`) && existsSync(shipped) ? shipped : dir;
+}
+
 export async function calibrateCommand(dataDir: string, options: CalibrateOptions): Promise<number> {
-  const runs = readCalibrationDir(dataDir);
+  const runs = readCalibrationDir(resolveCalibrationDir(dataDir));
   const workloadsDir = options.workloads ?? defaultCalibrationWorkloads();
   const scenarios = [...new Set(runs.map((run) => run.scenario))];
   const loaded = loadWorkloads(
@@ -51,7 +76,7 @@ export async function calibrateCommand(dataDir: string, options: CalibrateOption
     {},
   );
   // As run does: refuse a guest larger than this machine (or MIGSIM_MAX_MEMORY) before simulating.
-  checkMemoryLimit(loaded, { maxMemory: options.maxMemory });
+  checkMemoryLimit(loaded, { maxMemory: options.maxMemory, maxEvents: options.maxEvents ?? null });
   const tables = options.csv !== '-';
   const comparisons: RunComparison[] = [];
   // Ctrl-C terminates the running simulation and throws InterruptedError (exit 130) before

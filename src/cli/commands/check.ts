@@ -1,6 +1,6 @@
 /**
  * `migsim check <workload…> --baseline <file>`: simulate, then compare each run's
- * total_bytes with the baseline (MODEL.md §7). Exit 1 on a regression or a row missing on
+ * total_bytes with the baseline (docs/model.md §7). Exit 1 on a regression or a row missing on
  * either side, 3 if a run lost pages (that outranks 1), 0 otherwise.
  *
  * Only the baseline rows of the workloads given are compared: checking one file against
@@ -35,6 +35,8 @@ export interface CheckOptions {
   seed: number | null;
   /** `--max-memory <size>`; null = MIGSIM_MAX_MEMORY or the machine's memory. */
   maxMemory?: string | null;
+  /** `--max-events <n>`; null = MIGSIM_MAX_EVENTS or the default. */
+  maxEvents?: string | null;
   color: boolean;
   quiet: boolean;
 }
@@ -42,7 +44,7 @@ export interface CheckOptions {
 export async function checkCommand(files: readonly string[], options: CheckOptions): Promise<number> {
   const baseline = readBaseline(options.baseline, options.update);
   const loaded = loadWorkloads(files, { sets: options.set, seed: options.seed });
-  checkMemoryLimit(loaded, { maxMemory: options.maxMemory ?? null });
+  checkMemoryLimit(loaded, { maxMemory: options.maxMemory ?? null, maxEvents: options.maxEvents ?? null });
   // Ctrl-C stops at the next round (exit 130) before the baseline is touched.
   const simulated: SimulatedWorkload[] = [];
   await withInterruptGuard(async () => {

@@ -19,6 +19,7 @@ import { escapeControlChars } from '../../report/terminal-text.js';
 import { checkMemoryLimit, type MemoryLimitOptions } from '../memory-limit.js';
 import { withInterruptGuard } from '../interrupt.js';
 import { loadWorkloads, simulateLoadedInterruptible, writeStdout } from '../simulate.js';
+import { clipText } from '../../workload/field-reader.js';
 
 export interface PlotOptions extends MemoryLimitOptions {
   outDir: string;
@@ -42,7 +43,7 @@ export async function plotCommand(inputs: readonly string[], options: PlotOption
       charts.push(...roundCharts(csv.rows, csv.columns));
     } else {
       if (options.x !== null && !csv.columns.includes(options.x)) {
-        throw new MigsimError('usage.bad-argument', `${input}: --x ${options.x} is not a column (header: ${csv.columns.join(',')})`);
+        throw new MigsimError('usage.bad-argument', `${input}: --x ${clipText(options.x, 60)} is not a column (header: ${clipText(csv.columns.join(','))})`);
       }
       const made = summaryCharts(csv.rows, csv.columns, {
         standardColumns: STANDARD_SUMMARY_COLUMNS,

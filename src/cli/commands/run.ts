@@ -1,7 +1,7 @@
 /**
  * `migsim run <workload…>`: simulate each workload (`none`, then every hint run), print
  * the side-by-side tables (or one JSON document with --json), write the requested CSVs,
- * and report lost pages last, after every output is written (exit 3, MODEL.md §5).
+ * and report lost pages last, after every output is written (exit 3, docs/model.md §5).
  * The pieces other commands share (loading, simulating under the progress bar, writing
  * outputs) are in ../simulate.ts.
  */
@@ -30,6 +30,8 @@ export interface RunOptions {
   html?: string | null;
   /** `--max-memory <size>`; null = MIGSIM_MAX_MEMORY or the machine's memory. */
   maxMemory?: string | null;
+  /** `--max-events <n>`; null = MIGSIM_MAX_EVENTS or the default. */
+  maxEvents?: string | null;
   /** migsim's version, for the HTML footer. */
   version?: string;
   json: boolean;
@@ -46,7 +48,7 @@ export async function runCommand(files: readonly string[], options: RunOptions):
   const tables = toStdout.length === 0;
 
   const loaded = loadWorkloads(files, { sets: options.set, hints: options.hints, seed: options.seed });
-  checkMemoryLimit(loaded, { maxMemory: options.maxMemory ?? null });
+  checkMemoryLimit(loaded, { maxMemory: options.maxMemory ?? null, maxEvents: options.maxEvents ?? null });
   const palette = stdoutPalette({ color: options.color });
   const simulated: SimulatedWorkload[] = [];
   // Ctrl-C stops the simulation at the next round and throws InterruptedError (exit 130)

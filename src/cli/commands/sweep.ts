@@ -39,6 +39,8 @@ export interface SweepOptions {
   csv: string;
   /** `--max-memory <size>`; null = MIGSIM_MAX_MEMORY or the machine's memory. */
   maxMemory?: string | null;
+  /** `--max-events <n>`: per point; null = MIGSIM_MAX_EVENTS or the default. */
+  maxEvents?: string | null;
   quiet: boolean;
 }
 
@@ -54,7 +56,7 @@ export async function sweepCommand(file: string, options: SweepOptions): Promise
   // Parse every point before simulating any: a bad value, or a guest too large for the
   // memory limit, fails at once, naming the point. Only the estimates are kept: a point's
   // workload may hold a whole trace.
-  const limit = memoryLimit({ maxMemory: options.maxMemory ?? null });
+  const limit = memoryLimit({ maxMemory: options.maxMemory ?? null, maxEvents: options.maxEvents ?? null });
   const pointBytes: number[] = [];
   for (const task of tasks) {
     try {

@@ -1,5 +1,5 @@
 /**
- * Builds the strategy of one hint entry (MODEL.md §4): one class per strategy, or several
+ * Builds the strategy of one hint entry (docs/model.md §4): one class per strategy, or several
  * behind CombinedStrategy (`strategy: [unaccepted, page-reporting]`). The factory also
  * installs the allocator listener of the continuous strategies (one, or a fan-out in
  * declaration order) and shares one HostDiscard between them, so redundant pages are

@@ -1,5 +1,5 @@
 /**
- * virtio-balloon VIRTIO_BALLOON_F_FREE_PAGE_HINT (MODEL.md §4.1), as Linux's
+ * virtio-balloon VIRTIO_BALLOON_F_FREE_PAGE_HINT (docs/model.md §4.1), as Linux's
  * drivers/virtio/virtio_balloon.c and QEMU's hw/virtio/virtio-balloon.c implement it:
  * per command id the driver allocates blocks of `order` one at a time (init_on_alloc
  * zeroes each one, page by page), reports each, and holds it until DONE at switchover.
@@ -8,7 +8,7 @@
  * reported from the free lists without being taken, so they can be reused while the
  * report is in flight; the dirty log is what must catch those pages.
  *
- * Lock hold (MODEL.md §4.6): the allocating driver holds the zone lock only inside
+ * Lock hold (docs/model.md §4.6): the allocating driver holds the zone lock only inside
  * alloc_pages (no time of its own here: 0); the in-place walk reports each block from
  * under the zone lock (walk_free_mem_block), so it holds it for `callCost` per block.
  */

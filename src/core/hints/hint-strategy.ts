@@ -16,7 +16,7 @@ export interface SimClock {
 
 /** What every strategy may use: free-page-hint's context plus the low watermark and the clock. */
 export interface StrategyContext extends FreePageHintContext {
-  /** Linux's low watermark in pages (MODEL.md §1.3). */
+  /** Linux's low watermark in pages (docs/model.md §1.3). */
   lowWatermarkPages: number;
   /** Strategies driven from the allocator's free path read the time here. */
   clock: SimClock;
@@ -47,7 +47,7 @@ export interface HintStrategy {
   /** DONE at switchover: held memory goes back to the guest. */
   done(timeSec: number): void;
   /**
-   * Relieves allocation pressure by one step (MODEL.md §1.3, §4.5): gives one held block
+   * Relieves allocation pressure by one step (docs/model.md §1.3, §4.5): gives one held block
    * back to the allocator, or accepts one chunk of unaccepted memory; false when it has
    * nothing left to give.
    */

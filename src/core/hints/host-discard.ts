@@ -1,5 +1,5 @@
 /**
- * The host side of continuous reporting (MODEL.md §4.2–4.4): QEMU answers a hint or a
+ * The host side of continuous reporting (docs/model.md §4.2–4.4): QEMU answers a hint or a
  * report of free pages with ram_block_discard_range (MADV_DONTNEED), so the pages read as
  * zero, lose their backing, and the migration sends them as zero pages (9 B). Shared by
  * every discarding strategy of a run, it also remembers which pages are already discarded

@@ -1,5 +1,5 @@
 /**
- * arch_free_page / arch_merge_page hints (MODEL.md §4.2; Alexander Duyck's 2019 RFC,
+ * arch_free_page / arch_merge_page hints (docs/model.md §4.2; Alexander Duyck's 2019 RFC,
  * seed 000): on the guest's free path, one KVM_HC_UNUSED_PAGE_HINT hypercall per block,
  * and the host discards the block. Synchronous: the hypercall returns before the free
  * does, so the discard happens at the free's instant and the strategy has no events.
@@ -12,7 +12,7 @@
  *                (Aaron Lu's proposal, after done_merging): the same range is hinted again
  *                each time it merges higher (redundant pages hinted).
  *
- * Zone lock (MODEL.md §4.6): `at-order` holds it for 0 — arch_free_page runs before the
+ * Zone lock (docs/model.md §4.6): `at-order` holds it for 0 — arch_free_page runs before the
  * zone lock is taken, and arch_merge_page drops it around the hypercall, "safe as the
  * page has not yet been added to the buddy list" (seed 000). `after-merge` runs where the
  * block is already on the free list: it must keep the lock across the hypercall, or the

@@ -1,5 +1,5 @@
 /**
- * Linux free page reporting (mm/page_reporting.c, v5.7+, seed 004; MODEL.md §4.3) behind
+ * Linux free page reporting (mm/page_reporting.c, v5.7+, seed 004; docs/model.md §4.3) behind
  * virtio-balloon's reporting queue: a deferred worker isolates unreported free blocks of
  * order ≥ `minOrder` in batches, reports each batch with one call, the host discards it,
  * and the blocks return to the TAIL of their list flagged reported, so the allocator
@@ -26,7 +26,7 @@
  * partial batch into the next order and reports the leftover at the end), and the budget
  * is exact (Linux allows one extra call per order).
  *
- * Zone lock (MODEL.md §4.6): held only to isolate a batch and to drain it; the report
+ * Zone lock (docs/model.md §4.6): held only to isolate a batch and to drain it; the report
  * call runs after spin_unlock_irq, so a hint call holds it for 0.
  */
 import type { MergeListener } from '../buddy-allocator.js';

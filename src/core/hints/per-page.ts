@@ -1,5 +1,5 @@
 /**
- * Per-page free page hinting (MODEL.md §4.4; Nitesh Narayan Lal's v8 RFC, seed 002): every
+ * Per-page free page hinting (docs/model.md §4.4; Nitesh Narayan Lal's v8 RFC, seed 002): every
  * free appends (pfn, order) to a per-CPU array of `capacity` entries; when it fills, a
  * kernel thread re-scans it, isolates each entry that still heads a free block of its
  * recorded order (one that merged or was reused is dropped), reports the isolated blocks
@@ -12,7 +12,7 @@
  * the thread still has calls in flight, a full array waits for it, and frees that find it
  * full are not recorded (the free path does not block).
  *
- * Zone lock (MODEL.md §4.6): the thread takes it per page it isolates and reports after
+ * Zone lock (docs/model.md §4.6): the thread takes it per page it isolates and reports after
  * isolating (seed 002: "acquiring a zone lock corresponding to the page which is being
  * scanned", then hyperlist_ready() makes the hypercall), so a hint call holds it for 0.
  */

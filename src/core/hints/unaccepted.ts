@@ -1,6 +1,6 @@
 /**
  * Lazily accepted memory of a confidential guest (TDX / SEV-SNP; Linux ≥ 6.5
- * mm/page_alloc.c cond_accept_memory, seed 001; MODEL.md §4.5). A hypothetical model:
+ * mm/page_alloc.c cond_accept_memory, seed 001; docs/model.md §4.5). A hypothetical model:
  * upstream QEMU cannot pre-copy such guests; the point is what acceptance costs the guest.
  *
  * At t = 0, every `chunk`-aligned chunk that lies at or above `acceptedAtBoot` and is
@@ -17,7 +17,7 @@
  * freed to the TAIL of the free lists (__free_pages_ok with FPI_TO_TAIL). Allocations by
  * hint drivers never accept memory (they call the allocator directly).
  *
- * Zone lock (MODEL.md §4.6): acceptance runs under the zone lock in the allocation path
+ * Zone lock (docs/model.md §4.6): acceptance runs under the zone lock in the allocation path
  * ("sitting on one CPU with interrupts off, blocking all the other CPUs from doing page
  * allocation in this zone", seed 001), so it holds the lock for every call of a chunk:
  * 3 µs for 4 MiB at 2 MiB granules, 513 µs for 2 MiB at 4 KiB at the default 1 µs.

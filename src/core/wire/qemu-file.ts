@@ -109,7 +109,7 @@ export class QemuFile {
   /**
    * Whether `slotBytes` of the rate slot's counter exceed its budget. With a queue,
    * migration_rate_exceeded's `>` on flushed bytes; without, the contract's `>=` on sent
-   * bytes (MODEL.md §3.1). The counter only grows, so a word of pages crossed the budget
+   * bytes (docs/model.md §3.1). The counter only grows, so a word of pages crossed the budget
    * somewhere iff its last page leaves it over.
    */
   overBudget(slotBytes: number, budgetBytes: number): boolean {

@@ -15,7 +15,7 @@ export interface Transport {
   readonly wireBytes: number;
   /**
    * The sender's time per page by kind, and per end-of-section marker: its clock is an
-   * anchor plus counts times these (MODEL.md §3.1), never a running sum.
+   * anchor plus counts times these (docs/model.md §3.1), never a running sum.
    */
   readonly normalPageSec: number;
   readonly zeroPageSec: number;

@@ -1,0 +1,49 @@
+/**
+ * docs/model.md is the project's own contract: every `docs/model.md §N` a source comment,
+ * test or workload cites names a section that exists there, and nothing points outside the
+ * repository (../shared) for the model or the validation data.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { test } from 'node:test';
+
+import { REPO_ROOT } from './cli/helpers.js';
+
+function filesUnder(dir: string, extensions: readonly string[]): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return filesUnder(path, extensions);
+    return extensions.some((extension) => name.endsWith(extension)) ? [path] : [];
+  });
+}
+
+const SOURCES = [
+  ...filesUnder(join(REPO_ROOT, 'src'), ['.ts']),
+  ...filesUnder(join(REPO_ROOT, 'test'), ['.ts', '.yaml']),
+  ...filesUnder(join(REPO_ROOT, 'workloads'), ['.yaml']),
+  join(REPO_ROOT, 'README.md'),
+];
+
+test('every docs/model.md §N cited in the code names a section of docs/model.md', () => {
+  const model = readFileSync(join(REPO_ROOT, 'docs', 'model.md'), 'utf8');
+  const sections = new Set([...model.matchAll(/^#{2,3} (\d+(?:\.\d+)?)\.? /gm)].map((match) => match[1]));
+  assert.ok(sections.has('8.1') && sections.has('10'), [...sections].join(' '));
+  let cited = 0;
+  for (const file of SOURCES) {
+    const text = readFileSync(file, 'utf8');
+    for (const match of text.matchAll(/docs\/model\.md §(\d+(?:\.\d+)?)/g)) {
+      cited++;
+      assert.ok(sections.has(match[1]), `${relative(REPO_ROOT, file)} cites docs/model.md §${match[1]}, which does not exist`);
+    }
+  }
+  assert.ok(cited > 20, `only ${cited} citations found`);
+});
+
+test('nothing points to ../shared for the model or the calibration data', () => {
+  for (const file of SOURCES) {
+    if (file.endsWith('docs.test.ts')) continue;
+    const text = readFileSync(file, 'utf8');
+    assert.ok(!/shared\/(MODEL\.md|calibration)/.test(text), `${relative(REPO_ROOT, file)} points to ../shared`);
+  }
+});
