@@ -12,6 +12,7 @@ import { simulatedMetrics } from '../../calibrate/metrics.js';
 import { UsageError } from '../../core/errors.js';
 import { readDomjobinfo, readMigrateLog } from '../../io/read-migrate-log.js';
 import { writeFileAtomic } from '../../io/write-atomic.js';
+import { checkOutputPaths } from '../../io/output-paths.js';
 import { stdoutPalette } from '../../report/colors.js';
 import { formatCalibration, formatCalibrationCsv } from '../../report/format-calibration.js';
 import { withInterruptGuard } from '../interrupt.js';
@@ -32,6 +33,7 @@ export interface CalibrateLogOptions {
 }
 
 export async function calibrateLogCommand(options: CalibrateLogOptions): Promise<number> {
+  checkOutputPaths([{ option: '--csv', path: options.csv }]);
   let samples: MigrateSample[] = options.log === null ? [] : readMigrateLog(options.log);
   const source = options.log ?? options.domjobinfo!;
   if (options.domjobinfo !== null) {

@@ -21,6 +21,7 @@ import { UsageError } from '../../core/errors.js';
 import { EXIT_CODES } from '../../core/exit-codes.js';
 import type { Workload } from '../../core/types.js';
 import { readCalibrationDir } from '../../io/read-calibration.js';
+import { checkOutputPaths } from '../../io/output-paths.js';
 import { writeFileAtomic } from '../../io/write-atomic.js';
 import { stdoutPalette } from '../../report/colors.js';
 import { formatCalibration, formatCalibrationCsv, formatDerived } from '../../report/format-calibration.js';
@@ -68,6 +69,7 @@ export function resolveCalibrationDir(dir: string): string {
 }
 
 export async function calibrateCommand(dataDir: string, options: CalibrateOptions): Promise<number> {
+  checkOutputPaths([{ option: '--csv', path: options.csv }]);
   const runs = readCalibrationDir(resolveCalibrationDir(dataDir));
   const workloadsDir = options.workloads ?? defaultCalibrationWorkloads();
   const scenarios = [...new Set(runs.map((run) => run.scenario))];

@@ -11,6 +11,7 @@
 import { compare } from '../../check/compare.js';
 import { EXIT_CODES } from '../../core/exit-codes.js';
 import { formatBaseline, readBaseline, totalBytesRow } from '../../io/baseline.js';
+import { checkOutputPaths } from '../../io/output-paths.js';
 import { writeFileAtomic } from '../../io/write-atomic.js';
 import { stdoutPalette } from '../../report/colors.js';
 import { formatVerdict, formatVerdictTable } from '../../report/format-table.js';
@@ -42,6 +43,7 @@ export interface CheckOptions {
 }
 
 export async function checkCommand(files: readonly string[], options: CheckOptions): Promise<number> {
+  if (options.update) checkOutputPaths([{ option: '--baseline', path: options.baseline }]);
   const baseline = readBaseline(options.baseline, options.update);
   const loaded = loadWorkloads(files, { sets: options.set, seed: options.seed });
   checkMemoryLimit(loaded, { maxMemory: options.maxMemory ?? null, maxEvents: options.maxEvents ?? null });

@@ -10,6 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { MigsimError } from '../../core/errors.js';
+import { checkOutputDir } from '../../io/output-paths.js';
 import { readResultsCsv } from '../../io/read-results-csv.js';
 import { errnoCode, writeFileAtomic } from '../../io/write-atomic.js';
 import { chartsOfResults, STANDARD_SUMMARY_COLUMNS } from '../../report/chart-rows.js';
@@ -36,6 +37,7 @@ export interface PlotOptions extends MemoryLimitOptions {
 export async function plotCommand(inputs: readonly string[], options: PlotOptions): Promise<number> {
   const csvInputs = inputs.filter((input) => input.toLowerCase().endsWith('.csv'));
   const workloadInputs = inputs.filter((input) => !input.toLowerCase().endsWith('.csv'));
+  checkOutputDir('--out-dir', options.outDir);
   const charts: Chart[] = [];
   for (const input of csvInputs) {
     const csv = readResultsCsv(input);

@@ -8,6 +8,7 @@
 import { UsageError } from '../../core/errors.js';
 import { EXIT_CODES } from '../../core/exit-codes.js';
 import { formatRoundsCsv, formatSummaryCsv } from '../../io/csv.js';
+import { checkOutputPaths } from '../../io/output-paths.js';
 import { INPUT_LIMITS, readInputText } from '../../io/read-input.js';
 import { formatResultsJson } from '../../io/results-json.js';
 import { stdoutPalette } from '../../report/colors.js';
@@ -47,6 +48,12 @@ export async function runCommand(files: readonly string[], options: RunOptions):
   if (toStdout.length > 1) throw new UsageError(`only one of ${toStdout.join(', ')} can write to stdout`);
   const tables = toStdout.length === 0;
 
+  // Every output path is checked before anything is simulated: a long run must not end in "cannot write".
+  checkOutputPaths([
+    { option: '--csv', path: options.csv },
+    { option: '--summary-csv', path: options.summaryCsv },
+    { option: '--html', path: options.html },
+  ]);
   const loaded = loadWorkloads(files, { sets: options.set, hints: options.hints, seed: options.seed });
   checkMemoryLimit(loaded, { maxMemory: options.maxMemory ?? null, maxEvents: options.maxEvents ?? null });
   const palette = stdoutPalette({ color: options.color });

@@ -18,6 +18,7 @@ import { Worker } from 'node:worker_threads';
 import { MigsimError, UsageError, type ErrorCode } from '../../core/errors.js';
 import { readWorkload, readWorkloadText, WorkloadFileCache } from '../../io/read-workload.js';
 import { formatSweepCsv, sweepColumns } from '../../io/sweep-csv.js';
+import { checkOutputPaths } from '../../io/output-paths.js';
 import { writeFileAtomic } from '../../io/write-atomic.js';
 import { createSweepProgress } from '../../report/sweep-progress.js';
 import { progressAllowed } from '../../report/progress.js';
@@ -46,6 +47,7 @@ export interface SweepOptions {
 
 export async function sweepCommand(file: string, options: SweepOptions): Promise<number> {
   const spec = parseVaryOptions(options.vary);
+  checkOutputPaths([{ option: '--csv', path: options.csv }]);
   const shard = options.shard === null ? null : parseShard(options.shard);
   // The file is read once (the cache) and every worker gets its text: all points load the same workload.
   const cache = new WorkloadFileCache();

@@ -1,0 +1,32 @@
+/**
+ * Output paths are checked before anything is simulated: a bad --csv fails at once with
+ * exit 2 and one line naming the option, instead of after the whole run (with the tables
+ * already printed).
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import { migsim } from './helpers.js';
+
+describe('outputs are checked before simulating', () => {
+  const cases: [string, string[], RegExp][] = [
+    ['run --csv into a missing directory', ['run', 'workloads/default.yaml', '--csv', '/nonexistent/dir/x.csv'], /^migsim: --csv \/nonexistent\/dir\/x\.csv: cannot write \(no directory \/nonexistent\/dir\)\n$/],
+    ['run --summary-csv onto a directory', ['run', 'workloads/default.yaml', '--summary-csv', 'test'], /^migsim: --summary-csv test: cannot write \(EISDIR\)\n$/],
+    ['run --html into a missing directory', ['run', 'workloads/default.yaml', '--html', 'no/such/dir/r.html'], /^migsim: --html no\/such\/dir\/r\.html: cannot write \(no directory no\/such\/dir\)\n$/],
+    ['sweep --csv', ['sweep', 'test/fixtures/tiny.yaml', '--vary', 'seed=1,2', '--csv', '/nonexistent/x.csv'], /^migsim: --csv \/nonexistent\/x\.csv: cannot write/],
+    ['check --update --baseline', ['check', 'test/fixtures/tiny.yaml', '--baseline', '/nonexistent/b.csv', '--update'], /^migsim: --baseline \/nonexistent\/b\.csv: cannot write/],
+    ['calibrate --csv', ['calibrate', '--csv', '/nonexistent/c.csv'], /^migsim: --csv \/nonexistent\/c\.csv: cannot write/],
+    ['plot --out-dir under a file', ['plot', 'test/fixtures/tiny.yaml', '--out-dir', 'package.json/plots'], /^migsim: --out-dir package\.json\/plots: cannot write/],
+  ];
+  for (const [title, args, message] of cases) {
+    it(title, () => {
+      const started = Date.now();
+      const result = migsim(args);
+      assert.equal(result.status, 2, result.stderr);
+      assert.match(result.stderr, message);
+      assert.equal(result.stdout, '', 'nothing simulated, no table printed');
+      // default.yaml simulates for over a second; a refusal before simulating takes a fraction.
+      assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
+    });
+  }
+});
