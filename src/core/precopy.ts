@@ -24,8 +24,9 @@ import type { GuestMemory } from './guest-memory.js';
 import { DeferredHints } from './hint-deferral.js';
 import type { HintTarget } from './hint-deferral.js';
 import type { MigrationConfig, RoundStats } from './types.js';
-import { SingleStream } from './wire/single-stream.js';
-import type { Transport } from './wire/transport.js';
+import { createTransport } from './wire/create-transport.js';
+import type { Transport, TransportCounters } from './wire/transport.js';
+import { newTransportCounters } from './wire/transport.js';
 
 /**
  * Engine shortcuts that must not change any result: tests turn them off and compare
@@ -117,6 +118,8 @@ export class Precopy {
   private readonly pageSizeBytes: number;
   /** How pages go on the wire. */
   private readonly transport: Transport;
+  /** The transport's counters when the current round began. */
+  private readonly roundStartCounters: TransportCounters = newTransportCounters();
   /** Whether the transport sends zero pages as such (else every page is normal). */
   private readonly detectZero: boolean;
   private readonly slotBudgetBytes: number;
@@ -172,7 +175,7 @@ export class Precopy {
     this.totalPages = memory.totalPages;
     this.pageSizeBytes = pageSizeBytes;
     this.dirty = new Bitmap(memory.totalPages);
-    this.transport = new SingleStream(config, pageSizeBytes);
+    this.transport = createTransport(config, pageSizeBytes);
     this.detectZero = this.transport.sendsAsZero(true);
     this.slotBudgetBytes = config.bandwidthBytesPerSec * config.rateSlotSec;
     const memoryGiB = (memory.totalPages * pageSizeBytes) / 2 ** 30;
@@ -440,8 +443,12 @@ export class Precopy {
         while (word === 0 && ++wordIndex < wordCount) word = dirtyWords[wordIndex];
         if (word !== 0) pfn = wordIndex * 32 + (31 - Math.clz32(word & -word));
       }
-      // QEMU's walk wraps around to pfn 0; a pass preset's walk ends at pfn N.
-      if (pfn < 0 && !passMode && position > 0) pfn = this.nextDirtyPfn(0);
+      // QEMU's walk wraps around to pfn 0 (the transport's wrap: multifd syncs there); a
+      // pass preset's walk ends at pfn N.
+      if (pfn < 0 && !passMode && position > 0) {
+        slotBytes += transport.wrap();
+        pfn = this.nextDirtyPfn(0);
+      }
       if (pfn < 0) {
         this.storeSends(normal, zero, position, slotBytes);
         this.endIteration();
@@ -500,7 +507,7 @@ export class Precopy {
           zero += zeroPages;
           slotBytes = slot;
           const lastPfn = w * 32 + 31 - Math.clz32(bits);
-          position = lastPfn + 1 < totalPages ? lastPfn + 1 : passMode ? totalPages : 0;
+          position = lastPfn + 1;
           t = endSec;
           continue;
         }
@@ -516,7 +523,7 @@ export class Precopy {
       if (contentZero && detectZero) zero++;
       else normal++;
       slotBytes += transport.sendPage(pfn, contentZero);
-      position = pfn + 1 < totalPages ? pfn + 1 : passMode ? totalPages : 0;
+      position = pfn + 1;
       t = anchorSec + (normalBase + normal) * normalSec + (zeroBase + zero) * zeroSec + eosPart;
       if (maxTotal !== null && transport.wireBytes >= maxTotal) {
         this.storeSends(normal, zero, position, slotBytes);
@@ -671,6 +678,7 @@ export class Precopy {
       bytes: this.roundBytes,
       cumulativeBytes: this.totalBytes,
       dirtyPages: newlyDirty,
+      ...this.roundCounters(),
     };
     this.rounds.push(round);
     this.hooks.onRound(round);
@@ -679,6 +687,19 @@ export class Precopy {
     this.roundSkipped = 0;
     this.roundUnaccepted = 0;
     this.roundBytes = 0;
+  }
+
+  /** What the transport counted since the last round ended (once per round: allocates). */
+  private roundCounters(): Pick<RoundStats, 'multifdBytes' | 'multifdPackets' | 'multifdSyncs'> {
+    const now = this.transport.counters;
+    const start = this.roundStartCounters;
+    const counts = {
+      multifdBytes: now.multifdBytes - start.multifdBytes,
+      multifdPackets: now.multifdPackets - start.multifdPackets,
+      multifdSyncs: now.multifdSyncs - start.multifdSyncs,
+    };
+    Object.assign(start, now);
+    return counts;
   }
 
   /** Unaccepted pages are never sent; reported in the bulk row (docs/model.md §4.5). */
@@ -784,6 +805,7 @@ export class Precopy {
       bytes,
       cumulativeBytes: this.totalBytes,
       dirtyPages: newlyDirty,
+      ...this.roundCounters(),
     };
     this.rounds.push(round);
     this.hooks.onRound(round);

@@ -151,6 +151,9 @@ export const ROUND_FIELDS = [
   { field: 'bytes', column: 'bytes', kind: 'count' },
   { field: 'cumulativeBytes', column: 'cumulative_bytes', kind: 'count' },
   { field: 'dirtyPages', column: 'dirty_pages', kind: 'count' },
+  { field: 'multifdBytes', column: 'multifd_bytes', kind: 'count' },
+  { field: 'multifdPackets', column: 'multifd_packets', kind: 'count' },
+  { field: 'multifdSyncs', column: 'multifd_syncs', kind: 'count' },
 ] as const satisfies readonly RoundFieldSpec[];
 
 /** The summary columns `plot` draws against a swept parameter, in table order. */

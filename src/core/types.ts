@@ -127,6 +127,27 @@ export interface WireConfig {
   flushIovecs: number;
 }
 
+export type MultifdZeroPageDetection = 'multifd' | 'legacy' | 'none';
+
+/**
+ * QEMU's multifd capability (migration/multifd.c, multifd-nocomp.c): the migration thread
+ * queues pages into packets that `channels` sender threads write in parallel.
+ */
+export interface MultifdConfig {
+  /** multifd-channels. */
+  channels: number;
+  /** Pages per packet: MULTIFD_PACKET_SIZE (512 KiB) / page size. */
+  packetPages: number;
+  /** zero-page-detection: by the channels (multifd), by the migration thread (legacy), none. */
+  zeroPageDetection: MultifdZeroPageDetection;
+  /** What one channel thread sends per second at most (its CPU); Infinity: the link bounds it. */
+  channelRateBytesPerSec: number;
+  /** A packet's header: MultiFDPacket_t with its offset array (320 + 8·packetPages bytes). */
+  packetHeaderBytes: number;
+  /** MultiFDInit_t, sent once per channel at setup (64 bytes). */
+  initPacketBytes: number;
+}
+
 export interface MigrationConfig {
   preset: Preset;
   startSec: number;
@@ -151,6 +172,8 @@ export interface MigrationConfig {
   tracking: TrackingConfig;
   wire: WireConfig;
   autoConverge: AutoConverge;
+  /** null: one migration stream (QEMU's default). */
+  multifd: MultifdConfig | null;
 }
 
 export interface FreePageHintOptions {
@@ -224,6 +247,11 @@ export interface RoundStats {
   bytes: number;
   cumulativeBytes: number;
   dirtyPages: number;
+  /** Bytes multifd channels sent (QEMU's multifd-bytes): packets and their headers. */
+  multifdBytes: number;
+  /** Multifd packets with pages, and multifd syncs (RAM_SAVE_FLAG_MULTIFD_FLUSH). */
+  multifdPackets: number;
+  multifdSyncs: number;
 }
 
 /** Guest-side and tracking costs of one run: derived from the table in result-columns.ts. */

@@ -31,6 +31,7 @@ import type {
   GuestConfig,
   InitialState,
   MigrationConfig,
+  MultifdConfig,
   Phase,
   Preset,
   TrackingConfig,
@@ -133,6 +134,7 @@ const MIGRATION_KEYS = [
   'tracking',
   'wire',
   'autoConverge',
+  'multifd',
 ] as const;
 const TRACKING_KEYS = [
   'mode',
@@ -145,6 +147,7 @@ const TRACKING_KEYS = [
   'costsSlowGuest',
 ] as const;
 const WIRE_KEYS = ['pageHeader', 'zeroPage', 'eos', 'deviceState', 'zeroPageDetection', 'flushIovecs'] as const;
+const MULTIFD_KEYS = ['channels', 'packetPages', 'zeroPageDetection', 'channelRate'] as const;
 const AUTO_CONVERGE_KEYS = ['enabled', 'initial', 'increment', 'max', 'triggerThreshold'] as const;
 
 const KiB = 2 ** 10;
@@ -540,6 +543,29 @@ function parseMigration(m: FieldReader, guest: ParsedGuestConfig): MigrationConf
     tracking: parseTracking(m.child('tracking', TRACKING_KEYS), preset, guest.pageSizeBytes),
     wire: parseWire(m.child('wire', WIRE_KEYS), preset),
     autoConverge: parseAutoConverge(m.child('autoConverge', AUTO_CONVERGE_KEYS)),
+    multifd: m.has('multifd') ? parseMultifd(m.child('multifd', MULTIFD_KEYS), guest.pageSizeBytes) : null,
+  };
+}
+
+/**
+ * `multifd:` turns QEMU's multifd capability on (an empty map: every default). Defaults
+ * are QEMU 10's: multifd-channels 2, zero-page-detection multifd (since 9.0), packets of
+ * MULTIFD_PACKET_SIZE 512 KiB; `channelRate` (no QEMU parameter: a channel thread's send
+ * CPU) is unlimited unless given, so the link bounds the channels.
+ */
+function parseMultifd(f: FieldReader, pageSizeBytes: number): MultifdConfig {
+  const packetPages = f.quantity('packetPages', integer({ min: 1 }), Math.max(1, Math.floor((512 * KiB) / pageSizeBytes)));
+  return {
+    channels: f.quantity('channels', integer({ min: 1, max: 255 }), 2),
+    packetPages,
+    zeroPageDetection: f.choice('zeroPageDetection', ['multifd', 'legacy', 'none'] as const, 'multifd'),
+    channelRateBytesPerSec: f.quantityOrNone('channelRate', positive(parseByteRate), null) ?? Infinity,
+    // MultiFDPacket_t: 12-byte MultiFDPacketHdr_t, pages_alloc, normal_pages, zero_pages,
+    // next_packet_size (4 each), packet_num (8), unused64[4] (32), ramblock[256] = 320,
+    // then one 8-byte offset per page the packet can hold.
+    packetHeaderBytes: 320 + 8 * packetPages,
+    // MultiFDInit_t: magic, version, uuid[16], id, unused1[7], unused2[4] (8 each).
+    initPacketBytes: 64,
   };
 }
 

@@ -58,6 +58,9 @@ test('sending whole words and firing commuting events ahead changes no result', 
         costsSlowGuest: fc.boolean(),
         granularityKiB: fc.constantFrom(4, 16),
         hinted: fc.boolean(),
+        multifdChannels: fc.constantFrom(0, 0, 2, 4),
+        packetPages: fc.constantFrom(5, 128),
+        zeroPageDetection: fc.constantFrom('multifd' as const, 'legacy' as const, 'none' as const),
       }),
       (p) => {
         const workload = makeWorkload({
@@ -94,6 +97,17 @@ test('sending whole words and firing commuting events ahead changes no result', 
               granularityBytes: p.granularityKiB * 1024,
             },
             wire: { flushIovecs: p.flushIovecs },
+            multifd:
+              p.multifdChannels === 0
+                ? null
+                : {
+                    channels: p.multifdChannels,
+                    packetPages: p.packetPages,
+                    zeroPageDetection: p.zeroPageDetection,
+                    channelRateBytesPerSec: Infinity,
+                    packetHeaderBytes: 320 + 8 * p.packetPages,
+                    initPacketBytes: 64,
+                  },
           },
           hints: [freePageHint({ order: 9 })],
         });

@@ -10,7 +10,7 @@ const GiB = 1024 * MiB;
 
 export const UNITS = { KiB, MiB, GiB };
 
-type DeepPartial<T> = { [K in keyof T]?: T[K] extends (infer U)[] ? U[] : T[K] extends object | null ? DeepPartial<NonNullable<T[K]>> : T[K] };
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends (infer U)[] ? U[] : T[K] extends object | null ? DeepPartial<NonNullable<T[K]>> | Extract<T[K], null> : T[K] };
 
 export function freePageHint(options: Partial<FreePageHintOptions> = {}, label = 'free-page-hint'): HintConfig {
   return {
@@ -89,6 +89,7 @@ export function makeWorkload(overrides: DeepPartial<Workload> = {}): Workload {
       // in test/core/rate-limit.test.ts.
       wire: { pageHeaderBytes: 8, zeroPageBytes: 9, eosBytes: 8, deviceStateBytes: 0, zeroPageDetection: true, flushIovecs: 0 },
       autoConverge: { enabled: false, initialPct: 20, incrementPct: 10, maxPct: 99, triggerThresholdPct: 50 },
+      multifd: null,
     },
     hints: [],
   };

@@ -106,6 +106,7 @@ describe('parseWorkload defaults', () => {
         },
         wire: { pageHeaderBytes: 8, zeroPageBytes: 9, eosBytes: 8, deviceStateBytes: 0, zeroPageDetection: true, flushIovecs: 64 },
         autoConverge: { enabled: false, initialPct: 20, incrementPct: 10, maxPct: 99, triggerThresholdPct: 50 },
+        multifd: null,
       },
       hints: [
         {

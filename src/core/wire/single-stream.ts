@@ -10,10 +10,12 @@
 import { popcount32 } from '../bitmap.js';
 import type { MigrationConfig } from '../types.js';
 import { QemuFile } from './qemu-file.js';
+import { newTransportCounters } from './transport.js';
 import type { Transport } from './transport.js';
 
 export class SingleStream implements Transport {
   wireBytes = 0;
+  readonly counters = newTransportCounters();
   readonly normalPageSec: number;
   readonly zeroPageSec: number;
   readonly eosSec: number;
@@ -76,6 +78,11 @@ export class SingleStream implements Transport {
 
   overBudget(slotBytes: number, budgetBytes: number): boolean {
     return this.file.overBudget(slotBytes, budgetBytes);
+  }
+
+  /** Nothing to do: one stream keeps its order (QEMU syncs only multifd at a wrap). */
+  wrap(): number {
+    return 0;
   }
 
   endIteration(): number {

@@ -10,9 +10,23 @@
  * not fit); so a transport
  * sees every page it sends exactly once and in QEMU's order.
  */
+/** What a transport counts beyond bytes, cumulative (QEMU's query-migrate counters). */
+export interface TransportCounters {
+  /** multifd-bytes: everything the multifd channels sent. */
+  multifdBytes: number;
+  /** Multifd packets carrying pages, and multifd syncs. */
+  multifdPackets: number;
+  multifdSyncs: number;
+}
+
+export function newTransportCounters(): TransportCounters {
+  return { multifdBytes: 0, multifdPackets: 0, multifdSyncs: 0 };
+}
+
 export interface Transport {
   /** Every byte put on the wire so far (pages, headers, EOS, packets): totals read it. */
   readonly wireBytes: number;
+  readonly counters: TransportCounters;
   /**
    * The sender's time per page by kind, and per end-of-section marker: its clock is an
    * anchor plus counts times these (docs/model.md §3.1), never a running sum.
@@ -39,6 +53,11 @@ export interface Transport {
   sendsAsZero(zero: boolean): boolean;
   /** Whether `slotBytes` counted in a rate slot exceed its budget. */
   overBudget(slotBytes: number, budgetBytes: number): boolean;
+  /**
+   * The bitmap walk passed the end of memory and starts again at pfn 0 (find_dirty_block's
+   * complete_round). Returns the bytes that reached the rate limit's counter.
+   */
+  wrap(): number;
   /**
    * The iteration ends (ram_save_iterate returns): the end-of-section marker and a flush.
    * Returns the bytes that reached the rate limit's counter.

@@ -1,0 +1,10 @@
+/** The transport a migration's configuration asks for (wire/transport.ts). */
+import type { MigrationConfig } from '../types.js';
+import { Multifd } from './multifd.js';
+import { SingleStream } from './single-stream.js';
+import type { Transport } from './transport.js';
+
+export function createTransport(config: MigrationConfig, pageSizeBytes: number): Transport {
+  if (config.multifd !== null) return new Multifd(config, config.multifd, pageSizeBytes);
+  return new SingleStream(config, pageSizeBytes);
+}
