@@ -141,9 +141,11 @@ export function deriveParameters(runs: readonly MeasuredRun[], shape: GuestShape
   values.push({
     scenario: null,
     path: 'migration.wire.deviceState',
-    value: Math.round(mean(runs.map((run) => run.transferredBytes - run.precopyBytes - run.downtimeBytes))),
+    // With multifd the pages travel as multifd-bytes and precopy-bytes is only the main
+    // stream's markers; the device state is what is left either way.
+    value: Math.round(mean(runs.map((run) => run.transferredBytes - run.precopyBytes - run.multifdBytes - run.downtimeBytes))),
     unit: 'bytes',
-    how: 'transferred - precopy-bytes - downtime-bytes, mean of all runs',
+    how: 'transferred - precopy-bytes - multifd-bytes - downtime-bytes, mean of all runs',
   });
   const link = estimateLinkBandwidth(runs);
   if (link !== null) values.push({ scenario: null, path: 'migration.linkBandwidth', value: link.value, unit: 'bytes/s', how: link.how });

@@ -61,6 +61,8 @@ export interface MeasuredRun {
   downtimeSec: number;
   transferredBytes: number;
   precopyBytes: number;
+  /** multifd-bytes: what multifd channels sent (0 without multifd). */
+  multifdBytes: number;
   downtimeBytes: number;
   normalPages: number;
   zeroPages: number;

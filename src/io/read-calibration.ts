@@ -132,6 +132,8 @@ function readRun(runDir: string, name: string, scenario: string, hints: boolean,
     downtimeSec: numberField(summaryFile, 'final_query_migrate.downtime', final.downtime) / 1e3,
     transferredBytes: numberField(summaryFile, 'ram.transferred', ram.transferred),
     precopyBytes: numberField(summaryFile, 'ram.precopy-bytes', ram['precopy-bytes']),
+    // Absent before QEMU 2.11 and in logs without multifd: nothing sent that way.
+    multifdBytes: ram['multifd-bytes'] === undefined ? 0 : numberField(summaryFile, 'ram.multifd-bytes', ram['multifd-bytes']),
     downtimeBytes: numberField(summaryFile, 'ram.downtime-bytes', ram['downtime-bytes']),
     normalPages: numberField(summaryFile, 'ram.normal', ram.normal),
     zeroPages: numberField(summaryFile, 'ram.duplicate', ram.duplicate),

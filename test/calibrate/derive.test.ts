@@ -28,6 +28,7 @@ function run(overrides: Partial<MeasuredRun> & Pick<MeasuredRun, 'scenario' | 'h
     downtimeSec: 0.004,
     transferredBytes: 110880912,
     precopyBytes: 108127850,
+    multifdBytes: 0,
     downtimeBytes: 2627976,
     normalPages: 26470,
     zeroPages: 235863,

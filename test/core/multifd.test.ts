@@ -103,7 +103,7 @@ function randomWorkload(p: {
         durationSec: null,
         writes: p.rate === 0 ? [] : [{ ratePagesPerSec: p.rate, workingSetBytes: 2 * MiB, extentBytes: 2 * MiB, pattern: 'uniform', skew: 0.99, arrivals: 'poisson', vcpu: null }],
         churn: [],
-        tracePath: null,
+        trace: null,
       },
     ],
     migration: {

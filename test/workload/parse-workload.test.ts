@@ -469,6 +469,25 @@ describe('parseWorkload errors', () => {
     rejects(withTop('seed: 1.5\n'), `${FILE}: seed must be an integer (got 1.5)`);
     rejects(withTop('migration: {wire: {zeroPageDetection: off}}\n'), `${FILE}: migration.wire.zeroPageDetection must be on or none (got off)`);
     rejects(withTop('migration: {autoConverge: {max: 120}}\n'), `${FILE}: migration.autoConverge.max must be a percentage from 0 to 100 (got 120)`);
+    rejects(withTop('migration: {multifd: {channels: 0}}\n'), `${FILE}: migration.multifd.channels must be between 1 and 255 (got 0)`);
+    rejects(withTop('migration: {multifd: {zeroPageDetection: fast}}\n'), `${FILE}: migration.multifd.zeroPageDetection must be one of multifd, legacy, none (got fast)`);
+  });
+
+  it('reads multifd with QEMU 10 defaults', () => {
+    const w = parse(`guest:
+  memory: 1GiB
+  initial: {used: 256MiB}
+migration:
+  multifd: {channels: 4}
+`);
+    assert.deepEqual(w.migration.multifd, {
+      channels: 4,
+      packetPages: 128,
+      zeroPageDetection: 'multifd',
+      channelRateBytesPerSec: Infinity,
+      packetHeaderBytes: 1344,
+      initPacketBytes: 64,
+    });
   });
 
   it('rejects negative sizes', () => {
