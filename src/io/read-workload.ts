@@ -11,7 +11,6 @@
  * WorkloadError naming the field (`file: phases[0].trace t.gz: cannot read (ENOENT)`);
  * parse errors are the parser's WorkloadError, passed through untouched.
  */
-import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { dirname } from 'node:path';
 
@@ -20,8 +19,9 @@ import type { TraceRows, Workload } from '../core/types.js';
 import { parseBuddyinfo } from '../workload/buddyinfo.js';
 import { completeWorkload } from '../workload/complete-workload.js';
 import { parseWorkload, type ParsedWorkload } from '../workload/parse-workload.js';
-import { parseTrace } from '../workload/trace.js';
-import { INPUT_LIMITS, readInputText } from './read-input.js';
+import { parseTraceBytes } from '../workload/trace.js';
+import { formatBytes } from '../workload/units.js';
+import { INPUT_LIMITS, InputError, readInputBytes, readInputText } from './read-input.js';
 import { errnoCode } from './write-atomic.js';
 
 export interface ReadWorkloadOptions {
@@ -37,6 +37,20 @@ export interface ReadWorkloadOptions {
    * kept. Loaded workloads are frozen, so sharing trace rows between them is safe.
    */
   cache?: WorkloadFileCache;
+  /**
+   * Bytes reading one trace may take (DEFAULT_TRACE_BUDGET_BYTES when absent; commands
+   * pass their memory limit): a quarter for the text (inflated), the rest for the rows
+   * (14 B each, up to three times over while the arrays grow and are trimmed).
+   */
+  traceBudgetBytes?: number;
+}
+
+/** 2 GiB: 512 MiB of trace text, 38 M rows. */
+export const DEFAULT_TRACE_BUDGET_BYTES = 2 * 2 ** 30;
+
+/** The text and row limits a trace budget gives (see ReadWorkloadOptions.traceBudgetBytes). */
+export function traceLimits(budgetBytes: number): { textBytes: number; rows: number } {
+  return { textBytes: Math.floor(budgetBytes / 4), rows: Math.max(1, Math.floor(budgetBytes / 4 / 14)) };
 }
 
 /** What readWorkload read, by path; one per sweep (main thread, each worker). */
@@ -60,7 +74,9 @@ export function readWorkload(file: string, options: ReadWorkloadOptions = {}): W
   const buddyinfoPath = parsed.guest.initial.buddyinfoPath;
   return completeWorkload(parsed, file, {
     buddyinfoCounts: buddyinfoPath === null ? undefined : readBuddyinfo(buddyinfoPath, file, cache),
-    traces: parsed.phases.map((phase, index) => (phase.tracePath === null ? null : readTrace(parsed, phase.tracePath, file, index, cache))),
+    traces: parsed.phases.map((phase, index) =>
+      phase.tracePath === null ? null : readTrace(parsed, phase.tracePath, file, index, cache, traceLimits(options.traceBudgetBytes ?? DEFAULT_TRACE_BUDGET_BYTES)),
+    ),
   });
 }
 
@@ -78,28 +94,49 @@ export function readWorkloadText(file: string, cache?: WorkloadFileCache): strin
   return text;
 }
 
-/** Reads a trace (gzip-compressed when it ends in .gz) into typed arrays. */
-function readTrace(parsed: ParsedWorkload, path: string, file: string, phaseIndex: number, cache: WorkloadFileCache | undefined): TraceRows {
+/**
+ * Reads a trace (gzip-compressed when it ends in .gz) into typed arrays, within `limits`:
+ * the file and its inflated text at most `textBytes` (a 10 MB gzip inflating to 2.2 GB
+ * killed Node), at most `rows` rows; parsed line by line from the bytes.
+ */
+function readTrace(
+  parsed: ParsedWorkload,
+  path: string,
+  file: string,
+  phaseIndex: number,
+  cache: WorkloadFileCache | undefined,
+  limits: { textBytes: number; rows: number },
+): TraceRows {
   const guest = parsed.guest;
   const totalPages = guest.memoryBytes / guest.pageSizeBytes;
   const key = `${path}\0${totalPages}\0${guest.maxOrder}`;
   const cached = cache?.traces.get(key);
   if (cached !== undefined) return cached;
-  let text: string;
+  let text: Uint8Array;
   try {
-    const bytes = readFileSync(path);
-    text = (path.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8');
+    const bytes = readInputBytes(path, limits.textBytes);
+    text = path.endsWith('.gz') ? inflateBounded(bytes, limits.textBytes) : bytes;
   } catch (error) {
     throw new WorkloadError(file, `phases[${phaseIndex}].trace`, `${path}: cannot read (${errnoCode(error)})`);
   }
   let rows: TraceRows;
   try {
-    rows = parseTrace(text, totalPages, guest.maxOrder);
+    rows = parseTraceBytes(text, totalPages, guest.maxOrder, limits.rows);
   } catch (error) {
     throw new WorkloadError(file, `phases[${phaseIndex}].trace`, `${path}: ${(error as Error).message}`);
   }
   cache?.traces.set(key, rows);
   return rows;
+}
+
+/** gunzip, refusing output beyond `maxBytes` (zlib stops there: no bomb is inflated whole). */
+function inflateBounded(bytes: Uint8Array, maxBytes: number): Uint8Array {
+  try {
+    return gunzipSync(bytes, { maxOutputLength: maxBytes });
+  } catch (error) {
+    if (errnoCode(error) === 'ERR_BUFFER_TOO_LARGE') throw new InputError(`inflates to more than ${formatBytes(maxBytes)}, the limit for a trace's text`);
+    throw new InputError(`not gzip data: ${errnoCode(error)}`);
+  }
 }
 
 /** Reads `guest.initial.buddyinfo`: free blocks per order, zones summed. */

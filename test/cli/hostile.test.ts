@@ -9,6 +9,7 @@ import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, sym
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
 
 import { migsim, REPO_ROOT } from './helpers.js';
 
@@ -137,9 +138,60 @@ describe('error lines stay short', () => {
     const dir = join(scratch, 'trace-echo');
     spawnSync('mkdir', ['-p', dir]);
     writeFileSync(join(dir, 'w.yaml'), 'guest:\n  memory: 16MiB\n  initial: {used: 4MiB}\nphases:\n  - trace: t.txt\n');
-    writeFileSync(join(dir, 't.txt'), `${'secret'.repeat(1000)}\n`);
+    writeFileSync(join(dir, 't.txt'), `${'secret'.repeat(40)}\n`);
     const result = migsim(['validate', join(dir, 'w.yaml')]);
     assert.equal(result.status, 2);
     assert.match(result.stderr, /line 1: expected "time op pfn order" \(got "(secret){6}s\.\.\."\)\n$/);
+  });
+});
+
+describe('traces read within bounds', () => {
+  const dir = join(scratch, 'traces');
+  spawnSync('mkdir', ['-p', dir]);
+  const workload = (trace: string): string => {
+    const file = join(dir, `${trace}.yaml`);
+    writeFileSync(file, `guest:\n  memory: 64MiB\n  initial: {used: 8MiB}\nphases:\n  - trace: ${trace}\nmigration: {start: 0.5s}\n`);
+    return file;
+  };
+
+  it('a gzip bomb of NUL bytes is refused at the first NUL (was silently an empty trace, 6 GB RSS)', () => {
+    writeFileSync(join(dir, 'zeros.gz'), gzipSync(Buffer.alloc(64 * 2 ** 20)));
+    const result = migsim(['validate', workload('zeros.gz')]);
+    assert.match(result.stderr, /phases\[0\]\.trace .*zeros\.gz: line 1: a NUL byte \(offset 0\): not a text trace\n$/);
+    assert.equal(result.status, 2);
+  });
+
+  it('a gzip that inflates beyond the text budget is refused while inflating (a 10 MB gzip of 2.2 GB killed Node)', () => {
+    // 400 MiB of rows compresses to well under 1 MiB; --max-memory 256MiB leaves 64 MiB of text.
+    const row = Buffer.from('0 write 0 0\n');
+    writeFileSync(join(dir, 'bomb.gz'), gzipSync(Buffer.alloc(400 * 2 ** 20, row)));
+    const file = workload('bomb.gz');
+    const result = migsim(['run', file, '-q', '--max-memory', '256MiB']);
+    assert.equal(result.stderr, `migsim: ${file}: phases[0].trace ${dir}/bomb.gz: cannot read (inflates to more than 64 MiB, the limit for a trace's text)\n`);
+    assert.equal(result.status, 2);
+  });
+
+  it('rows beyond the memory limit are refused while reading (30 M rows under --max-memory 256MiB used 2.7 GB)', () => {
+    // 64 MiB of text is 5.6 M rows of 12 bytes; 256 MiB / 4 / 14 B allows 4.8 M.
+    const rows = Buffer.alloc(60 * 2 ** 20, Buffer.from('0 write 0 0\n'));
+    writeFileSync(join(dir, 'many.gz'), gzipSync(rows));
+    const file = workload('many.gz');
+    const result = migsim(['run', file, '-q', '--max-memory', '256MiB']);
+    assert.equal(result.stderr, `migsim: ${file}: phases[0].trace ${dir}/many.gz: line 4793491: more than 4793490 rows (the limit for this trace; raise --max-memory)\n`);
+    assert.equal(result.status, 2);
+  });
+
+  it('a line over 256 characters is refused by number', () => {
+    writeFileSync(join(dir, 'long.txt'), `0 write 0 0\n${'0'.repeat(300)} write 0 0\n`);
+    const result = migsim(['validate', workload('long.txt')]);
+    assert.match(result.stderr, /long\.txt: line 2: longer than 256 characters \(got 310\)\n$/);
+    assert.equal(result.status, 2);
+  });
+
+  it('a trace that is a FIFO or a device is refused, not read', () => {
+    symlinkSync('/dev/zero', join(dir, 'dev.trace'));
+    const result = migsim(['validate', workload('dev.trace')]);
+    assert.match(result.stderr, /dev\.trace: cannot read \(a character device, not a regular file\)\n$/);
+    assert.equal(result.status, 2);
   });
 });

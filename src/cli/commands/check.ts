@@ -16,7 +16,7 @@ import { writeFileAtomic } from '../../io/write-atomic.js';
 import { stdoutPalette } from '../../report/colors.js';
 import { formatVerdict, formatVerdictTable } from '../../report/format-table.js';
 import { escapeControlChars, terminalSafeRows } from '../../report/terminal-text.js';
-import { checkMemoryLimit } from '../memory-limit.js';
+import { checkMemoryLimit, memoryLimit } from '../memory-limit.js';
 import { withInterruptGuard } from '../interrupt.js';
 import {
   loadWorkloads,
@@ -45,7 +45,7 @@ export interface CheckOptions {
 export async function checkCommand(files: readonly string[], options: CheckOptions): Promise<number> {
   if (options.update) checkOutputPaths([{ option: '--baseline', path: options.baseline }]);
   const baseline = readBaseline(options.baseline, options.update);
-  const loaded = loadWorkloads(files, { sets: options.set, seed: options.seed });
+  const loaded = loadWorkloads(files, { sets: options.set, seed: options.seed, traceBudgetBytes: memoryLimit({ maxMemory: options.maxMemory ?? null }).bytes });
   checkMemoryLimit(loaded, { maxMemory: options.maxMemory ?? null, maxEvents: options.maxEvents ?? null });
   // Ctrl-C stops at the next round (exit 130) before the baseline is touched.
   const simulated: SimulatedWorkload[] = [];

@@ -17,7 +17,7 @@ import { chartsOfResults, STANDARD_SUMMARY_COLUMNS } from '../../report/chart-ro
 import { fileStem, roundCharts, summaryCharts, type Chart } from '../../report/charts.js';
 import { renderSvg } from '../../report/render-chart.js';
 import { escapeControlChars } from '../../report/terminal-text.js';
-import { checkMemoryLimit, type MemoryLimitOptions } from '../memory-limit.js';
+import { checkMemoryLimit, memoryLimit, type MemoryLimitOptions } from '../memory-limit.js';
 import { withInterruptGuard } from '../interrupt.js';
 import { loadWorkloads, simulateLoadedInterruptible, writeStdout } from '../simulate.js';
 import { clipText } from '../../workload/field-reader.js';
@@ -60,7 +60,7 @@ export async function plotCommand(inputs: readonly string[], options: PlotOption
     }
   }
   if (workloadInputs.length > 0) {
-    const loaded = loadWorkloads(workloadInputs, { sets: options.set, hints: options.hints, seed: options.seed });
+    const loaded = loadWorkloads(workloadInputs, { sets: options.set, hints: options.hints, seed: options.seed, traceBudgetBytes: memoryLimit(options).bytes });
     checkMemoryLimit(loaded, options);
     // Ctrl-C stops at the next round (exit 130) before any chart is written.
     await withInterruptGuard(async () => {

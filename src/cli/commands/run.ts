@@ -16,7 +16,7 @@ import { formatWorkloadReport } from '../../report/format-table.js';
 import { formatHtmlReport } from '../../report/html-report.js';
 import { terminalSafeResults } from '../../report/terminal-text.js';
 import { withInterruptGuard } from '../interrupt.js';
-import { checkMemoryLimit } from '../memory-limit.js';
+import { checkMemoryLimit, memoryLimit } from '../memory-limit.js';
 import { loadWorkloads, lostPagesMessages, simulateLoadedInterruptible, writeOutput, writeStderrLine, writeStdout, type SimulatedWorkload } from '../simulate.js';
 
 export interface RunOptions {
@@ -54,7 +54,7 @@ export async function runCommand(files: readonly string[], options: RunOptions):
     { option: '--summary-csv', path: options.summaryCsv },
     { option: '--html', path: options.html },
   ]);
-  const loaded = loadWorkloads(files, { sets: options.set, hints: options.hints, seed: options.seed });
+  const loaded = loadWorkloads(files, { sets: options.set, hints: options.hints, seed: options.seed, traceBudgetBytes: memoryLimit({ maxMemory: options.maxMemory ?? null }).bytes });
   checkMemoryLimit(loaded, { maxMemory: options.maxMemory ?? null, maxEvents: options.maxEvents ?? null });
   const palette = stdoutPalette({ color: options.color });
   const simulated: SimulatedWorkload[] = [];

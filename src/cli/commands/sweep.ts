@@ -62,7 +62,7 @@ export async function sweepCommand(file: string, options: SweepOptions): Promise
   const pointBytes: number[] = [];
   for (const task of tasks) {
     try {
-      const workload = readWorkload(file, { sets: task.sets, hints: spec.hints, seed: options.seed, cache });
+      const workload = readWorkload(file, { sets: task.sets, hints: spec.hints, seed: options.seed, cache, traceBudgetBytes: limit.bytes });
       checkWorkloadMemory(file, workload, limit);
       pointBytes.push(estimateEngineBytes(workload));
     } catch (error) {
