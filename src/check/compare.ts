@@ -1,11 +1,14 @@
 /**
- * Regression check of `total_bytes` per (workload, run, seed) against a baseline
- * (docs/model.md §7). Pure: rows in, Verdict out; reading and writing the baseline CSV is
+ * Regression check of one summary column per (workload, run, seed) against a baseline
+ * (docs/model.md §7): `total_bytes` by default, any numeric column with `check --metric`. Pure: rows in, Verdict out; reading and writing the baseline CSV is
  * src/io/baseline.ts's job and printing the verdict is the CLI's. A regression is a value,
  * never an exception. Only increases fail: fewer bytes is what hints are for.
  */
 
-/** The part of a summary row the check looks at. */
+/**
+ * The part of a summary row the check looks at. `totalBytes` is the compared value: the
+ * row's total_bytes, or the value of the metric being checked (`Verdict.metric`).
+ */
 export interface TotalBytesRow {
   workload: string;
   run: string;
@@ -20,7 +23,7 @@ export interface RowVerdict {
   run: string;
   seed: number;
   status: RowStatus;
-  /** null when the row is missing from the baseline. */
+  /** The metric's value (bytes for total_bytes) in the baseline; null when the row is missing from it. */
   baselineBytes: number | null;
   /** null when this run no longer produces the row. */
   currentBytes: number | null;
@@ -33,6 +36,8 @@ export interface RowVerdict {
 export interface Verdict {
   /** True when no row regressed or went missing on either side. */
   ok: boolean;
+  /** The summary column compared (`total_bytes` unless `check --metric` chose others). */
+  metric: string;
   tolerancePct: number;
   /** Current rows in their order, then baseline rows no longer produced, in baseline order. */
   rows: RowVerdict[];
@@ -59,12 +64,14 @@ export function rowKey(row: { workload: string; run: string; seed: number }): st
  * the same margin; anything in between is ok. Rows only on one side fail. Duplicate keys
  * are the caller's bug: the last one wins.
  *
- * @param tolerancePct non-negative percentage of the baseline's total_bytes.
+ * @param tolerancePct non-negative percentage of the baseline's value.
+ * @param metric the summary column the values are of (for the report).
  */
 export function compare(
   baseline: readonly TotalBytesRow[],
   current: readonly TotalBytesRow[],
   tolerancePct: number,
+  metric = 'total_bytes',
 ): Verdict {
   if (!(tolerancePct >= 0) || !Number.isFinite(tolerancePct)) {
     throw new RangeError(`tolerance must be a finite percentage >= 0 (got ${tolerancePct})`);
@@ -100,7 +107,7 @@ export function compare(
   };
   for (const row of rows) counts[row.status]++;
   const ok = counts.regressed === 0 && counts['missing-in-baseline'] === 0 && counts['missing-in-run'] === 0;
-  return { ok, tolerancePct, rows, counts };
+  return { ok, metric, tolerancePct, rows, counts };
 }
 
 function verdictRow(

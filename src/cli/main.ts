@@ -146,7 +146,9 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .description('regression check of total_bytes per (workload, run, seed) against a baseline CSV')
     .argument('<workload...>', 'workload files (YAML)')
     .requiredOption('--baseline <file>', 'baseline summary CSV (e.g. results/baseline.csv)')
-    .addOption(new Option('--tolerance <percent>', 'allowed increase of total_bytes, in percent (0.5 or 0.5%)').argParser(parseTolerance).default(0))
+    .addOption(new Option('--tolerance <percent>', 'allowed increase of total_bytes (or of each --metric without its own), in percent (0.5 or 0.5%)').argParser(parseTolerance).default(0))
+    .option('--metric <list>', 'summary columns to compare, each with an optional tolerance: total_bytes,downtime_s:5,total_time_s:2% (default: total_bytes)')
+    .option('--json', 'print the verdict of every metric as one JSON document instead of tables')
     .option('--update', 'rewrite the baseline with these results (atomically) and exit 0')
     .option('--max-memory <size>', 'refuse workloads whose simulation needs more memory than this size, e.g. 8GiB (default: MIGSIM_MAX_MEMORY, else the machine\'s total memory)')
     .option('--max-events <n>', 'refuse workloads whose simulation is estimated to take more events (writes, churn, trace rows, pages, slots) than this, e.g. 1e11 (default: MIGSIM_MAX_EVENTS, else 3e10: minutes)')
@@ -162,6 +164,8 @@ function buildProgram(setExitCode: (code: number) => void): Command {
           maxMemory: options.maxMemory ?? null,
           maxEvents: options.maxEvents ?? null,
           tolerance: options.tolerance,
+          metric: options.metric ?? null,
+          json: options.json === true,
           update: options.update === true,
           set: options.set ?? [],
           seed: options.seed ?? null,

@@ -3,6 +3,7 @@
  * runs: [{summary, rounds}]}]}`, keys as the CSV columns (src/core/result-columns.ts),
  * values as in the CSV (src/columns/cells.ts). Two-space indented, newline-terminated.
  */
+import type { Verdict } from '../check/compare.js';
 import type { RunResult } from '../core/types.js';
 import { roundRecord, summaryRecord, toJsonObject, ROUND_COLUMNS, SUMMARY_COLUMNS } from '../columns/cells.js';
 
@@ -33,5 +34,37 @@ export function formatResultsJson(workloads: readonly JsonWorkload[]): string {
       seed: workload.seed,
       runs: workload.runs.map(runJson),
     })),
+  });
+}
+
+/**
+ * The `check --json` document: `{schemaVersion: 1, baseline, updated, ok, metrics: [{metric,
+ * tolerancePct, ok, counts, rows: [{workload, run, seed, status, baseline, current, delta,
+ * deltaPct}]}], notChecked}` (notChecked: workloads of the baseline that were not run).
+ */
+export function formatCheckJson(check: { baseline: string; updated: boolean; ok: boolean; verdicts: readonly Verdict[]; notChecked: readonly string[] }): string {
+  const finite = (value: number | null): number | null => (value === null || !Number.isFinite(value) ? null : value);
+  return formatJsonDocument({
+    schemaVersion: 1,
+    baseline: check.baseline,
+    updated: check.updated,
+    ok: check.ok,
+    metrics: check.verdicts.map((verdict) => ({
+      metric: verdict.metric,
+      tolerancePct: verdict.tolerancePct,
+      ok: verdict.ok,
+      counts: verdict.counts,
+      rows: verdict.rows.map((row) => ({
+        workload: row.workload,
+        run: row.run,
+        seed: row.seed,
+        status: row.status,
+        baseline: row.baselineBytes,
+        current: row.currentBytes,
+        delta: row.deltaBytes,
+        deltaPct: finite(row.deltaPct),
+      })),
+    })),
+    notChecked: check.notChecked,
   });
 }

@@ -424,28 +424,33 @@ export function formatVerdictTable(verdict: Verdict, options: TableOptions = {})
   const palette = options.palette ?? PLAIN;
   const notOk = verdict.rows.filter((row) => row.status !== 'ok');
   if (notOk.length === 0) return '';
+  // total_bytes keeps its byte-oriented columns; another metric shows its values as the CSV does.
+  const bytesMetric = verdict.metric === 'total_bytes';
   const columns: Column[] = [
     { header: 'workload', align: 'left' },
     { header: 'run', align: 'left' },
     { header: 'seed', align: 'right' },
     { header: 'status', align: 'left' },
-    { header: 'baseline bytes', align: 'right' },
-    { header: 'current bytes', align: 'right' },
+    { header: bytesMetric ? 'baseline bytes' : `baseline ${verdict.metric}`, align: 'right' },
+    { header: bytesMetric ? 'current bytes' : `current ${verdict.metric}`, align: 'right' },
     { header: 'change', align: 'right' },
   ];
+  const valueText = (value: number): string => (bytesMetric || Number.isInteger(value) ? String(value) : value.toFixed(6));
   const rows: Row[] = notOk.map((row) => {
     const style = isFailing(row.status) ? palette.bad : palette.good;
     const change =
       row.deltaBytes === null || row.deltaPct === null
         ? '-'
-        : `${row.deltaBytes > 0 ? '+' : ''}${row.deltaBytes} (${sizeText(row.deltaBytes)}, ${percentText(row.deltaPct)})`;
+        : bytesMetric
+          ? `${row.deltaBytes > 0 ? '+' : ''}${row.deltaBytes} (${sizeText(row.deltaBytes)}, ${percentText(row.deltaPct)})`
+          : `${row.deltaBytes > 0 ? '+' : ''}${valueText(row.deltaBytes)} (${percentText(row.deltaPct)})`;
     return [
       row.workload,
       row.run,
       String(row.seed),
       { text: STATUS_TEXT[row.status], style },
-      row.baselineBytes === null ? '-' : String(row.baselineBytes),
-      row.currentBytes === null ? '-' : String(row.currentBytes),
+      row.baselineBytes === null ? '-' : valueText(row.baselineBytes),
+      row.currentBytes === null ? '-' : valueText(row.currentBytes),
       { text: change, style },
     ];
   });
@@ -461,7 +466,7 @@ export function formatVerdictLine(verdict: Verdict, baselineFile: string, option
   const counts = verdict.counts;
   const compared = verdict.rows.length;
   const missing = counts['missing-in-baseline'] + counts['missing-in-run'];
-  const tolerance = `tolerance ${verdict.tolerancePct}%`;
+  const tolerance = `${verdict.metric === 'total_bytes' ? '' : `${verdict.metric}, `}tolerance ${verdict.tolerancePct}%`;
   if (verdict.ok) {
     const improved = counts.improved > 0 ? `; ${counts.improved} improved, --update records them` : '';
     return palette.good(`OK: ${runsText(compared)} ${compared === 1 ? 'matches' : 'match'} ${baselineFile} (${tolerance}${improved})`);
