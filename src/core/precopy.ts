@@ -337,6 +337,7 @@ export class Precopy {
       memory.snap.clearAll();
     }
     memory.trackingOn = true;
+    memory.resetQuiet();
   }
 
   private resetSlot(timeSec: number): void {
@@ -382,6 +383,7 @@ export class Precopy {
     const dirtyWords = this.dirty.words;
     const zeroWords = memory.zero.words;
     const staleWords = memory.stale.words;
+    const quietWords = memory.quiet.words;
     const dstWords = memory.dstNonZero.words;
     const detectZero = this.detectZero;
     const totalPages = this.totalPages;
@@ -502,6 +504,7 @@ export class Precopy {
         if (fits) {
           dirtyWords[w] &= ~bits;
           staleWords[w] &= ~bits;
+          quietWords[w] &= ~bits;
           dstWords[w] = (dstWords[w] & ~bits) | (bits & ~zeroWord);
           normal += normalPages;
           zero += zeroPages;
@@ -518,6 +521,7 @@ export class Precopy {
       const contentZero = (zeroWords[w] & m) !== 0;
       dirtyWords[w] &= ~m;
       staleWords[w] &= ~m;
+      quietWords[w] &= ~m;
       if (contentZero) dstWords[w] &= ~m;
       else dstWords[w] |= m;
       if (contentZero && detectZero) zero++;
@@ -640,6 +644,7 @@ export class Precopy {
     const memory = this.memory;
     const loggedWords = memory.logged.words;
     const snapWords = memory.snap.words;
+    const quietWords = memory.quiet.words;
     const dirtyWords = this.dirty.words;
     const lazy = this.lazyClear;
     let newlyDirty = 0;
@@ -650,7 +655,9 @@ export class Precopy {
       if (fresh !== 0) newlyDirty += popcount32(fresh);
       dirtyWords[w] |= fetched;
       loggedWords[w] = 0;
+      // Lazy: what was logged is now snapped, so quiet pages stay quiet; sync: protected again.
       if (lazy) snapWords[w] = fetched;
+      else quietWords[w] &= ~fetched;
     }
     if (lazy) this.chunkNeedsClear.fill(1);
     this.dirtyCount += newlyDirty;
@@ -662,7 +669,7 @@ export class Precopy {
   private clearChunk(chunk: number): void {
     this.chunkNeedsClear[chunk] = 0;
     const first = chunk * this.chunkPages;
-    this.memory.snap.clearRange(first, Math.min(first + this.chunkPages, this.totalPages));
+    this.memory.clearSnapRange(first, Math.min(first + this.chunkPages, this.totalPages));
   }
 
   private emitRound(timeSec: number, newlyDirty: number): void {
@@ -777,6 +784,7 @@ export class Precopy {
       dirtyWords[w] = 0;
       const zeroBits = zeroWords[w] & bits;
       staleWords[w] &= ~bits;
+      memory.quiet.words[w] &= ~bits;
       dstWords[w] = (dstWords[w] & ~bits) | (bits & ~zeroWords[w]);
       const zeroCount = popcount32(zeroBits);
       const all = popcount32(bits);

@@ -83,6 +83,7 @@ export class Unaccepted implements HintStrategy {
     memory.populated.setRange(from, to);
     memory.logged.clearRange(from, to);
     memory.snap.clearRange(from, to);
+    memory.quiet.clearRange(from, to);
     freeRange(buddy, from, to);
     return true;
   }
