@@ -17,6 +17,7 @@
 import { Worker } from 'node:worker_threads';
 
 import { ConfigError, InvariantError, MigsimError } from '../core/errors.js';
+import { fillSavedBytes } from '../core/index.js';
 import { EXIT_CODES } from '../core/exit-codes.js';
 import type { RoundStats, RunResult } from '../core/types.js';
 import type { LoadedWorkload } from './simulate.js';
@@ -87,44 +88,75 @@ export async function withInterruptGuard<T>(body: () => Promise<T>): Promise<T> 
 }
 
 /**
- * Simulates one workload in a worker thread, feeding `hooks` (the progress bar) from its
- * messages. Errors come back as the classes the synchronous path throws: a core
- * ConfigError/RangeError as MigsimError 'config.invalid' naming the file (exit 2).
+ * Simulates one workload in worker threads, feeding `hooks` (the progress bar) from their
+ * messages. With `parallelRuns` > 1 and hint runs, `none` and each hint run go to their
+ * own worker, up to `parallelRuns` at a time, started in workload order; each run is
+ * the same pure function of the workload either way (its own layout and random streams),
+ * so the results are identical to one worker running them in turn. Errors come back as the
+ * classes the synchronous path throws: a core ConfigError/RangeError as MigsimError
+ * 'config.invalid' naming the file (exit 2); the first error or an interrupt stops every
+ * worker.
  */
-export function simulateInWorker(loaded: LoadedWorkload, hooks: ProgressHooks): Promise<RunResult[]> {
+export function simulateInWorker(loaded: LoadedWorkload, hooks: ProgressHooks, parallelRuns = 1): Promise<RunResult[]> {
   if (interrupted()) return Promise.reject(new InterruptedError());
+  const runCount = loaded.workload.hints.length + 1;
+  const parallel = Math.min(parallelRuns, runCount);
   return new Promise<RunResult[]>((resolve, reject) => {
-    const worker = new Worker(new URL('./simulate-worker.js', import.meta.url), { workerData: { workload: loaded.workload, flag: flagBuffer } });
+    const workers = new Set<Worker>();
+    const results: RunResult[] = new Array<RunResult>(parallel > 1 ? runCount : 1);
+    let nextRun = 0;
+    let pending = 0;
     let settled = false;
     const settle = (action: () => void): void => {
       if (settled) return;
       settled = true;
       unregister();
       action();
-      void worker.terminate();
+      for (const worker of workers) void worker.terminate();
     };
     const unregister = onInterrupt(() => settle(() => reject(new InterruptedError())));
-    worker.on('message', (message: SimulateWorkerMessage) => {
-      switch (message.type) {
-        case 'run-start':
-          hooks.onRunStart(message.label, message.runIndex, message.runCount);
-          break;
-        case 'round':
-          hooks.onRound(message.label, message.round);
-          break;
-        case 'done':
-          settle(() => resolve(message.results));
-          break;
-        case 'interrupted':
-          settle(() => reject(new InterruptedError()));
-          break;
-        case 'error':
-          settle(() => reject(rebuildError(loaded.file, message)));
-          break;
-      }
-    });
-    worker.on('error', (error) => settle(() => reject(error)));
-    worker.on('exit', (code) => settle(() => reject(new InvariantError(`simulation worker exited with code ${code} before finishing ${loaded.file}`))));
+    const start = (runIndex: number | null): void => {
+      const worker = new Worker(new URL('./simulate-worker.js', import.meta.url), { workerData: { workload: loaded.workload, flag: flagBuffer, runIndex } });
+      workers.add(worker);
+      pending++;
+      worker.on('message', (message: SimulateWorkerMessage) => {
+        switch (message.type) {
+          case 'run-start':
+            hooks.onRunStart(message.label, message.runIndex, message.runCount);
+            break;
+          case 'round':
+            hooks.onRound(message.label, message.round);
+            break;
+          case 'done':
+            if (runIndex === null) {
+              settle(() => resolve(message.results));
+              break;
+            }
+            results[runIndex] = message.results[0];
+            workers.delete(worker);
+            void worker.terminate();
+            pending--;
+            if (nextRun < runCount) start(nextRun++);
+            else if (pending === 0) settle(() => resolve(fillSavedBytes(results)));
+            break;
+          case 'interrupted':
+            settle(() => reject(new InterruptedError()));
+            break;
+          case 'error':
+            settle(() => reject(rebuildError(loaded.file, message)));
+            break;
+        }
+      });
+      worker.on('error', (error) => settle(() => reject(error)));
+      worker.on('exit', (code) => {
+        if (workers.has(worker)) settle(() => reject(new InvariantError(`simulation worker exited with code ${code} before finishing ${loaded.file}`)));
+      });
+    };
+    if (parallel <= 1) {
+      start(null);
+      return;
+    }
+    while (nextRun < parallel) start(nextRun++);
   });
 }
 

@@ -118,11 +118,13 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--html <file>', 'write one self-contained HTML page: tables and SVG charts inline (- for stdout; default: not written)')
     .option('--max-memory <size>', 'refuse workloads whose simulation needs more memory than this size, e.g. 8GiB (default: MIGSIM_MAX_MEMORY, else the machine\'s total memory)')
     .option('--max-events <n>', 'refuse workloads whose simulation is estimated to take more events (writes, churn, trace rows, pages, slots) than this, e.g. 1e11 (default: MIGSIM_MAX_EVENTS, else 3e10: minutes)')
+    .option('--jobs <n>', 'runs of a workload (none and each hint run) simulated at once in worker threads, within --max-memory; results identical for any n (default: os.availableParallelism())')
     .option('--json', 'print one JSON document to stdout instead of tables')
     .option('-q, --quiet', 'no progress bar')
     .action(async (files: string[], _options: unknown, command: Command) => {
       const options = command.optsWithGlobals();
       const { runCommand } = await import('./commands/run.js');
+      const { parseJobs } = await import('./commands/sweep.js');
       setExitCode(
         await runCommand(files, {
           hints: options.hints ?? null,
@@ -133,6 +135,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
           html: options.html ?? null,
           maxMemory: options.maxMemory ?? null,
           maxEvents: options.maxEvents ?? null,
+          jobs: options.jobs === undefined ? null : parseJobs(options.jobs),
           version: packageVersion(),
           json: options.json === true,
           color: options.color !== false,

@@ -14,7 +14,7 @@
  * `run`, `check` and `plot` simulate one workload after another, so the largest is what
  * counts; `sweep` simulates `--jobs` points at once, so the sum of the largest few does.
  */
-import { totalmem } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 
 import { MigsimError, UsageError } from '../core/errors.js';
 import type { Workload } from '../core/types.js';
@@ -143,4 +143,15 @@ export function checkSweepMemory(file: string, pointBytes: readonly number[], jo
     'config.invalid',
     `${escapeControlChars(file)}: running ${jobs} sweep points at once (${jobsSource}) needs about ${formatBytes(Math.ceil(needBytes))} of memory (the ${jobs} largest points, up to ${formatBytes(Math.ceil(largestFirst[0]))} each), more than the ${formatBytes(limit.bytes)} of ${limit.source}; run ${fitJobs} at a time with --jobs ${fitJobs}, or raise the limit with --max-memory or MIGSIM_MAX_MEMORY`,
   );
+}
+
+/**
+ * How many of a workload's runs (`none` and each hint run) `run` and `check` simulate at
+ * once, in worker threads: one per run, at most `jobs` (default: the machine's cores), and
+ * no more than fit in the memory limit together (each run builds its own engine). At least 1.
+ */
+export function parallelRunsFor(workload: Workload, options: MemoryLimitOptions & { jobs?: number | null }): number {
+  const runs = workload.hints.length + 1;
+  const fitting = Math.floor(memoryLimit(options).bytes / estimateEngineBytes(workload));
+  return Math.max(1, Math.min(runs, options.jobs ?? availableParallelism(), fitting));
 }

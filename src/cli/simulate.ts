@@ -84,13 +84,17 @@ export function writeStderrLine(text: string): void {
 }
 
 /**
- * simulateLoaded in a worker thread, so that SIGINT can stop it between rounds
- * (interrupt.ts); call inside withInterruptGuard.
+ * simulateLoaded in worker threads, so that SIGINT can stop it (interrupt.ts); with
+ * `parallelRuns` > 1 the workload's runs go in parallel workers, same results. Call inside
+ * withInterruptGuard.
  */
-export async function simulateLoadedInterruptible(loaded: LoadedWorkload, options: { json: boolean; quiet: boolean }): Promise<SimulatedWorkload> {
+export async function simulateLoadedInterruptible(
+  loaded: LoadedWorkload,
+  options: { json: boolean; quiet: boolean; parallelRuns?: number },
+): Promise<SimulatedWorkload> {
   const progress = createProgress({ enabled: progressAllowed(options) });
   try {
-    return { ...loaded, results: await simulateInWorker(loaded, progress.hooksFor(loaded.workload.name)) };
+    return { ...loaded, results: await simulateInWorker(loaded, progress.hooksFor(loaded.workload.name), options.parallelRuns ?? 1) };
   } finally {
     progress.stop();
   }

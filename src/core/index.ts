@@ -1,5 +1,5 @@
 /** The simulation core's public surface: pure functions and types, no I/O. */
-export { simulateWorkload, simulateRun, watermarkPages } from './simulation.js';
+export { simulateWorkload, simulateRun, fillSavedBytes, watermarkPages } from './simulation.js';
 export type { SimulationHooks } from './simulation.js';
 export * from './types.js';
 export * from './errors.js';

@@ -37,6 +37,14 @@ export function simulateWorkload(workload: Workload, hooks: SimulationHooks = {}
     const onRound = hooks.onRound ? (round: RoundStats) => hooks.onRound!(label, round) : undefined;
     results.push(simulateRun(workload, hint, onRound));
   });
+  return fillSavedBytes(results);
+}
+
+/**
+ * The runs of one workload, `none` first, in workload order: fills each run's savedBytes
+ * against `none` (for runs simulated apart, e.g. in parallel worker threads). Returns them.
+ */
+export function fillSavedBytes(results: RunResult[]): RunResult[] {
   const baselineBytes = results[0].summary.totalBytes;
   for (const result of results) result.summary.savedBytes = baselineBytes - result.summary.totalBytes;
   return results;

@@ -21,7 +21,7 @@ import { writeFileAtomic } from '../../io/write-atomic.js';
 import { stdoutPalette } from '../../report/colors.js';
 import { formatVerdict, formatVerdictTable } from '../../report/format-table.js';
 import { escapeControlChars, terminalSafeRows } from '../../report/terminal-text.js';
-import { checkMemoryLimit, memoryLimit } from '../memory-limit.js';
+import { checkMemoryLimit, memoryLimit, parallelRunsFor } from '../memory-limit.js';
 import { withInterruptGuard } from '../interrupt.js';
 import {
   loadWorkloads,
@@ -113,7 +113,10 @@ export async function checkCommand(files: readonly string[], options: CheckOptio
   // Ctrl-C stops at the next round (exit 130) before the baseline is touched.
   const simulated: SimulatedWorkload[] = [];
   await withInterruptGuard(async () => {
-    for (const workload of loaded) simulated.push(await simulateLoadedInterruptible(workload, { json: false, quiet: options.quiet }));
+    for (const workload of loaded) {
+      const parallelRuns = parallelRunsFor(workload.workload, { maxMemory: options.maxMemory ?? null });
+      simulated.push(await simulateLoadedInterruptible(workload, { json: false, quiet: options.quiet, parallelRuns }));
+    }
   });
   const summaries = simulated.flatMap((done) => done.results.map((result) => result.summary));
   const palette = stdoutPalette({ color: options.color });

@@ -16,7 +16,7 @@ import { formatWorkloadReport } from '../../report/format-table.js';
 import { formatHtmlReport } from '../../report/html-report.js';
 import { terminalSafeResults } from '../../report/terminal-text.js';
 import { withInterruptGuard } from '../interrupt.js';
-import { checkMemoryLimit, memoryLimit } from '../memory-limit.js';
+import { checkMemoryLimit, memoryLimit, parallelRunsFor } from '../memory-limit.js';
 import { loadWorkloads, lostPagesMessages, simulateLoadedInterruptible, writeOutput, writeStderrLine, writeStdout, type SimulatedWorkload } from '../simulate.js';
 
 export interface RunOptions {
@@ -33,6 +33,8 @@ export interface RunOptions {
   maxMemory?: string | null;
   /** `--max-events <n>`; null = MIGSIM_MAX_EVENTS or the default. */
   maxEvents?: string | null;
+  /** `--jobs <n>`: runs of one workload simulated at once; null = os.availableParallelism(). */
+  jobs?: number | null;
   /** migsim's version, for the HTML footer. */
   version?: string;
   json: boolean;
@@ -63,7 +65,9 @@ export async function runCommand(files: readonly string[], options: RunOptions):
   await withInterruptGuard(async () => {
     for (const workload of loaded) {
       // --csv - and --summary-csv - also own stdout: the bar may show, the tables may not.
-      const done = await simulateLoadedInterruptible(workload, { json: options.json, quiet: options.quiet });
+      // `none` and the hint runs in parallel worker threads, as many as cores and memory allow.
+      const parallelRuns = parallelRunsFor(workload.workload, { maxMemory: options.maxMemory ?? null, jobs: options.jobs ?? null });
+      const done = await simulateLoadedInterruptible(workload, { json: options.json, quiet: options.quiet, parallelRuns });
       simulated.push(done);
       if (tables) writeStdout(`${simulated.length > 1 ? '\n' : ''}${formatWorkloadReport(done.workload, terminalSafeResults(done.results), { palette })}`);
     }
