@@ -50,7 +50,7 @@ export function throughputWorkload(memoryGiB: number, workingSetGiB: number): Wo
           { ratePagesPerSec: 2_000_000, workingSetBytes: workingSetGiB * GiB, extentBytes: 2 * 2 ** 20, pattern: 'uniform', skew: 0.99, arrivals: 'even', vcpu: null },
         ],
         churn: [],
-        tracePath: null,
+        trace: null,
       },
     ],
     migration: { preset: 'pass', startSec: 1, bandwidthBytesPerSec: 100e9 / 8, linkBandwidthBytesPerSec: 100e9 / 8, syncTimeSecPerGiB: 0 },
