@@ -95,6 +95,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .version(packageVersion(), '-V, --version')
     .option('--no-color', 'no colour in tables (also NO_COLOR=1; output that is not a terminal is never coloured)')
     .option('--debug', 'print a stack trace with errors (also MIGSIM_DEBUG=1)')
+    .option('--allow-outside-paths', "let workloads read buddyinfo and trace files outside their own directory (absolute paths, ../, links out)")
     .exitOverride()
     .configureOutput({
       // One line, like every other error: `migsim: unknown option '--sed' (Did you mean …?)`.
@@ -136,6 +137,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
           maxMemory: options.maxMemory ?? null,
           maxEvents: options.maxEvents ?? null,
           jobs: options.jobs === undefined ? null : parseJobs(options.jobs),
+          allowOutsidePaths: options.allowOutsidePaths === true,
           version: packageVersion(),
           json: options.json === true,
           color: options.color !== false,
@@ -166,6 +168,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
           baseline: options.baseline,
           maxMemory: options.maxMemory ?? null,
           maxEvents: options.maxEvents ?? null,
+          allowOutsidePaths: options.allowOutsidePaths === true,
           tolerance: options.tolerance,
           metric: options.metric ?? null,
           json: options.json === true,
@@ -208,6 +211,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
           set: options.set ?? [],
           maxMemory: options.maxMemory ?? null,
           maxEvents: options.maxEvents ?? null,
+          allowOutsidePaths: options.allowOutsidePaths === true,
           quiet: options.quiet === true,
         }),
       );
@@ -217,9 +221,9 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .command('validate')
     .description('check workload files without simulating')
     .argument('<file...>', 'workload files (YAML)')
-    .action(async (files: string[]) => {
+    .action(async (files: string[], _options: unknown, command: Command) => {
       const { validateCommand } = await import('./commands/validate.js');
-      setExitCode(validateCommand(files));
+      setExitCode(validateCommand(files, { allowOutsidePaths: command.optsWithGlobals().allowOutsidePaths === true }));
     });
 
   program
@@ -353,6 +357,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
           csv: options.csv,
           maxMemory: options.maxMemory ?? null,
           maxEvents: options.maxEvents ?? null,
+          allowOutsidePaths: options.allowOutsidePaths === true,
           quiet: options.quiet === true,
         }),
       );

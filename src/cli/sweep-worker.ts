@@ -19,6 +19,8 @@ export interface SweepWorkerData {
   file: string;
   seed: number | null;
   hints: string[] | null;
+  /** `--allow-outside-paths`. */
+  allowOutsidePaths?: boolean;
 }
 
 /** One point to simulate: the `--set` assignments, fixed ones first. */
@@ -34,7 +36,7 @@ export type SweepReply =
 /** Simulates one point; the rows are the summary CSV cells of each run, `none` first. */
 export function simulatePoint(data: SweepWorkerData, task: SweepTask, cache: WorkloadFileCache = cacheWith(data)): SweepReply {
   try {
-    const workload = readWorkload(data.file, { sets: task.sets, hints: data.hints, seed: data.seed, cache });
+    const workload = readWorkload(data.file, { sets: task.sets, hints: data.hints, seed: data.seed, cache, allowOutsidePaths: data.allowOutsidePaths === true });
     const results = simulateWorkload(workload);
     const rows: string[][] = [];
     const lost: string[] = [];

@@ -12,14 +12,15 @@
  * parse errors are the parser's WorkloadError, passed through untouched.
  */
 import { gunzipSync } from 'node:zlib';
-import { dirname } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { dirname, isAbsolute, relative } from 'node:path';
 
 import { MigsimError, WorkloadError } from '../core/errors.js';
 import type { TraceRows, Workload } from '../core/types.js';
 import { parseBuddyinfo } from '../workload/buddyinfo.js';
 import { completeWorkload } from '../workload/complete-workload.js';
 import { parseWorkload, type ParsedWorkload } from '../workload/parse-workload.js';
-import { parseTraceBytes } from '../workload/trace.js';
+import { MAX_TRACE_ROWS, parseTraceBytes } from '../workload/trace.js';
 import { formatBytes } from '../workload/units.js';
 import { INPUT_LIMITS, InputError, readInputBytes, readInputText } from './read-input.js';
 import { errnoCode } from './write-atomic.js';
@@ -43,14 +44,26 @@ export interface ReadWorkloadOptions {
    * (14 B each, up to three times over while the arrays grow and are trimmed).
    */
   traceBudgetBytes?: number;
+  /**
+   * `--allow-outside-paths`: read buddyinfo and trace files outside the workload file's
+   * directory. Off by default: a workload from elsewhere must not read (and quote in an
+   * error) `/etc/shadow` or `../../secret`.
+   */
+  allowOutsidePaths?: boolean;
 }
 
 /** 2 GiB: 512 MiB of trace text, 38 M rows. */
 export const DEFAULT_TRACE_BUDGET_BYTES = 2 * 2 ** 30;
 
+/** Most bytes of trace text whatever the budget: 1 GiB (gunzip's maxOutputLength must fit a Buffer). */
+export const MAX_TRACE_TEXT_BYTES = 2 ** 30;
+
 /** The text and row limits a trace budget gives (see ReadWorkloadOptions.traceBudgetBytes). */
 export function traceLimits(budgetBytes: number): { textBytes: number; rows: number } {
-  return { textBytes: Math.floor(budgetBytes / 4), rows: Math.max(1, Math.floor(budgetBytes / 4 / 14)) };
+  return {
+    textBytes: Math.min(MAX_TRACE_TEXT_BYTES, Math.floor(budgetBytes / 4)),
+    rows: Math.max(1, Math.min(MAX_TRACE_ROWS, Math.floor(budgetBytes / 4 / 14))),
+  };
 }
 
 /** What readWorkload read, by path; one per sweep (main thread, each worker). */
@@ -72,12 +85,38 @@ export function readWorkload(file: string, options: ReadWorkloadOptions = {}): W
     baseDir: dirname(file),
   });
   const buddyinfoPath = parsed.guest.initial.buddyinfoPath;
+  if (options.allowOutsidePaths !== true) {
+    if (buddyinfoPath !== null) checkContained(file, 'guest.initial.buddyinfo', buddyinfoPath);
+    parsed.phases.forEach((phase, index) => {
+      if (phase.tracePath !== null) checkContained(file, `phases[${index}].trace`, phase.tracePath);
+    });
+  }
   return completeWorkload(parsed, file, {
     buddyinfoCounts: buddyinfoPath === null ? undefined : readBuddyinfo(buddyinfoPath, file, cache),
     traces: parsed.phases.map((phase, index) =>
       phase.tracePath === null ? null : readTrace(parsed, phase.tracePath, file, index, cache, traceLimits(options.traceBudgetBytes ?? DEFAULT_TRACE_BUDGET_BYTES)),
     ),
   });
+}
+
+/**
+ * Refuses `path` (a file the workload names at `field`) unless it lies inside the workload
+ * file's directory, symbolic links resolved: an absolute path elsewhere or `../` out of it
+ * needs --allow-outside-paths. A path that does not resolve is left to the read (ENOENT).
+ */
+function checkContained(file: string, field: string, path: string): void {
+  let base: string;
+  let target: string;
+  try {
+    base = realpathSync(dirname(file));
+    target = realpathSync(path);
+  } catch {
+    return;
+  }
+  const rel = relative(base, target);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
+    throw new WorkloadError(file, field, `${path} is outside the workload's directory (${base}): pass --allow-outside-paths to read it`);
+  }
 }
 
 /** The workload file's text (kept in `cache` when given). */

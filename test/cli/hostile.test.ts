@@ -190,8 +190,48 @@ describe('traces read within bounds', () => {
 
   it('a trace that is a FIFO or a device is refused, not read', () => {
     symlinkSync('/dev/zero', join(dir, 'dev.trace'));
-    const result = migsim(['validate', workload('dev.trace')]);
+    assert.match(migsim(['validate', workload('dev.trace')]).stderr, /dev\.trace is outside the workload's directory/);
+    const result = migsim(['validate', workload('dev.trace'), '--allow-outside-paths']);
     assert.match(result.stderr, /dev\.trace: cannot read \(a character device, not a regular file\)\n$/);
     assert.equal(result.status, 2);
+  });
+});
+
+describe('trace budget from a large memory limit', () => {
+  it('a memory limit of 64 TiB still reads a gzip trace (the text limit stays within a Buffer: was ERR_OUT_OF_RANGE)', () => {
+    const result = migsim(['validate', 'workloads/tsc-build-trace.yaml']);
+    assert.equal(result.status, 0, result.stderr);
+    const big = migsim(['run', 'workloads/tsc-build-trace.yaml', '-q', '--hints', 'none', '--max-memory', '64TiB', '--summary-csv', join(scratch, 'tsc.csv')]);
+    assert.equal(big.stderr, '');
+    assert.equal(big.status, 0);
+  });
+});
+
+describe('files a workload names stay inside its directory', () => {
+  const dir = join(scratch, 'contained');
+  spawnSync('mkdir', ['-p', join(dir, 'sub')]);
+  const workload = (trace: string): string => {
+    const file = join(dir, 'sub', 'w.yaml');
+    writeFileSync(file, `guest:\n  memory: 16MiB\n  initial: {used: 4MiB}\nphases:\n  - trace: ${trace}\n`);
+    return file;
+  };
+
+  it('an absolute path elsewhere (/etc/passwd) is refused without quoting it (its first 60 characters were printed)', () => {
+    const file = workload('/etc/passwd');
+    const result = migsim(['validate', file]);
+    assert.equal(result.stderr, `migsim: ${file}: phases[0].trace /etc/passwd is outside the workload's directory (${dir}/sub): pass --allow-outside-paths to read it\n`);
+    assert.equal(result.status, 2);
+    const allowed = migsim(['validate', file, '--allow-outside-paths']);
+    assert.match(allowed.stderr, /\/etc\/passwd: line 1: expected "time op pfn order" \(got "[^"]{0,40}"\)\n$/);
+  });
+
+  it('../ out of the directory, and a link inside that points out, are refused; a file inside is read', () => {
+    writeFileSync(join(dir, 'up.trace'), '0 write 0 0\n');
+    assert.match(migsim(['validate', workload('../up.trace')]).stderr, /phases\[0\]\.trace .*\.\.\/up\.trace is outside the workload's directory/);
+    symlinkSync('../up.trace', join(dir, 'sub', 'link.trace'));
+    assert.match(migsim(['validate', workload('link.trace')]).stderr, /link\.trace is outside the workload's directory/);
+    writeFileSync(join(dir, 'sub', 'in.trace'), '0 write 0 0\n');
+    assert.equal(migsim(['validate', workload('in.trace')]).status, 0);
+    assert.equal(migsim(['validate', workload('../up.trace'), '--allow-outside-paths']).status, 0);
   });
 });

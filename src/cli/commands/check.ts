@@ -45,6 +45,8 @@ export interface CheckOptions {
   seed: number | null;
   /** `--max-memory <size>`; null = MIGSIM_MAX_MEMORY or the machine's memory. */
   maxMemory?: string | null;
+  /** `--allow-outside-paths`. */
+  allowOutsidePaths?: boolean;
   /** `--max-events <n>`; null = MIGSIM_MAX_EVENTS or the default. */
   maxEvents?: string | null;
   color: boolean;
@@ -108,7 +110,7 @@ export async function checkCommand(files: readonly string[], options: CheckOptio
   }
   if (options.update) checkOutputPaths([{ option: '--baseline', path: options.baseline }]);
   const baseline = readBaseline(options.baseline, options.update);
-  const loaded = loadWorkloads(files, { sets: options.set, seed: options.seed, traceBudgetBytes: memoryLimit({ maxMemory: options.maxMemory ?? null }).bytes });
+  const loaded = loadWorkloads(files, { sets: options.set, seed: options.seed, traceBudgetBytes: memoryLimit({ maxMemory: options.maxMemory ?? null }).bytes, allowOutsidePaths: options.allowOutsidePaths === true });
   checkMemoryLimit(loaded, { maxMemory: options.maxMemory ?? null, maxEvents: options.maxEvents ?? null });
   // Ctrl-C stops at the next round (exit 130) before the baseline is touched.
   const simulated: SimulatedWorkload[] = [];

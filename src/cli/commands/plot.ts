@@ -32,6 +32,8 @@ export interface PlotOptions extends MemoryLimitOptions {
   seed: number | null;
   set: string[];
   quiet: boolean;
+  /** `--allow-outside-paths`. */
+  allowOutsidePaths?: boolean;
 }
 
 export async function plotCommand(inputs: readonly string[], options: PlotOptions): Promise<number> {
@@ -60,7 +62,7 @@ export async function plotCommand(inputs: readonly string[], options: PlotOption
     }
   }
   if (workloadInputs.length > 0) {
-    const loaded = loadWorkloads(workloadInputs, { sets: options.set, hints: options.hints, seed: options.seed, traceBudgetBytes: memoryLimit(options).bytes });
+    const loaded = loadWorkloads(workloadInputs, { sets: options.set, hints: options.hints, seed: options.seed, traceBudgetBytes: memoryLimit(options).bytes, allowOutsidePaths: options.allowOutsidePaths === true });
     checkMemoryLimit(loaded, options);
     // Ctrl-C stops at the next round (exit 130) before any chart is written.
     await withInterruptGuard(async () => {

@@ -31,6 +31,8 @@ export interface RunOptions {
   html?: string | null;
   /** `--max-memory <size>`; null = MIGSIM_MAX_MEMORY or the machine's memory. */
   maxMemory?: string | null;
+  /** `--allow-outside-paths`. */
+  allowOutsidePaths?: boolean;
   /** `--max-events <n>`; null = MIGSIM_MAX_EVENTS or the default. */
   maxEvents?: string | null;
   /** `--jobs <n>`: runs of one workload simulated at once; null = os.availableParallelism(). */
@@ -56,7 +58,7 @@ export async function runCommand(files: readonly string[], options: RunOptions):
     { option: '--summary-csv', path: options.summaryCsv },
     { option: '--html', path: options.html },
   ]);
-  const loaded = loadWorkloads(files, { sets: options.set, hints: options.hints, seed: options.seed, traceBudgetBytes: memoryLimit({ maxMemory: options.maxMemory ?? null }).bytes });
+  const loaded = loadWorkloads(files, { sets: options.set, hints: options.hints, seed: options.seed, traceBudgetBytes: memoryLimit({ maxMemory: options.maxMemory ?? null }).bytes, allowOutsidePaths: options.allowOutsidePaths === true });
   checkMemoryLimit(loaded, { maxMemory: options.maxMemory ?? null, maxEvents: options.maxEvents ?? null });
   const palette = stdoutPalette({ color: options.color });
   const simulated: SimulatedWorkload[] = [];

@@ -40,6 +40,8 @@ export interface SweepOptions {
   csv: string;
   /** `--max-memory <size>`; null = MIGSIM_MAX_MEMORY or the machine's memory. */
   maxMemory?: string | null;
+  /** `--allow-outside-paths`. */
+  allowOutsidePaths?: boolean;
   /** `--max-events <n>`: per point; null = MIGSIM_MAX_EVENTS or the default. */
   maxEvents?: string | null;
   quiet: boolean;
@@ -51,7 +53,7 @@ export async function sweepCommand(file: string, options: SweepOptions): Promise
   const shard = options.shard === null ? null : parseShard(options.shard);
   // The file is read once (the cache) and every worker gets its text: all points load the same workload.
   const cache = new WorkloadFileCache();
-  const data: SweepWorkerData = { text: readWorkloadText(file, cache), file, seed: options.seed, hints: spec.hints };
+  const data: SweepWorkerData = { text: readWorkloadText(file, cache), file, seed: options.seed, hints: spec.hints, allowOutsidePaths: options.allowOutsidePaths === true };
   const size = gridSize(spec.axes);
   const indices = shardIndices(size, shard);
   const tasks: SweepTask[] = indices.map((index) => ({ index, sets: pointSets(spec.axes, options.set, index) }));
@@ -62,7 +64,7 @@ export async function sweepCommand(file: string, options: SweepOptions): Promise
   const pointBytes: number[] = [];
   for (const task of tasks) {
     try {
-      const workload = readWorkload(file, { sets: task.sets, hints: spec.hints, seed: options.seed, cache, traceBudgetBytes: limit.bytes });
+      const workload = readWorkload(file, { sets: task.sets, hints: spec.hints, seed: options.seed, cache, traceBudgetBytes: limit.bytes, allowOutsidePaths: options.allowOutsidePaths === true });
       checkWorkloadMemory(file, workload, limit);
       pointBytes.push(estimateEngineBytes(workload));
     } catch (error) {

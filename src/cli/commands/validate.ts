@@ -6,9 +6,9 @@
 import { readWorkload } from '../../io/read-workload.js';
 import { escapeControlChars } from '../../report/terminal-text.js';
 
-export function validateCommand(files: readonly string[]): number {
+export function validateCommand(files: readonly string[], options: { allowOutsidePaths?: boolean } = {}): number {
   for (const file of files) {
-    readWorkload(file);
+    readWorkload(file, { allowOutsidePaths: options.allowOutsidePaths === true });
     process.stdout.write(`ok  ${escapeControlChars(file)}\n`);
   }
   return 0;
