@@ -121,6 +121,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--max-events <n>', 'refuse workloads whose simulation is estimated to take more events (writes, churn, trace rows, pages, slots) than this, e.g. 1e11 (default: MIGSIM_MAX_EVENTS, else 3e10: minutes)')
     .option('--jobs <n>', 'runs of a workload (none and each hint run) simulated at once in worker threads, within --max-memory; results identical for any n (default: os.availableParallelism())')
     .option('--json', 'print one JSON document to stdout instead of tables')
+    .option('--wide', 'tables as wide as they need: every run\'s rounds side by side and the full summary (default: compact, 100 columns; a row per strategy with more than two runs)')
     .option('-q, --quiet', 'no progress bar')
     .action(async (files: string[], _options: unknown, command: Command) => {
       const options = command.optsWithGlobals();
@@ -140,6 +141,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
           allowOutsidePaths: options.allowOutsidePaths === true,
           version: packageVersion(),
           json: options.json === true,
+          wide: options.wide === true,
           color: options.color !== false,
           quiet: options.quiet === true,
         }),

@@ -33,7 +33,12 @@ export interface TableOptions {
   palette?: Palette;
   /** Show every round even when there are more than 40. */
   allRounds?: boolean;
+  /** `--wide`: every run's rounds side by side and the full summary, however wide. */
+  wide?: boolean;
 }
+
+/** The compact layout's budget: a terminal 100 columns wide. */
+export const COMPACT_WIDTH = 100;
 
 /** The parts of a Workload the header line describes; a Workload satisfies it. */
 export interface WorkloadHeader {
@@ -207,7 +212,7 @@ function renderGrid(columns: Column[], rows: Row[], groups: Group[] = [], indent
 // Workload report
 
 /** `webserver-16g  seed 7: 16 GiB guest, qemu preset, max-bandwidth 128 MiB/s, …` */
-export function formatWorkloadHeader(workload: WorkloadHeader, palette: Palette = PLAIN): string {
+export function formatWorkloadHeader(workload: WorkloadHeader, palette: Palette = PLAIN, width: number | null = null): string {
   const migration = workload.migration;
   const facts = [
     `${exactSizeText(workload.guest.memoryBytes)} guest (${exactSizeText(workload.guest.pageSizeBytes)} pages)`,
@@ -216,22 +221,41 @@ export function formatWorkloadHeader(workload: WorkloadHeader, palette: Palette 
     `downtime limit ${durationText(migration.downtimeLimitSec)}`,
     `migration at ${durationText(migration.startSec)}`,
   ];
-  const lines = [`${palette.bold(escapeControlChars(workload.name))}  seed ${workload.seed}: ${facts.join(', ')}`];
+  const name = escapeControlChars(workload.name);
+  const lines = [`${palette.bold(name)}  seed ${workload.seed}: ${facts.join(', ')}`];
+  if (width !== null && lines[0].length - palette.bold(name).length + name.length > width) {
+    // Too long for the terminal: the facts on a line of their own, wrapped at commas.
+    lines[0] = `${palette.bold(name)}  seed ${workload.seed}:`;
+    let line = ' ';
+    for (const fact of facts) {
+      if (line.length + fact.length + 2 > width && line.trim() !== '') {
+        lines.push(line.replace(/,$/, ','));
+        line = ' ';
+      }
+      line += ` ${fact},`;
+    }
+    lines.push(line.replace(/,$/, ''));
+  }
   if (workload.description !== null && workload.description !== '') lines.push(palette.dim(escapeControlChars(workload.description)));
   return lines.join('\n');
 }
 
-/** Header, per-round table and summary of one workload's runs, separated by blank lines. */
+/**
+ * Header, tables and summary of one workload's runs, separated by blank lines. The
+ * default layout is compact (fits 100 columns for one strategy against none): the rounds
+ * with only the columns that hold something, and a summary with one unit per row; with
+ * more than two runs (`--hints all`), a row per strategy instead of a column per run.
+ * `wide` gives every run's rounds side by side and the full summary.
+ */
 export function formatWorkloadReport(workload: WorkloadHeader, results: readonly RunResult[], options: TableOptions = {}): string {
   const palette = options.palette ?? PLAIN;
-  return [
-    formatWorkloadHeader(workload, palette),
-    '',
-    formatRoundsTable(results, options),
-    '',
-    formatSummaryTable(results, options),
-    '',
-  ].join('\n');
+  const body =
+    options.wide === true
+      ? [formatRoundsTable(results, options), '', formatSummaryTable(results, options)]
+      : results.length <= 2
+        ? [formatCompactRoundsTable(results, options), '', formatCompactSummaryTable(results, options)]
+        : [formatStrategyTable(results, options), '', formatCostTable(results, options), palette.dim('--wide: every run\'s rounds side by side; --csv: every round of every run')];
+  return [formatWorkloadHeader(workload, palette, options.wide === true ? null : COMPACT_WIDTH), '', ...body, ''].join('\n');
 }
 
 /**
@@ -406,6 +430,207 @@ function changeCell(
   if (rounded < 0) return { text, style: palette.good };
   if (rounded > 0) return { text, style: palette.bad };
   return text;
+}
+
+// ---------------------------------------------------------------------------------------
+// Compact layouts (the default)
+
+/** A binary unit for a row or column whose largest magnitude is `maxBytes`: MiB, else GiB from 10 GiB. */
+function unitFor(maxBytes: number): { unit: string; scale: number; decimals: number } {
+  if (Math.abs(maxBytes) >= 10 * GIB_BYTES) return { unit: 'GiB', scale: GIB_BYTES, decimals: 2 };
+  return { unit: 'MiB', scale: MIB_BYTES, decimals: 1 };
+}
+
+const SHORT_KIND: Record<RoundStats['kind'], string> = { bulk: 'bulk', iterate: 'iter', 'stop-copy': 'stop' };
+
+/**
+ * The rounds of one or two runs side by side, compactly: per run the sent size, then only
+ * the page columns that are non-zero in some round of that run (a run without hints has no
+ * `skipped` column), and the pages dirtied. One size unit for the whole table.
+ */
+export function formatCompactRoundsTable(results: readonly RunResult[], options: TableOptions = {}): string {
+  const palette = options.palette ?? PLAIN;
+  let maxBytes = 0;
+  for (const result of results) for (const round of result.rounds) maxBytes = Math.max(maxBytes, round.bytes);
+  const { unit, scale, decimals } = unitFor(maxBytes);
+  const pageColumns: { header: string; value(round: RoundStats): number; always: boolean }[] = [
+    { header: 'normal', value: (round) => round.normalPages, always: true },
+    { header: 'zero', value: (round) => round.zeroPages, always: true },
+    { header: 'skipped', value: (round) => round.skippedPages, always: false },
+    { header: 'unaccept', value: (round) => round.unacceptedPages, always: false },
+  ];
+  const columns: Column[] = [
+    { header: 'round', align: 'right' },
+    { header: 'kind', align: 'left' },
+  ];
+  const groups: Group[] = [];
+  const perRun = results.map((result) => {
+    const specs: { header: string; unit: string; cell(round: RoundStats): string }[] = [{ header: 'sent', unit, cell: (round) => (round.bytes / scale).toFixed(decimals) }];
+    for (const spec of pageColumns) {
+      if (spec.always || result.rounds.some((round) => spec.value(round) !== 0)) specs.push({ header: spec.header, unit: 'pages', cell: (round) => String(spec.value(round)) });
+    }
+    specs.push({ header: 'dirtied', unit: 'pages', cell: (round) => String(round.dirtyPages) });
+    const first = columns.length;
+    specs.forEach((spec, index) => columns.push({ header: spec.header, unit: spec.unit, align: 'right', groupStart: index === 0 }));
+    groups.push({ title: result.summary.run, first, last: columns.length - 1 });
+    return specs;
+  });
+  const byNumber = results.map((result) => new Map(result.rounds.filter((round) => round.kind !== 'stop-copy').map((round) => [round.round, round])));
+  const stopCopies = results.map((result) => result.rounds.find((round) => round.kind === 'stop-copy'));
+  let lastRound = 0;
+  for (const rounds of byNumber) for (const number of rounds.keys()) lastRound = Math.max(lastRound, number);
+  const rowFor = (number: string, kind: string, picked: (RoundStats | undefined)[]): CellInput[] => {
+    const cells: CellInput[] = [number, kind];
+    picked.forEach((round, index) => {
+      for (const spec of perRun[index]) cells.push(round === undefined ? '' : spec.cell(round));
+    });
+    return cells;
+  };
+  const numbers: number[] = [];
+  for (let number = 1; number <= lastRound; number++) numbers.push(number);
+  const elide = !options.allRounds && numbers.length > ROUND_ROWS_MAX;
+  const shown = elide ? [...numbers.slice(0, ROUND_ROWS_HEAD), ...numbers.slice(-ROUND_ROWS_TAIL)] : numbers;
+  const rows: Row[] = [];
+  for (const number of shown) {
+    if (elide && number === numbers[numbers.length - ROUND_ROWS_TAIL]) {
+      rows.push({ note: palette.dim(`  ... rounds ${ROUND_ROWS_HEAD + 1}-${number - 1} not shown (${numbers.length - ROUND_ROWS_HEAD - ROUND_ROWS_TAIL} rows; --csv writes every round)`) });
+    }
+    const picked = byNumber.map((rounds) => rounds.get(number));
+    const kinds = new Set(picked.filter((round) => round !== undefined).map((round) => SHORT_KIND[round.kind]));
+    rows.push(rowFor(String(number), [...kinds].join('/'), picked));
+  }
+  if (stopCopies.some((round) => round !== undefined)) rows.push(rowFor('', 'stop', stopCopies));
+  const lines = renderGrid(columns, rows, groups);
+  lines.push(palette.dim(`dirtied: bits the sync ending the round set; skipped: cleared by hints; ${unit} = 2^${unit === 'GiB' ? 30 : 20} B`));
+  return lines.join('\n');
+}
+
+/**
+ * The summary of one or two runs, one unit per row (the unit in the row label, chosen by
+ * the row's largest value), so a row reads across: bytes, saved against none, time,
+ * downtime against the limit, convergence, lost pages and the non-zero cost counters.
+ */
+export function formatCompactSummaryTable(results: readonly RunResult[], options: TableOptions = {}): string {
+  const palette = options.palette ?? PLAIN;
+  const summaries = results.map((result) => result.summary);
+  const baseline = summaries.find((summary) => summary.run === 'none');
+  const columns: Column[] = [{ header: '', align: 'left' }];
+  summaries.forEach((summary, index) => columns.push({ header: summary.run, align: 'right', groupStart: index === 0 }));
+  const rows: Row[] = [];
+  const metric = (label: string, cell: (summary: RunSummary) => CellInput): void => {
+    rows.push([label, ...summaries.map(cell)]);
+  };
+  const total = unitFor(Math.max(...summaries.map((s) => s.totalBytes)));
+  metric(`total sent (${total.unit})`, (s) => (s.totalBytes / total.scale).toFixed(total.decimals));
+  if (baseline !== undefined && summaries.length > 1) {
+    const saved = unitFor(Math.max(...summaries.map((s) => Math.abs(s.savedBytes))));
+    metric(`saved vs none (${saved.unit})`, (s) => {
+      if (s === baseline) return '-';
+      const pct = baseline.totalBytes === 0 ? 0 : (100 * s.savedBytes) / baseline.totalBytes;
+      const text = `${s.savedBytes > 0 ? '+' : ''}${(s.savedBytes / saved.scale).toFixed(saved.decimals)} (${percentText(pct)})`;
+      return s.savedBytes > 0 ? { text, style: palette.good } : s.savedBytes < 0 ? { text, style: palette.bad } : text;
+    });
+  }
+  metric('rounds (bulk+iterate)', (s) => String(s.rounds));
+  metric('total time (s)', (s) => s.totalTimeSec.toFixed(3));
+  metric('downtime (ms)', (s) => (s.downtimeSec * 1e3).toFixed(1));
+  if (baseline !== undefined && summaries.length > 1) {
+    metric('downtime vs none (ms)', (s) => changeCell(s, baseline, s.downtimeSec, baseline.downtimeSec, 1e3, 1, palette));
+  }
+  metric('converged', (s) => (s.converged ? 'yes' : { text: 'no (capped)', style: palette.bad }));
+  if (summaries.some((s) => s.throttlePct !== 0)) metric('auto-converge throttle (%)', (s) => String(s.throttlePct));
+  metric('lost pages', (s) => (s.lostPages > 0 ? { text: `${s.lostPages} (${s.lostZeroPages} zero)`, style: palette.bad } : '0'));
+  for (const cost of COST_ROWS) {
+    if (summaries.every((s) => cost.value(s) === 0)) continue;
+    metric(cost.label, (s) => cost.text(cost.value(s)));
+  }
+  return renderGrid(columns, rows).join('\n');
+}
+
+/**
+ * More than two runs (`--hints all`): a row per strategy with what it saves and what it
+ * changes, one unit per column: total and saved bytes, rounds, time, downtime, converged.
+ */
+export function formatStrategyTable(results: readonly RunResult[], options: TableOptions = {}): string {
+  const palette = options.palette ?? PLAIN;
+  const summaries = results.map((result) => result.summary);
+  const baseline = summaries.find((summary) => summary.run === 'none');
+  const total = unitFor(Math.max(...summaries.map((s) => s.totalBytes)));
+  const saved = unitFor(Math.max(...summaries.map((s) => Math.abs(s.savedBytes))));
+  const columns: Column[] = [
+    { header: 'run', align: 'left' },
+    { header: 'sent', unit: total.unit, align: 'right', groupStart: true },
+    { header: 'saved vs none', unit: `${saved.unit} (%)`, align: 'right' },
+    { header: 'rounds', align: 'right' },
+    { header: 'time', unit: 's', align: 'right' },
+    { header: 'downtime', unit: 'ms', align: 'right' },
+    { header: 'converged', align: 'left' },
+    { header: 'lost', unit: 'pages', align: 'right' },
+  ];
+  const rows: Row[] = summaries.map((s) => {
+    let savedCell: CellInput = '-';
+    if (baseline !== undefined && s !== baseline) {
+      const pct = baseline.totalBytes === 0 ? 0 : (100 * s.savedBytes) / baseline.totalBytes;
+      const text = `${s.savedBytes > 0 ? '+' : ''}${(s.savedBytes / saved.scale).toFixed(saved.decimals)} (${percentText(pct)})`;
+      savedCell = s.savedBytes > 0 ? { text, style: palette.good } : s.savedBytes < 0 ? { text, style: palette.bad } : text;
+    }
+    return [
+      s.run,
+      (s.totalBytes / total.scale).toFixed(total.decimals),
+      savedCell,
+      String(s.rounds),
+      s.totalTimeSec.toFixed(3),
+      (s.downtimeSec * 1e3).toFixed(1),
+      s.converged ? 'yes' : { text: 'no', style: palette.bad },
+      s.lostPages > 0 ? { text: String(s.lostPages), style: palette.bad } : '0',
+    ];
+  });
+  return renderGrid(columns, rows).join('\n');
+}
+
+/**
+ * A column label on two lines so a long one keeps its column narrow: `redundant pages
+ * hinted` → `redundant` / `pages hinted`, `guest CPU (ms)` → `guest CPU` / `ms`.
+ */
+function twoLineLabel(label: string): [string, string | undefined] {
+  let match = /^(.*?)(?: \((.*)\))?$/.exec(label)!;
+  // A parenthesis that is not a unit (`(fragmented)`) is words like the others.
+  if (match[2] !== undefined && match[2].length > 4) match = [label, label, undefined] as unknown as RegExpExecArray;
+  const words = match[1].split(' ');
+  if (match[1].length <= 10 || words.length === 1) return [match[1], match[2]];
+  let best = 1;
+  for (let cut = 1; cut < words.length; cut++) {
+    const width = (at: number): number => Math.max(words.slice(0, at).join(' ').length, words.slice(at).join(' ').length);
+    if (width(cut) < width(best)) best = cut;
+  }
+  const second = words.slice(best).join(' ');
+  return [words.slice(0, best).join(' '), match[2] === undefined ? second : `${second} (${match[2]})`];
+}
+
+/**
+ * What each strategy cost the guest: a row per run, a column per cost counter that is
+ * non-zero in some run (labels from the table of result columns).
+ */
+export function formatCostTable(results: readonly RunResult[], options: TableOptions = {}): string {
+  void options;
+  const summaries = results.map((result) => result.summary);
+  const shown = COST_ROWS.filter((cost) => summaries.some((s) => cost.value(s) !== 0));
+  if (shown.length === 0) return 'guest costs: none in any run';
+  const render = (costs: typeof shown): string[] => {
+    const columns: Column[] = [{ header: 'guest costs', align: 'left' }];
+    costs.forEach((cost, index) => {
+      const [header, unit] = twoLineLabel(cost.label);
+      columns.push({ header, unit, align: 'right', groupStart: index === 0 });
+    });
+    const lines = renderGrid(columns, summaries.map((s) => [s.run, ...costs.map((cost) => cost.text(cost.value(s)))]));
+    // Wider than the terminal: the counters in two tables, one under the other.
+    if (costs.length > 1 && Math.max(...lines.map((line) => line.length)) > COMPACT_WIDTH) {
+      const half = Math.ceil(costs.length / 2);
+      return [...render(costs.slice(0, half)), '', ...render(costs.slice(half))];
+    }
+    return lines;
+  };
+  return render(shown).join('\n');
 }
 
 // ---------------------------------------------------------------------------------------

@@ -107,15 +107,29 @@ describe('migsim validate', () => {
 });
 
 describe('migsim run', () => {
-  it('prints the side-by-side tables, no colour and no progress when not on a terminal', () => {
+  it('prints the compact tables within 100 columns, no colour and no progress when not on a terminal', () => {
     const result = migsim(['run', TINY]);
     assert.equal(result.status, 0, result.stderr);
     assert.equal(result.stderr, '');
     assert.ok(!ANSI_RE.test(result.stdout));
-    assert.match(result.stdout, /^tiny {2}seed 1: 64 MiB guest/);
+    assert.match(result.stdout, /^tiny {2}seed 1:\n {2}64 MiB guest/);
     assert.match(result.stdout, /\| none -+ \| free-page-hint -+\n/);
-    assert.match(result.stdout, /\ntotal sent \(bytes\)/);
-    assert.match(result.stdout, /\nsaved vs none/);
+    assert.match(result.stdout, /\ntotal sent \(MiB\) /);
+    assert.match(result.stdout, /\nsaved vs none \(MiB\)/);
+    assert.ok(result.stdout.split('\n').every((line) => line.length <= 100));
+  });
+
+  it('--wide prints today\'s side-by-side tables; --hints all a row per strategy within 100 columns', () => {
+    const wide = migsim(['run', TINY, '--wide']);
+    assert.equal(wide.status, 0, wide.stderr);
+    assert.match(wide.stdout, /^tiny {2}seed 1: 64 MiB guest/);
+    assert.match(wide.stdout, /\ntotal sent \(bytes\)/);
+    const all = migsim(['run', TINY, '--hints', 'all']);
+    assert.equal(all.status, 0, all.stderr);
+    assert.ok(all.stdout.split('\n').every((line) => line.length <= 100), all.stdout);
+    assert.match(all.stdout, /\nrun +\| +sent +saved vs none/);
+    assert.match(all.stdout, /\npage-reporting +\| /);
+    assert.match(all.stdout, /\nguest costs +\| /);
   });
 
   it('colours only when asked: FORCE_COLOR colours the table, NO_COLOR and --no-color win over it', () => {

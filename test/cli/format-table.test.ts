@@ -2,11 +2,16 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { compare } from '../../src/check/compare.js';
+import { COST_COUNTERS } from '../../src/core/result-columns.js';
 import { createPalette, PLAIN } from '../../src/report/colors.js';
 import {
   bandwidthText,
   exactSizeText,
+  formatCompactRoundsTable,
+  formatCompactSummaryTable,
+  formatCostTable,
   formatRoundsTable,
+  formatStrategyTable,
   formatSummaryTable,
   formatVerdict,
   formatWorkloadHeader,
@@ -154,9 +159,42 @@ describe('workload report', () => {
       formatWorkloadHeader(header),
       'tiny  seed 1: 64 MiB guest (4 KiB pages), qemu preset, max-bandwidth 10 Gbit/s, downtime limit 300 ms, migration at 1 s\nA 64 MiB test guest.',
     );
-    const report = formatWorkloadReport(header, [makeRun('none'), makeRun('fph')]);
+    const report = formatWorkloadReport(header, [makeRun('none'), makeRun('fph')], { wide: true });
     assert.ok(report.includes('| none'));
     assert.ok(report.includes('total sent (bytes)'));
+    // Compact: the header wrapped at 100 columns.
+    assert.equal(
+      formatWorkloadHeader(header, PLAIN, 100),
+      'tiny  seed 1:\n  64 MiB guest (4 KiB pages), qemu preset, max-bandwidth 10 Gbit/s, downtime limit 300 ms,\n  migration at 1 s\nA 64 MiB test guest.',
+    );
+  });
+
+  it('compact rounds: sent in one unit, only the page columns a run has, the stop-copy row last', () => {
+    const lines = formatCompactRoundsTable([makeRun('none'), makeRun('fph', { skippedPages: 500 })]).split('\n');
+    assert.equal(lines[1], 'round  kind | sent  normal   zero  dirtied | sent  normal   zero  skipped  dirtied');
+    assert.equal(lines[2], '            |  MiB   pages  pages    pages |  MiB   pages  pages    pages    pages');
+    // Bulk round: 4096 normal pages × 4104 B + 12288 zero pages × 9 B + 8 B = 16920200 B = 16.1 MiB.
+    assert.equal(lines[3], '    1  bulk | 16.1    4096  12288        0 | 16.1    4096  12288      500        0');
+    assert.match(lines[6], /^ {7}stop \|/);
+  });
+
+  it('compact summary: one unit per row, the unit in the label', () => {
+    const big = makeRun('none', { normalPages: 3 * 2 ** 20 });
+    const text = formatCompactSummaryTable([big, makeRun('fph', { savedBytes: 2 ** 30 })]);
+    // 3 Mi normal pages × 4104 B + 12288 × 9 B + ... = 12.02 GiB; the other run 0.02 GiB, same unit.
+    assert.match(text, /\ntotal sent \(GiB\) +\| +12\.02 +0\.02\n/);
+    // 1 GiB saved is below 10 GiB: MiB, one decimal.
+    assert.match(text, /\nsaved vs none \(MiB\) +\| +- +\+1024\.0 \(\+8\.3%\)/);
+  });
+
+  it('more than two runs: a row per strategy and a cost table, each within 100 columns', () => {
+    const runs = [makeRun('none'), makeRun('free-page-hint', { savedBytes: 2 ** 20, costs: { hintCalls: 3, guestCpuSec: 0.5 } }), makeRun('page-reporting', { savedBytes: -4104 })];
+    const strategies = formatStrategyTable(runs).split('\n');
+    assert.deepEqual(strategies.map((line) => line.split('|')[0].trim()), ['run', '', 'none', 'free-page-hint', 'page-reporting']);
+    const costs = formatCostTable(runs);
+    assert.match(costs, /\nfree-page-hint \| +3 +500\.000\n/);
+    const every = Object.fromEntries(COST_COUNTERS.map((spec) => [spec.counter, 123456]));
+    for (const line of formatCostTable([makeRun('a-long-strategy-name', { costs: every }), makeRun('none')]).split('\n')) assert.ok(line.length <= 100, line);
   });
 
   it('formats sizes and bandwidths in the units a user would type', () => {

@@ -40,6 +40,8 @@ export interface RunOptions {
   /** migsim's version, for the HTML footer. */
   version?: string;
   json: boolean;
+  /** `--wide`: every run's rounds side by side (default: the compact layout). */
+  wide?: boolean;
   /** false with --no-color. */
   color: boolean;
   quiet: boolean;
@@ -71,7 +73,7 @@ export async function runCommand(files: readonly string[], options: RunOptions):
       const parallelRuns = parallelRunsFor(workload.workload, { maxMemory: options.maxMemory ?? null, jobs: options.jobs ?? null });
       const done = await simulateLoadedInterruptible(workload, { json: options.json, quiet: options.quiet, parallelRuns });
       simulated.push(done);
-      if (tables) writeStdout(`${simulated.length > 1 ? '\n' : ''}${formatWorkloadReport(done.workload, terminalSafeResults(done.results), { palette })}`);
+      if (tables) writeStdout(`${simulated.length > 1 ? '\n' : ''}${formatWorkloadReport(done.workload, terminalSafeResults(done.results), { palette, wide: options.wide === true })}`);
     }
   });
 
