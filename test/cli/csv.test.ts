@@ -10,7 +10,8 @@ import { formatResultsJson } from '../../src/io/results-json.js';
 import { makeRun } from './helpers.js';
 
 const ROUND_HEADER =
-  'workload,run,seed,round,kind,start_s,duration_s,normal_pages,zero_pages,skipped_pages,unaccepted_pages,bytes,cumulative_bytes,dirty_pages';
+  'workload,run,seed,round,kind,start_s,duration_s,normal_pages,zero_pages,skipped_pages,unaccepted_pages,bytes,cumulative_bytes,dirty_pages,' +
+  'multifd_bytes,multifd_packets,multifd_syncs';
 const SUMMARY_HEADER =
   'workload,run,seed,rounds,total_bytes,total_time_s,downtime_s,converged,lost_pages,saved_bytes,expected_downtime_s,throttle_pct,' +
   'lost_zero_pages,hint_calls,pages_hinted,redundant_pages_hinted,blocks_held_peak,accept_calls,alloc_failures,' +

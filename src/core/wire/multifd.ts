@@ -13,7 +13,7 @@
  *   it. The migration thread hands packet n to a channel only when one is free, i.e. once
  *   packet n − channels is sent, so when the channels are the bottleneck the limit lags
  *   `channels` packets behind: a slot sends the packets that cross the budget plus
- *   `channels` more. calibration/qemu10-tcg-features multifd_*: 30 packets of 128 normal
+ *   `channels` more. validation/qemu10-tcg-features multifd_*: 30 packets of 128 normal
  *   pages per 100 ms slot at 128 MiB/s (samples.csv: multifd-bytes grows by 15768960 =
  *   30·(524288 + 1344) per slot), = 26 to exceed 13421772 bytes + 4 channels; the bulk
  *   stage runs at ≈148 MiB/s against 128 without multifd.
