@@ -73,7 +73,7 @@ function collectVary(text: string, previous: string[] | undefined): string[] {
 const SWEEP_HELP = `
 Axes (--vary, repeatable; the grid is their cartesian product, the last axis varying fastest):
   key=a..b:n   n points from a to b inclusive: geometric when a and b carry a unit other
-               than % (1Gbit/s..100Gbit/s:8, 1GiB..1TiB:5 (sizes may mix units), 1000/s..1000000/s:4, 10ms..1s:3),
+               than % (1Gbit/s..100Gbit/s:8, 1GiB..1TiB:5, 1000/s..1000000/s:4, 10ms..1s:3; the ends may mix units of one kind: 64MiB/s..1GiB/s:6),
                linear for bare numbers and percentages (seed=1..8:8, 10%..50%:5);
                interior points are rounded to 4 significant digits
   key=a,b,c    a list of values, each as --set key=value would take it

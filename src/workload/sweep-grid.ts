@@ -4,15 +4,15 @@
  * point parses exactly as `migsim run --set …` would.
  *
  * An axis spec is a list (`a,b,c`) or a range `a..b:n` of n points (endpoints included).
- * A range whose endpoints carry the same unit other than `%` (`1Gbit/s..100Gbit/s:8`,
- * `1GiB..1TiB:5` (sizes may mix units), `1000/s..1000000/s:4`, `10ms..1s:3`) is spaced geometrically; bare
+ * A range whose endpoints carry a unit other than `%` (`1Gbit/s..100Gbit/s:8`,
+ * `1GiB..1TiB:5`, `64MiB/s..1GiB/s:6` (the ends may mix units of one kind), `1000/s..1000000/s:4`, `10ms..1s:3`) is spaced geometrically; bare
  * numbers and percentages are spaced linearly (integers stay integers when both endpoints
  * are). Interior points are rounded to 4 significant digits; endpoints stay as written.
  * The point order is row-major: the last axis varies fastest. `hints=` is not an axis: it
  * names the runs of every point (as `--hints`).
  */
 import { UsageError } from '../core/errors.js';
-import { SIZE_UNIT_BYTES } from './units.js';
+import { DURATION_UNITS, SIZE_UNIT_BYTES, unitBytesPerSec } from './units.js';
 
 export interface SweepAxis {
   /** The field path, e.g. `migration.bandwidth`; it is also the CSV column name. */
@@ -129,13 +129,14 @@ export function parseAxisValues(spec: string, vary: string = spec): string[] {
   let b = Number(to[1]);
   if (!Number.isFinite(a) || !Number.isFinite(b)) throw new UsageError(`--vary ${clip(vary)} has an endpoint beyond a double`);
   if (toUnit !== unit) {
-    // Sizes may mix units (1GiB..1TiB): the points are written in the first endpoint's unit.
-    const fromBytes = SIZE_UNIT_BYTES[unit];
-    const toBytes = SIZE_UNIT_BYTES[toUnit];
-    if (fromBytes === undefined || toBytes === undefined) {
-      throw new UsageError(`--vary ${vary} needs the same unit at both ends (got ${unit || 'none'} and ${toUnit || 'none'})`);
+    // Units of one kind may mix (1GiB..1TiB, 64MiB/s..1GiB/s, 1Gbit/s..400MiB/s, 500us..2s):
+    // the points are written in the first endpoint's unit.
+    const fromScale = unitScale(unit);
+    const toScale = unitScale(toUnit);
+    if (fromScale === undefined || toScale === undefined || fromScale.kind !== toScale.kind) {
+      throw new UsageError(`--vary ${vary} needs units of one kind at both ends, sizes, rates or durations (got ${unit || 'none'} and ${toUnit || 'none'})`);
     }
-    b = (b * toBytes) / fromBytes;
+    b = (b * toScale.base) / fromScale.base;
   }
   const geometric = unit !== '' && unit !== '%';
   if (geometric && !(a > 0 && b > 0)) throw new UsageError(`--vary ${vary}: a geometric range (a unit other than %) needs endpoints > 0`);
@@ -151,6 +152,17 @@ export function parseAxisValues(spec: string, vary: string = spec): string[] {
     }
   }
   return values;
+}
+
+/** A unit's kind and its value in base units (bytes, bytes per second, seconds); undefined for others. */
+function unitScale(unit: string): { kind: 'size' | 'rate' | 'duration'; base: number } | undefined {
+  const bytes = SIZE_UNIT_BYTES[unit];
+  if (bytes !== undefined) return { kind: 'size', base: bytes };
+  const bytesPerSec = unitBytesPerSec(unit);
+  if (bytesPerSec !== undefined) return { kind: 'rate', base: bytesPerSec };
+  const duration = DURATION_UNITS[unit];
+  if (duration !== undefined) return { kind: 'duration', base: duration[0] / duration[1] };
+  return undefined;
 }
 
 /** `v` in `unit` at 4 significant digits; a size steps down a unit until it is whole bytes. */

@@ -44,7 +44,7 @@ const BYTE_RATE_UNIT_LIST = 'bit/s, Kbit/s, Mbit/s, Gbit/s, B/s, KiB/s, MiB/s, G
  * Seconds per duration unit, as [multiplier, divisor]: dividing by an exact integer keeps
  * `300ms` exactly 0.3 (the correctly rounded double), where multiplying by 0.001 may not.
  */
-const DURATION_UNITS: Readonly<Record<string, readonly [number, number]>> = {
+export const DURATION_UNITS: Readonly<Record<string, readonly [number, number]>> = {
   ns: [1, 1e9],
   us: [1, 1e6],
   'µs': [1, 1e6],
@@ -204,7 +204,7 @@ export function parseByteRate(value: unknown): number {
 }
 
 /** Bytes per second of a rate unit such as `MiB/s` or `Gbit/s`; undefined if unknown. */
-function unitBytesPerSec(unit: string): number | undefined {
+export function unitBytesPerSec(unit: string): number | undefined {
   const bitRate = BIT_RATE_BYTES_PER_SEC[unit];
   if (bitRate !== undefined) return bitRate;
   const m = /^(\w+)\/s$/.exec(unit);
