@@ -113,26 +113,22 @@ function byteKindColumns(columns: readonly string[]): string[] {
 
 /**
  * What a round's bytes were sent as, in stack order. Every `<kind>_bytes` column the rows
- * carry is a kind of its own; zero pages are `zero_pages` × 9 bytes unless a `zero_bytes`
- * column says otherwise; `normal` is the rest of `bytes` (normal pages with their headers,
- * the EOS markers and, in stop-copy, the device state).
+ * carry (`multifd_bytes`, `xbzrle_bytes`, …) is a kind of its own; of the rest of `bytes`,
+ * zero pages are `zero_pages` × 9 bytes (at most that rest: with multifd's zero-page
+ * detection they travel inside the packets) unless a `zero_bytes` column says otherwise;
+ * `normal` is what remains (normal pages with their headers, the EOS markers and, in
+ * stop-copy, the device state).
  */
 export function bytesByKind(row: ResultRow, kindColumns: readonly string[]): { kind: string; bytes: number }[] {
+  const explicit = kindColumns.map((column) => ({ kind: column.slice(0, -'_bytes'.length).replace(/_/g, ' '), bytes: num(row, column) }));
+  let rest = num(row, 'bytes') - explicit.reduce((sum, kind) => sum + kind.bytes, 0);
   const kinds: { kind: string; bytes: number }[] = [];
-  let known = 0;
-  const explicitZero = kindColumns.includes('zero_bytes');
-  if (!explicitZero) {
-    const zero = num(row, 'zero_pages') * ZERO_PAGE_WIRE_BYTES;
+  if (!kindColumns.includes('zero_bytes')) {
+    const zero = Math.max(0, Math.min(rest, num(row, 'zero_pages') * ZERO_PAGE_WIRE_BYTES));
     kinds.push({ kind: 'zero', bytes: zero });
-    known += zero;
+    rest -= zero;
   }
-  for (const column of kindColumns) {
-    const bytes = num(row, column);
-    kinds.push({ kind: column.slice(0, -'_bytes'.length).replace(/_/g, ' '), bytes });
-    known += bytes;
-  }
-  kinds.unshift({ kind: 'normal', bytes: Math.max(0, num(row, 'bytes') - known) });
-  return kinds;
+  return [{ kind: 'normal', bytes: Math.max(0, rest) }, ...kinds, ...explicit];
 }
 
 function roundLabel(row: ResultRow): string {
@@ -197,12 +193,17 @@ function bytesPerRoundCharts(group: RoundGroup, heading: string, stem: string, k
     for (const row of group.rows.get(run)!) {
       maxRound = Math.max(maxRound, num(row, 'bytes'));
       for (const { kind, bytes } of bytesByKind(row, kindColumns)) {
+        // A kind with no bytes in a round draws nothing (and has no place on a log axis);
+        // a kind with none in any round is not in the legend either.
+        if (bytes <= 0) continue;
         if (!kinds.includes(kind)) kinds.push(kind);
-        // A kind with no bytes in a round draws nothing (and has no place on a log axis).
-        if (bytes > 0) data.push({ run, round: roundLabel(row), kind, bytes });
+        data.push({ run, round: roundLabel(row), kind, bytes });
       }
     }
   }
+  // Stack order as bytesByKind gives it, whichever run first had a kind.
+  const canonical = ['normal', 'zero', ...kindColumns.map((column) => column.slice(0, -'_bytes'.length).replace(/_/g, ' '))];
+  kinds.sort((a, b) => canonical.indexOf(a) - canonical.indexOf(b));
   const { unit, scale } = byteUnit(maxRound);
   for (const datum of data) datum.value = round((datum.bytes as number) / scale, 6);
   const rounds = roundOrder(group);

@@ -87,6 +87,13 @@ describe('chart specifications', () => {
       { kind: 'normal', bytes: 4936 },
       { kind: 'zero', bytes: 64 },
     ]);
+    // Multifd with zero pages found in the channels: the packets carry everything, the
+    // 9-byte rule takes at most what the main channel sent, nothing goes negative.
+    assert.deepEqual(bytesByKind({ zero_pages: '100', bytes: '10000', multifd_bytes: '9700' }, ['multifd_bytes']), [
+      { kind: 'normal', bytes: 0 },
+      { kind: 'zero', bytes: 300 },
+      { kind: 'multifd', bytes: 9700 },
+    ]);
   });
 
   it('the per-round charts stack whatever byte kinds the rows carry', () => {
