@@ -156,7 +156,18 @@ export interface MigrationConfig {
   linkBandwidthBytesPerSec: number;
   switchoverBandwidthBytesPerSec: number | null;
   estimate: 'measured' | 'configured';
+  /** The source reads and zero-checks a page at this rate (buffer_is_zero over a zero page). */
   scanRateBytesPerSec: number;
+  /**
+   * Per-page costs of the stages an uncapped migration is a pipeline of (source thread,
+   * destination thread, the wire between); a page takes the slowest stage's time
+   * (precopy.ts). Source: queueing and sending a normal page (its zero check stops at the
+   * first non-zero byte). Destination: loading a normal page (receive, copy into guest RAM,
+   * the first-touch fault), and a zero page (its check of the destination page).
+   */
+  sendCostSec: number;
+  loadCostSec: number;
+  zeroLoadCostSec: number;
   rateSlotSec: number;
   maxWaitSec: number;
   syncTimeSecPerGiB: number;

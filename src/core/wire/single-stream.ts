@@ -4,8 +4,9 @@
  * A normal page is its header (8 bytes: offset and flags) and the page; a zero page, found
  * by the migration thread's buffer_is_zero, is its header and one fill byte
  * (RAM_SAVE_FLAG_ZERO); without zero-page detection every page goes as a normal page.
- * Each send takes the longer of its bytes at link speed and the scan of the page
- * (`scanRate`).
+ * Each send takes the longest of its pipeline's stages: its bytes at link speed, the
+ * source's work (a zero page's whole-page check at `scanRate`, a normal page's `sendCost`)
+ * and the destination's (`zeroLoadCost`, `loadCost`).
  */
 import { popcount32 } from '../bitmap.js';
 import type { MigrationConfig } from '../types.js';
@@ -36,9 +37,16 @@ export class SingleStream implements Transport {
     this.eosBytes = wire.eosBytes;
     this.deviceStateBytes = wire.deviceStateBytes;
     this.linkBytesPerSec = config.linkBandwidthBytesPerSec;
+    // An uncapped migration is a pipeline: the source's migration thread, the wire, the
+    // destination's load (process_incoming_migration_co); each page takes its slowest
+    // stage. A zero page: the source's whole-page check (scanRate), 9 bytes on the wire,
+    // the destination's check of its own page (ram_handle_zero); a normal page: the
+    // source's send, header + page on the wire, the destination's load. Per-page costs
+    // from validation/qemu10-tcg-uncapped (thread CPU times).
     const scanSec = pageSizeBytes / config.scanRateBytesPerSec;
-    this.normalPageSec = Math.max(this.normalPageBytes / config.linkBandwidthBytesPerSec, scanSec);
-    this.zeroPageSec = Math.max(this.zeroPageBytes / config.linkBandwidthBytesPerSec, scanSec);
+    const link = config.linkBandwidthBytesPerSec;
+    this.normalPageSec = Math.max(this.normalPageBytes / link, config.sendCostSec, config.loadCostSec);
+    this.zeroPageSec = Math.max(this.zeroPageBytes / link, scanSec, config.zeroLoadCostSec);
     this.eosSec = wire.eosBytes / config.linkBandwidthBytesPerSec;
     this.file = new QemuFile(wire.flushIovecs, wire.zeroPageBytes, wire.pageHeaderBytes, pageSizeBytes);
   }
