@@ -11,6 +11,7 @@
  * WorkloadError naming the field (`file: phases[0].trace t.gz: cannot read (ENOENT)`);
  * parse errors are the parser's WorkloadError, passed through untouched.
  */
+import { constants } from 'node:buffer';
 import { gunzipSync } from 'node:zlib';
 import { realpathSync } from 'node:fs';
 import { dirname, isAbsolute, relative } from 'node:path';
@@ -171,7 +172,9 @@ function readTrace(
 /** gunzip, refusing output beyond `maxBytes` (zlib stops there: no bomb is inflated whole). */
 function inflateBounded(bytes: Uint8Array, maxBytes: number): Uint8Array {
   try {
-    return gunzipSync(bytes, { maxOutputLength: maxBytes });
+    // zlib refuses a maxOutputLength above buffer.constants.MAX_LENGTH (ERR_OUT_OF_RANGE),
+    // which a quarter of a large machine's memory exceeds.
+    return gunzipSync(bytes, { maxOutputLength: Math.min(maxBytes, constants.MAX_LENGTH) });
   } catch (error) {
     if (errnoCode(error) === 'ERR_BUFFER_TOO_LARGE') throw new InputError(`inflates to more than ${formatBytes(maxBytes)}, the limit for a trace's text`);
     throw new InputError(`not gzip data: ${errnoCode(error)}`);
