@@ -217,48 +217,42 @@ function bytesPerRoundCharts(group: RoundGroup, heading: string, stem: string, k
   ];
   const facet = { field: 'run', type: 'nominal', title: null, sort: group.runs };
   const color = { field: 'kind', type: 'nominal', title: 'sent as', sort: kinds, scale: { domain: kinds, range: colors } };
+  // A panel per run (shared scales), bars by round.
+  const panels = (encoding: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+    data: { values: data },
+    ...extra,
+    facet,
+    columns: RUN_FACET_COLUMNS,
+    spec: {
+      width: PANEL_WIDTH,
+      height: PANEL_HEIGHT,
+      mark: { type: 'bar', tooltip: true },
+      encoding: { x: { field: 'round', type: 'ordinal', sort: rounds, title: 'round', axis: { labelAngle: 0 } }, color, tooltip, ...encoding },
+    },
+  });
   const linear: Chart = {
     name: `${stem}-bytes-per-round`,
     title: `${heading}: bytes per round, stacked by what they were sent as`,
-    spec: spec(`${heading}: bytes sent per round`, `stacked by kind; normal includes page headers, EOS markers and device state; ${unit} = 2^${Math.log2(scale)} B`, {
-      data: { values: data },
-      transform: [{ calculate: `indexof(${JSON.stringify(kinds)}, datum.kind)`, as: 'kindOrder' }],
-      facet,
-      columns: RUN_FACET_COLUMNS,
-      spec: {
-        width: PANEL_WIDTH,
-        height: PANEL_HEIGHT,
-        mark: { type: 'bar', tooltip: true },
-        encoding: {
-          x: { field: 'round', type: 'ordinal', sort: rounds, title: 'round', axis: { labelAngle: 0 } },
-          y: { field: 'value', type: 'quantitative', stack: 'zero', title: `bytes sent (${unit})` },
-          color,
-          order: { field: 'kindOrder', type: 'quantitative' },
-          tooltip,
-        },
-      },
-    }),
+    spec: spec(
+      `${heading}: bytes sent per round`,
+      `stacked by kind; normal includes page headers, EOS markers and device state; ${unit} = 2^${Math.log2(scale)} B`,
+      panels(
+        { y: { field: 'value', type: 'quantitative', stack: 'zero', title: `bytes sent (${unit})` }, order: { field: 'kindOrder', type: 'quantitative' } },
+        { transform: [{ calculate: `indexof(${JSON.stringify(kinds)}, datum.kind)`, as: 'kindOrder' }] },
+      ),
+    ),
   };
   const log: Chart = {
     name: `${stem}-bytes-per-round-log`,
     title: `${heading}: bytes per round by kind, log scale`,
-    spec: spec(`${heading}: bytes sent per round (log scale)`, `each kind its own bar, so small kinds stay visible; ${unit} = 2^${Math.log2(scale)} B`, {
-      data: { values: data },
-      facet,
-      columns: RUN_FACET_COLUMNS,
-      spec: {
-        width: PANEL_WIDTH,
-        height: PANEL_HEIGHT,
-        mark: { type: 'bar', tooltip: true },
-        encoding: {
-          x: { field: 'round', type: 'ordinal', sort: rounds, title: 'round', axis: { labelAngle: 0 } },
-          xOffset: { field: 'kind', type: 'nominal', sort: kinds },
-          y: { field: 'value', type: 'quantitative', stack: null, scale: { type: 'log' }, title: `bytes sent (${unit}, log)` },
-          color,
-          tooltip,
-        },
-      },
-    }),
+    spec: spec(
+      `${heading}: bytes sent per round (log scale)`,
+      `each kind its own bar, so small kinds stay visible; normal includes page headers, EOS markers and device state; ${unit} = 2^${Math.log2(scale)} B`,
+      panels({
+        xOffset: { field: 'kind', type: 'nominal', sort: kinds },
+        y: { field: 'value', type: 'quantitative', stack: null, scale: { type: 'log' }, title: `bytes sent (${unit}, log)` },
+      }),
+    ),
   };
   return [linear, log];
 }

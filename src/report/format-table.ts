@@ -360,6 +360,27 @@ const COST_ROWS: { label: string; value(summary: RunSummary): number; text(value
   };
 });
 
+/** A summary grid: a column per run, `metric` adds a row of one cell per run. */
+function summaryFrame(results: readonly RunResult[]): {
+  summaries: RunSummary[];
+  baseline: RunSummary | undefined;
+  columns: Column[];
+  rows: Row[];
+  metric(label: string, cell: (summary: RunSummary) => CellInput): void;
+} {
+  const summaries = results.map((result) => result.summary);
+  const columns: Column[] = [{ header: '', align: 'left' }];
+  summaries.forEach((summary, index) => columns.push({ header: summary.run, align: 'right', groupStart: index === 0 }));
+  const rows: Row[] = [];
+  return {
+    summaries,
+    baseline: summaries.find((summary) => summary.run === 'none'),
+    columns,
+    rows,
+    metric: (label, cell) => rows.push([label, ...summaries.map(cell)]),
+  };
+}
+
 /**
  * One column per run, one row per quantity: totals, bytes saved against `none` (green
  * when positive, red when negative), time and downtime with their change against `none`
@@ -368,16 +389,7 @@ const COST_ROWS: { label: string; value(summary: RunSummary): number; text(value
  */
 export function formatSummaryTable(results: readonly RunResult[], options: TableOptions = {}): string {
   const palette = options.palette ?? PLAIN;
-  const summaries = results.map((result) => result.summary);
-  const baseline = summaries.find((summary) => summary.run === 'none');
-
-  const columns: Column[] = [{ header: '', align: 'left' }];
-  summaries.forEach((summary, index) => columns.push({ header: summary.run, align: 'right', groupStart: index === 0 }));
-
-  const rows: Row[] = [];
-  const metric = (label: string, cell: (summary: RunSummary) => CellInput): void => {
-    rows.push([label, ...summaries.map(cell)]);
-  };
+  const { summaries, baseline, columns, rows, metric } = summaryFrame(results);
   metric('total sent (bytes)', (s) => bytesWithMib(s.totalBytes));
   metric('saved vs none', (s) => {
     if (s.run === 'none' || baseline === undefined) return '-';
@@ -512,14 +524,7 @@ export function formatCompactRoundsTable(results: readonly RunResult[], options:
  */
 export function formatCompactSummaryTable(results: readonly RunResult[], options: TableOptions = {}): string {
   const palette = options.palette ?? PLAIN;
-  const summaries = results.map((result) => result.summary);
-  const baseline = summaries.find((summary) => summary.run === 'none');
-  const columns: Column[] = [{ header: '', align: 'left' }];
-  summaries.forEach((summary, index) => columns.push({ header: summary.run, align: 'right', groupStart: index === 0 }));
-  const rows: Row[] = [];
-  const metric = (label: string, cell: (summary: RunSummary) => CellInput): void => {
-    rows.push([label, ...summaries.map(cell)]);
-  };
+  const { summaries, baseline, columns, rows, metric } = summaryFrame(results);
   const total = unitFor(Math.max(...summaries.map((s) => s.totalBytes)));
   metric(`total sent (${total.unit})`, (s) => (s.totalBytes / total.scale).toFixed(total.decimals));
   if (baseline !== undefined && summaries.length > 1) {
