@@ -27,9 +27,21 @@ const TIME_DECIMALS = 6;
  */
 const FORMULA_START = /^[=+\-@\t\r]/;
 
-/** `text` with the formula guard, for a text column. */
+/** C0 and C1 control characters and DEL (a workload name with ESC sequences). */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/**
+ * `text` with its control characters written as `\xHH`: a CSV is read in terminals
+ * (`cat`, `column -t`) and spreadsheets, where an ESC sequence in a name would act.
+ */
+export function escapeCellControls(text: string): string {
+  return text.replace(CONTROL, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/** `text` with the formula guard and control characters escaped, for a text column. */
 export function guardCell(text: string): string {
-  return FORMULA_START.test(text) ? `'${text}` : text;
+  const safe = escapeCellControls(text);
+  return FORMULA_START.test(safe) ? `'${safe}` : safe;
 }
 
 /** Undoes guardCell: a `'` followed by a formula start is dropped. */

@@ -8,7 +8,7 @@
 import { rowKey, type TotalBytesRow } from '../check/compare.js';
 import { MigsimError } from '../core/errors.js';
 import type { RunSummary } from '../core/types.js';
-import { unguardCell } from '../columns/cells.js';
+import { escapeCellControls, unguardCell } from '../columns/cells.js';
 import { formatSummaryCsvFromText, parseCsv, summaryCells } from './csv.js';
 import { INPUT_LIMITS, readInputText } from './read-input.js';
 import { errnoCode } from './write-atomic.js';
@@ -110,7 +110,8 @@ export function readBaseline(file: string, update: boolean): BaselineEntry[] {
 
 /** A summary's baseline key. */
 export function totalBytesRow(summary: RunSummary): TotalBytesRow {
-  return { workload: summary.workload, run: summary.run, seed: summary.seed, totalBytes: summary.totalBytes };
+  // Names as the CSV holds them (control characters escaped), so runs match their rows.
+  return { workload: escapeCellControls(summary.workload), run: escapeCellControls(summary.run), seed: summary.seed, totalBytes: summary.totalBytes };
 }
 
 /**

@@ -56,6 +56,20 @@ export function readResultsCsv(file: string): ResultsCsv {
     rows.push(row);
   }
   if (!isRounds) {
+    // As check reads a baseline (io/baseline.ts): byte counts are integers >= 0 and times
+    // finite seconds >= 0, so a chart never draws `abc` or -1e308 (plot once drew both).
+    for (const row of rows) {
+      const where = `${file}:${row.__line}`;
+      for (const column of header) {
+        const text = row[column];
+        if (column.endsWith('_bytes') && !(/^-?\d+$/.test(text) && Number.isSafeInteger(Number(text)) && (column === 'saved_bytes' || Number(text) >= 0))) {
+          throw invalid(`${where}: ${column} must be ${column === 'saved_bytes' ? 'an' : 'a non-negative'} integer (got "${clipText(text, 40)}")`);
+        }
+        if (column.endsWith('_s') && !(text !== '' && Number.isFinite(Number(text)) && Number(text) >= 0)) {
+          throw invalid(`${where}: ${column} must be a number of seconds >= 0 (got "${clipText(text, 40)}")`);
+        }
+      }
+    }
     for (const row of rows) delete row.__line;
     return { kind: 'summary', file, columns: header, rows };
   }

@@ -15,7 +15,7 @@
  * This adapter translates fs errors into MigsimError 'output.write-failed' (exit 2) and
  * rethrows: it does not handle them.
  */
-import { chmodSync, lstatSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 
 import { MigsimError } from '../core/errors.js';
@@ -97,6 +97,38 @@ export function writeFileAtomic(file: string, text: string | Uint8Array): void {
   } catch (error) {
     removeQuietly(tempFile);
     throw writeFailed(file, errnoCode(error));
+  }
+}
+
+/**
+ * `mkdir -p` one level at a time, so the error is the real one of the first directory that
+ * cannot be made (EROFS, EACCES; Node's recursive mkdirSync said ENOENT on a read-only file
+ * system, and never returned under /proc, where mkdir fails with ENOENT). @throws
+ * MigsimError 'output.write-failed' `<dir>: cannot create directory (EROFS on /mnt/ro)`.
+ */
+export function makeDirectory(dir: string): void {
+  const missing: string[] = [];
+  let current = dir;
+  for (;;) {
+    try {
+      if (statSync(current).isDirectory()) break;
+      throw new MigsimError('output.write-failed', `${dir}: cannot create directory (${current} is not a directory)`);
+    } catch (error) {
+      if (error instanceof MigsimError) throw error;
+      if (errnoCode(error) !== 'ENOENT') throw new MigsimError('output.write-failed', `${dir}: cannot create directory (${errnoCode(error)} on ${current})`);
+    }
+    missing.push(current);
+    const parent = dirname(current);
+    if (parent === current) break;
+    current = parent;
+  }
+  for (const path of missing.reverse()) {
+    try {
+      mkdirSync(path);
+    } catch (error) {
+      if (errnoCode(error) === 'EEXIST') continue;
+      throw new MigsimError('output.write-failed', `${dir}: cannot create directory (${errnoCode(error)} on ${path})`);
+    }
   }
 }
 

@@ -235,3 +235,32 @@ describe('files a workload names stay inside its directory', () => {
     assert.equal(migsim(['validate', workload('../up.trace'), '--allow-outside-paths']).status, 0);
   });
 });
+
+describe('plot inputs and outputs', () => {
+  it('a summary CSV with total_bytes abc or downtime_s -1e308 is refused as check refuses it (plot drew both)', () => {
+    const good = join(scratch, 'plot-good.csv');
+    assert.equal(migsim(['run', TINY, '-q', '--summary-csv', good]).status, 0);
+    const lines = readFileSync(good, 'utf8').split('\n');
+    const header = lines[0].split(',');
+    const cells = lines[1].split(',');
+    for (const [column, value, problem] of [
+      ['total_bytes', 'abc', 'a non-negative integer'],
+      ['downtime_s', '-1e308', 'a number of seconds >= 0'],
+    ]) {
+      const bad = join(scratch, `plot-${column}.csv`);
+      const changed = [...cells];
+      changed[header.indexOf(column)] = value;
+      writeFileSync(bad, [lines[0], changed.join(','), ...lines.slice(2)].join('\n'));
+      const result = migsim(['plot', bad, '-o', join(scratch, 'plots-bad')]);
+      assert.equal(result.stderr, `migsim: ${bad}:2: ${column} must be ${problem} (got "${value}")\n`);
+      assert.equal(result.status, 2);
+    }
+  });
+
+  it('plot -o where mkdir fails with ENOENT (/proc) ends with that error (Node\'s recursive mkdir never returned)', { skip: existsSync('/proc/self') ? false : 'no /proc' }, () => {
+    const result = spawnSync(process.execPath, ['bin/migsim.js', 'plot', TINY, '-q', '-o', '/proc/migsim-no/such'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(result.signal, null, 'did not hang');
+    assert.match(result.stderr, /^migsim: (--out-dir )?\/proc\/migsim-no\/such: cannot (create directory|write) \((ENOENT|EACCES|EROFS)[^)]*\)\n$/);
+    assert.equal(result.status, 2);
+  });
+});

@@ -14,6 +14,7 @@ import { MigsimError, UsageError } from '../../core/errors.js';
 import { isNumericSummaryColumn, summaryRecord, SUMMARY_COLUMNS } from '../../core/result-columns.js';
 import type { RunSummary } from '../../core/types.js';
 import { EXIT_CODES } from '../../core/exit-codes.js';
+import { escapeCellControls } from '../../columns/cells.js';
 import { formatBaseline, readBaseline, totalBytesRow, type BaselineEntry } from '../../io/baseline.js';
 import { formatCheckJson } from '../../io/results-json.js';
 import { checkOutputPaths } from '../../io/output-paths.js';
@@ -123,7 +124,7 @@ export async function checkCommand(files: readonly string[], options: CheckOptio
   const summaries = simulated.flatMap((done) => done.results.map((result) => result.summary));
   const palette = stdoutPalette({ color: options.color });
 
-  const names = new Set(simulated.map((done) => done.workload.name));
+  const names = new Set(simulated.map((done) => escapeCellControls(done.workload.name)));
   const compared = baseline.filter((entry) => names.has(entry.row.workload));
   const others = baseline.filter((entry) => !names.has(entry.row.workload));
   const verdicts = metrics.map((metric) =>

@@ -6,13 +6,12 @@
  * charts. Workloads run with more than one strategy, or several workloads, also get the
  * summary charts. Files go to --out-dir, each written atomically; stdout lists them.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { MigsimError } from '../../core/errors.js';
 import { checkOutputDir } from '../../io/output-paths.js';
 import { readResultsCsv } from '../../io/read-results-csv.js';
-import { errnoCode, writeFileAtomic } from '../../io/write-atomic.js';
+import { makeDirectory, writeFileAtomic } from '../../io/write-atomic.js';
 import { chartsOfResults, STANDARD_SUMMARY_COLUMNS } from '../../report/chart-rows.js';
 import { fileStem, roundCharts, summaryCharts, type Chart } from '../../report/charts.js';
 import { renderSvg } from '../../report/render-chart.js';
@@ -71,11 +70,7 @@ export async function plotCommand(inputs: readonly string[], options: PlotOption
       charts.push(...chartsOfResults(simulated));
     });
   }
-  try {
-    mkdirSync(options.outDir, { recursive: true });
-  } catch (error) {
-    throw new MigsimError('output.write-failed', `${options.outDir}: cannot create directory (${errnoCode(error)})`);
-  }
+  makeDirectory(options.outDir);
   const seen = new Map<string, number>();
   for (const chart of charts) {
     const count = (seen.get(chart.name) ?? 0) + 1;
