@@ -67,7 +67,7 @@ describe('a failed write is exit 2 and leaves the old file', () => {
       const target = join(plain, 'out.csv');
       const result = migsim(['run', TINY, flag, target, '--json']);
       assert.equal(result.status, 2, flag);
-      assert.equal(result.stderr, `migsim: ${target}: cannot write (ENOTDIR)\n`);
+      assert.equal(result.stderr, `migsim: ${flag} ${target}: cannot write (ENOTDIR)\n`, flag);
     }
     assert.equal(readFileSync(plain, 'utf8'), 'x');
     assert.deepEqual(readdirSync(dir), ['plain']);
