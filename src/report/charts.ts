@@ -540,6 +540,12 @@ const GUEST_COSTS: readonly { column: string; title: string; scale: number }[] =
   return { column, title: table.label.replace(/\(us\)$/, '(µs)'), scale: table.scale ?? 1 };
 });
 
+/** A colour scale of the categories that occur, each keeping its colour, so a legend lists only what is drawn. */
+function present(domain: readonly string[], range: readonly string[], values: readonly string[]): { domain: string[]; range: string[] } {
+  const keep = domain.map((_, index) => index).filter((index) => values.includes(domain[index]));
+  return { domain: keep.map((index) => domain[index]), range: keep.map((index) => range[index]) };
+}
+
 function strategyCharts(rows: readonly ResultRow[], options: SummaryChartOptions, stem: string): Chart[] {
   const runs = [...new Set(rows.map((row) => text(row, 'run')))];
   const workloads = [...new Set(rows.map((row) => text(row, 'workload')))];
@@ -584,7 +590,7 @@ function strategyCharts(rows: readonly ResultRow[], options: SummaryChartOptions
         ...bars(
           y,
           x,
-          { field: 'outcome', type: 'nominal', title: null, scale: { domain: ['saves bytes', 'costs bytes'], range: ['#009E73', '#D55E00'] } },
+          { field: 'outcome', type: 'nominal', title: null, scale: present(['saves bytes', 'costs bytes'], ['#009E73', '#D55E00'], data.map((datum) => datum.outcome)) },
           { field: 'saved', type: 'quantitative', aggregate: 'mean', format: ',.2f' },
           [
             { field: 'run', type: 'nominal' },
@@ -614,7 +620,7 @@ function strategyCharts(rows: readonly ResultRow[], options: SummaryChartOptions
   const layers = bars(
     y,
     x,
-    { field: 'against', type: 'nominal', title: null, scale: { domain: ['within the limit', 'above the limit', 'limit unknown'], range: ['#0072B2', '#D55E00', '#999999'] } },
+    { field: 'against', type: 'nominal', title: null, scale: present(['within the limit', 'above the limit', 'limit unknown'], ['#0072B2', '#D55E00', '#999999'], data.map((datum) => datum.against)) },
     { field: 'downtime_ms', type: 'quantitative', aggregate: 'mean', format: ',.1f' },
     [
       { field: 'run', type: 'nominal' },
@@ -666,7 +672,7 @@ function strategyCharts(rows: readonly ResultRow[], options: SummaryChartOptions
                 mark: { type: 'bar', tooltip: true },
                 encoding: {
                   y: { field: 'run', type: 'nominal', title: null, sort: runs },
-                  x: { field: 'value', type: 'quantitative', aggregate: 'mean', title: null, axis: { format: '~s' } },
+                  x: { field: 'value', type: 'quantitative', aggregate: 'mean', title: null, axis: { format: ',~r' } },
                   color: { field: 'run', type: 'nominal', title: 'run', sort: runs, legend: null },
                   tooltip: [
                     { field: 'run', type: 'nominal' },
