@@ -191,4 +191,17 @@ export class Bitmap {
       throw new RangeError(`bit range [${from}, ${to}) must lie in [0, ${this.sizeBits}]`);
     }
   }
+
+  /** Runs of consecutive set bits (a run's first bit is set and the bit before it clear). */
+  countRuns(): number {
+    const words = this.words;
+    let runs = 0;
+    let carry = 0;
+    for (let w = 0; w < words.length; w++) {
+      const bits = words[w];
+      if (bits !== 0) runs += popcount32(bits & ~((bits << 1) | carry));
+      carry = bits >>> 31;
+    }
+    return runs;
+  }
 }

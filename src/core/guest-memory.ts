@@ -128,7 +128,10 @@ export class GuestMemory {
     else this.zeroWords[w] &= ~m;
     this.staleWords[w] |= m;
     if (this.undefinedContent !== null) this.undefinedContent.words[w] &= ~m;
-    if (!this.trackingOn) return false;
+    if (!this.trackingOn) {
+      if (this.notReceived !== null && (this.notReceived.words[w] & m) === 0) this.writtenOnDestination(w, m, isZero);
+      return false;
+    }
     // After a non-zero write the page is populated, non-zero, stale, defined and (below)
     // logged or snapped: the next such write changes nothing. A zero write changes `zero`.
     if (isZero) this.quietWords[w] &= ~m;
@@ -138,30 +141,26 @@ export class GuestMemory {
   }
 
   /**
+   * After a postcopy switch the destination runs the guest: the pages it has not received
+   * yet (the migration bitmap, endings/postcopy.ts), else null. A write to a received page
+   * is the destination's own content; one to a missing page is taken as the source's and
+   * reaches the destination with it.
+   */
+  notReceived: Bitmap | null = null;
+
+  private writtenOnDestination(w: number, m: number, isZero: boolean): void {
+    this.staleWords[w] &= ~m;
+    if (isZero) this.dstNonZero.words[w] &= ~m;
+    else this.dstNonZero.words[w] |= m;
+  }
+
+  /**
    * Writes pfns[from, from + count) with non-zero data, in order, as writePage would one by
    * one: a tight loop while tracking is off (before migration), the write path otherwise.
    */
   writePages(pfns: Int32Array, from: number, count: number): void {
     const end = from + count;
-    if (this.trackingOn) {
-      // Two passes per batch: the first reads only `quiet` (independent loads the CPU
-      // overlaps, one per write) and keeps the pfns whose write changes something; the
-      // second writes those in order. Skipping a quiet page's write changes no state and no
-      // counter, whatever comes before or after it in the batch.
-      const quiet = this.quietWords, missed = this.missed;
-      for (let batch = from; batch < end; batch += WRITE_BATCH) {
-        const batchEnd = Math.min(end, batch + WRITE_BATCH);
-        let misses = 0;
-        for (let i = batch; i < batchEnd; i++) {
-          const pfn = pfns[i];
-          missed[misses] = pfn;
-          misses += ((quiet[pfn >>> 5] >>> (pfn & 31)) & 1) ^ 1;
-        }
-        for (let i = 0; i < misses; i++) this.writePage(missed[i], false);
-      }
-      return;
-    }
-    if (this.undefinedContent !== null) {
+    if (this.undefinedContent !== null || this.notReceived !== null) {
       for (let i = from; i < end; i++) this.writePage(pfns[i], false);
       return;
     }

@@ -23,7 +23,10 @@ import { Bitmap, popcount32 } from './bitmap.js';
 import type { GuestMemory } from './guest-memory.js';
 import { DeferredHints } from './hint-deferral.js';
 import type { HintTarget } from './hint-deferral.js';
-import type { MigrationConfig, RoundStats } from './types.js';
+import type { Ending, MigrationConfig, RoundStats } from './types.js';
+import { ThrottleTrigger, type GuestSlowdown } from './endings/guest-throttle.js';
+import { PostcopyEngine, type PageArrivals } from './endings/postcopy.js';
+import { AfterSync, SwitchoverPolicy } from './endings/switchover-policy.js';
 import { createTransport } from './wire/create-transport.js';
 import type { Transport, TransportCounters } from './wire/transport.js';
 import { newTransportCounters } from './wire/transport.js';
@@ -47,6 +50,7 @@ const enum SenderState {
   Sending,
   Decide,
   Sync,
+  Postcopy,
   Done,
 }
 
@@ -82,7 +86,7 @@ export interface InterleavedEvents {
 }
 
 /** What the migration asks of the rest of the simulation at its turning points. */
-export interface MigrationHooks {
+export interface MigrationHooks extends GuestSlowdown {
   /** Setup is done and logging has started (or gathering begins with before-logging). */
   onSetup(timeSec: number): void;
   /** STOP: sent just before every sync while the guest runs. */
@@ -91,10 +95,24 @@ export interface MigrationHooks {
   onStartHints(timeSec: number): void;
   /** The guest pauses for stop-and-copy; hint strategies get DONE. */
   onSwitchover(timeSec: number): void;
-  /** Auto-converge raised the throttle to `percent`. */
-  onThrottle(percent: number, timeSec: number): void;
+  /** pauseAfterRound: the guest stops now (the migration goes on). */
+  onPause(timeSec: number): void;
+  /** The postcopy switch: the guest stops until `resumeSec`, then runs on the destination. */
+  onPostcopy(resumeSec: number): PageArrivals;
+  /** The postcopy engine that now serves the destination's faults. */
+  onPostcopyRunning(engine: PostcopyEngine): void;
   onRound(round: RoundStats): void;
 }
+
+/**
+ * The discard list (savevm.c qemu_savevm_send_postcopy_ram_discard): per command the
+ * header (QEMU_VM_COMMAND byte, be16 command, be16 length), version, name length, the
+ * RAMBlock's name ("pc.ram") and its terminator; 16 bytes per range, at most
+ * MAX_DISCARDS_PER_COMMAND (12) ranges per command.
+ */
+const DISCARD_COMMAND_BYTES = 5 + 3 + 'pc.ram'.length;
+const DISCARD_RANGE_BYTES = 16;
+const DISCARDS_PER_COMMAND = 12;
 
 export class Precopy {
   readonly dirty: Bitmap;
@@ -105,7 +123,16 @@ export class Precopy {
   converged = true;
   downtimeSec = 0;
   expectedDowntimeSec = 0;
-  throttlePct = 0;
+  /** How it ends: converged, postcopy, paused, forced, cancelled (endings/switchover-policy.ts). */
+  readonly policy: SwitchoverPolicy;
+  /** Auto-converge and dirty-limit (endings/guest-throttle.ts). */
+  private readonly trigger: ThrottleTrigger;
+  /** After the postcopy switch, the engine that sends the rest; else null. */
+  postcopyEngine: PostcopyEngine | null = null;
+  /** From the postcopy switch until the destination holds every page (no rollback then). */
+  noRollbackSec = 0;
+  private postcopySwitchSec = NaN;
+  private postcopyResumeSec = NaN;
   /** End of stop-and-copy, or NaN while running. */
   endSec = NaN;
   /** Setup time: `total_time_s` counts from here. */
@@ -162,11 +189,6 @@ export class Precopy {
   private roundSkipped = 0;
   private roundUnaccepted = 0;
   private roundBytes = 0;
-  // Auto-converge period.
-  private periodStartSec = 0;
-  private periodStartBytes = 0;
-  private periodDirtyPages = 0;
-  private dirtyRateHighCount = 0;
 
   constructor(config: MigrationConfig, memory: GuestMemory, pageSizeBytes: number, hooks: MigrationHooks, gatherFirst: boolean) {
     this.config = config;
@@ -190,6 +212,8 @@ export class Precopy {
     this.deadlineSec = config.startSec + config.maxDurationSec;
     this.actionSec = config.startSec;
     this.gathering = gatherFirst;
+    this.policy = new SwitchoverPolicy(config);
+    this.trigger = new ThrottleTrigger(config.autoConverge, config.dirtyLimit, hooks, config.startSec);
     if (config.switchoverBandwidthBytesPerSec !== null) {
       this.thresholdBytes = config.switchoverBandwidthBytesPerSec * config.downtimeLimitSec;
     } else if (config.estimate === 'configured') {
@@ -199,6 +223,18 @@ export class Precopy {
 
   get done(): boolean {
     return this.state === SenderState.Done;
+  }
+
+  get ending(): Ending {
+    return this.policy.ending;
+  }
+
+  get throttlePct(): number {
+    return this.trigger.throttlePct;
+  }
+
+  get throttleSteps(): number {
+    return this.trigger.steps;
   }
 
   /** Bytes the migration still has to send (QEMU's pending: zero pages count in full). */
@@ -221,6 +257,7 @@ export class Precopy {
     for (;;) {
       const state = this.state;
       if (state === SenderState.Done) return false;
+      if (state === SenderState.Postcopy) return this.runPostcopy(limitSec);
       if (state === SenderState.Sending) {
         if (!this.sendPages(limitSec, events)) return true;
         if (events !== null) return false;
@@ -230,7 +267,7 @@ export class Precopy {
       const at = this.actionSec;
       if (at > limitSec || (at === limitSec && PRIORITY_DECISION > limitPriority)) return true;
       if (at >= this.deadlineSec) {
-        this.switchoverNow(this.deadlineSec, false);
+        this.switchoverNow(this.deadlineSec);
         continue;
       }
       if (state === SenderState.Idle) this.setup(at);
@@ -303,6 +340,7 @@ export class Precopy {
     const state = this.state;
     if (state === SenderState.Sending) return this.now();
     if (state === SenderState.Done || state === SenderState.Gathering) return Infinity;
+    if (state === SenderState.Postcopy) return this.postcopyEngine!.nextEventSec;
     return this.actionSec;
   }
 
@@ -311,7 +349,8 @@ export class Precopy {
     this.dirtyCount = this.totalPages;
     if (this.memory.unaccepted !== null) this.skipUnaccepted(this.memory.unaccepted.words);
     this.roundStartSec = timeSec;
-    this.periodStartSec = timeSec;
+    this.trigger.start(timeSec);
+    if (this.policy.atSetup(timeSec)) this.hooks.onPause(timeSec);
     if (this.gathering) {
       // Unsafe order: the bitmap is set but the guest runs unlogged while hints gather.
       this.state = SenderState.Gathering;
@@ -433,7 +472,7 @@ export class Precopy {
       }
       if (t >= deadlineSec) {
         this.storeSends(normal, zero, position, slotBytes);
-        this.switchoverNow(deadlineSec, false);
+        this.switchoverNow(deadlineSec);
         return true;
       }
       // The lowest set bit at or after position, whole zero words skipped (bits past
@@ -531,7 +570,7 @@ export class Precopy {
       t = anchorSec + (normalBase + normal) * normalSec + (zeroBase + zero) * zeroSec + eosPart;
       if (maxTotal !== null && transport.wireBytes >= maxTotal) {
         this.storeSends(normal, zero, position, slotBytes);
-        this.switchoverNow(t, false);
+        this.switchoverNow(t);
         return true;
       }
       if (transport.overBudget(slotBytes, budget)) {
@@ -601,6 +640,10 @@ export class Precopy {
       }
       this.resetSlot(timeSec);
     }
+    if (this.policy.switchToPostcopy(timeSec, this.pendingBytes)) {
+      this.startPostcopy(timeSec);
+      return;
+    }
     if (!this.passMode) {
       const pending = this.pendingBytes;
       // QEMU syncs when the estimate falls below the threshold, and also when nothing is
@@ -624,12 +667,17 @@ export class Precopy {
     const converge =
       (thresholdRule && this.pendingBytes <= this.thresholdBytes) ||
       (config.minDirtyPages !== null && newlyDirty < config.minDirtyPages);
-    const capped = config.maxRounds !== null && roundCount >= config.maxRounds;
-    if (converge || capped) {
-      this.stopAndCopy(timeSec, converge);
+    if (converge) {
+      this.stopAndCopy(timeSec, true);
       return;
     }
-    this.autoConverge(timeSec);
+    const next = this.policy.afterSync(roundCount, timeSec);
+    if (next === AfterSync.Cap) {
+      this.endAtCap(timeSec);
+      return;
+    }
+    if (next === AfterSync.Pause) this.hooks.onPause(timeSec);
+    this.trigger.atSync(timeSec, this.totalBytes, this.pageSizeBytes);
     this.roundStartSec = timeSec;
     this.beginSending(timeSec + this.syncSec);
     this.hooks.onStartHints(timeSec + this.syncSec);
@@ -661,7 +709,7 @@ export class Precopy {
     }
     if (lazy) this.chunkNeedsClear.fill(1);
     this.dirtyCount += newlyDirty;
-    this.periodDirtyPages += newlyDirty;
+    this.trigger.addDirtyPages(newlyDirty);
     return newlyDirty;
   }
 
@@ -728,30 +776,134 @@ export class Precopy {
     this.addUnacceptedPages(pages);
   }
 
-  /**
-   * QEMU's migration_trigger_throttle: at a sync at least 1 s into the period, dirtying
-   * faster than `triggerThreshold`% of what was sent counts; two counts raise the throttle.
-   */
-  private autoConverge(timeSec: number): void {
-    const ac = this.config.autoConverge;
-    if (!ac.enabled || timeSec < this.periodStartSec + 1) return;
-    const dirtiedBytes = this.periodDirtyPages * this.pageSizeBytes;
-    const sentBytes = this.totalBytes - this.periodStartBytes;
-    if (dirtiedBytes > (sentBytes * ac.triggerThresholdPct) / 100 && ++this.dirtyRateHighCount >= 2) {
-      this.dirtyRateHighCount = 0;
-      this.throttlePct =
-        this.throttlePct === 0 ? ac.initialPct : Math.min(ac.maxPct, this.throttlePct + ac.incrementPct);
-      this.hooks.onThrottle(this.throttlePct, timeSec);
-    }
-    this.periodStartSec = timeSec;
-    this.periodStartBytes = this.totalBytes;
-    this.periodDirtyPages = 0;
+  /** A cap (maxDuration, maxTotal) is crossed mid-round: the round ends there, then the cap's ending. */
+  private switchoverNow(timeSec: number): void {
+    this.emitRound(timeSec, 0);
+    this.endAtCap(timeSec);
   }
 
-  /** A cap (maxDuration, maxTotal) forces the switchover at the instant it is crossed. */
-  private switchoverNow(timeSec: number, converged: boolean): void {
-    this.emitRound(timeSec, 0);
-    this.stopAndCopy(timeSec, converged);
+  /** A cap without convergence: management forces the switchover or cancels (onNoConvergence). */
+  private endAtCap(timeSec: number): void {
+    if (this.policy.capEnding() === 'forced') {
+      this.stopAndCopy(timeSec, false);
+      return;
+    }
+    // migrate_cancel: the source guest runs on, the destination is dropped; hint
+    // strategies get DONE (PRECOPY_NOTIFY_CLEANUP) and nothing is lost.
+    this.converged = false;
+    this.policy.ending = 'cancelled';
+    this.deferred.release(this.hintTarget);
+    this.hooks.onStopHints(timeSec);
+    this.hooks.onSwitchover(timeSec);
+    this.endSec = timeSec;
+    this.state = SenderState.Done;
+  }
+
+  /**
+   * QEMU's postcopy_start: the guest stops, the last bitmap sync runs, the discard list
+   * (every run of set bits: pages the destination holds stale) and the device state are
+   * sent, and the destination runs; the downtime is that. Then the engine pushes the rest
+   * and serves faults (endings/postcopy.ts). Hints end with the switch.
+   */
+  private startPostcopy(timeSec: number): void {
+    this.converged = false;
+    this.policy.ending = 'postcopy';
+    this.deferred.release(this.hintTarget);
+    this.hooks.onStopHints(timeSec);
+    this.hooks.onSwitchover(timeSec);
+    const newlyDirty = this.syncDirtyLog();
+    this.emitRound(timeSec, newlyDirty);
+    const ranges = this.dirty.countRuns();
+    const discardBytes = ranges * DISCARD_RANGE_BYTES + Math.ceil(ranges / DISCARDS_PER_COMMAND) * DISCARD_COMMAND_BYTES;
+    const config = this.config;
+    const wire = config.wire;
+    const bytes = discardBytes + wire.eosBytes + wire.deviceStateBytes;
+    this.downtimeSec = this.syncSec + bytes / config.linkBandwidthBytesPerSec + config.switchoverTimeSec;
+    this.totalBytes += bytes;
+    const round: RoundStats = {
+      round: this.rounds.length + 1,
+      kind: 'stop-copy',
+      startSec: timeSec,
+      durationSec: this.downtimeSec,
+      normalPages: 0,
+      zeroPages: 0,
+      skippedPages: 0,
+      unacceptedPages: 0,
+      bytes,
+      cumulativeBytes: this.totalBytes,
+      dirtyPages: newlyDirty,
+      ...this.roundCounters(),
+    };
+    this.rounds.push(round);
+    this.hooks.onRound(round);
+    const resumeSec = timeSec + this.downtimeSec;
+    this.postcopySwitchSec = timeSec;
+    this.postcopyResumeSec = resumeSec;
+    // Postcopy pages go on the main stream as RAM_SAVE_FLAG_PAGE / _ZERO records, at
+    // max-postcopy-bandwidth (0: the link).
+    const pc = config.postcopy!;
+    const rate = Math.min(config.linkBandwidthBytesPerSec, pc.bandwidthBytesPerSec);
+    const scanSec = this.pageSizeBytes / config.scanRateBytesPerSec;
+    const normalPageBytes = wire.pageHeaderBytes + this.pageSizeBytes;
+    const arrivals = this.hooks.onPostcopy(resumeSec);
+    this.memory.trackingOn = false;
+    const engine = new PostcopyEngine(
+      this.memory,
+      this.dirty,
+      this.dirtyCount,
+      {
+        normalPageBytes,
+        zeroPageBytes: wire.zeroPageBytes,
+        normalPageSec: Math.max(normalPageBytes / rate, scanSec),
+        zeroPageSec: Math.max(wire.zeroPageBytes / rate, scanSec),
+        zeroPageDetection: this.detectZero,
+        preempt: pc.preempt,
+        requestLatencySec: pc.requestLatencySec,
+        queueWaitSec: pc.sendQueueBytes / rate,
+      },
+      arrivals,
+      resumeSec,
+    );
+    this.postcopyEngine = engine;
+    this.hooks.onPostcopyRunning(engine);
+    this.state = SenderState.Postcopy;
+    if (engine.done) this.finishPostcopy();
+  }
+
+  /** Postcopy: the engine's sends up to the limit; false when it woke a vCPU or finished. */
+  private runPostcopy(limitSec: number): boolean {
+    const engine = this.postcopyEngine!;
+    const reached = engine.runUntil(limitSec);
+    if (!engine.done) return reached;
+    this.finishPostcopy();
+    return false;
+  }
+
+  /** The destination holds every page: the postcopy row, and the end of the migration. */
+  private finishPostcopy(): void {
+    const engine = this.postcopyEngine!;
+    this.totalBytes += engine.bytes;
+    this.dirtyCount = 0;
+    this.memory.notReceived = null;
+    const round: RoundStats = {
+      round: this.rounds.length + 1,
+      kind: 'postcopy',
+      startSec: this.postcopyResumeSec,
+      durationSec: engine.endSec - this.postcopyResumeSec,
+      normalPages: engine.normalPages,
+      zeroPages: engine.zeroPages,
+      skippedPages: 0,
+      unacceptedPages: 0,
+      bytes: engine.bytes,
+      cumulativeBytes: this.totalBytes,
+      dirtyPages: 0,
+      ...this.roundCounters(),
+    };
+    this.rounds.push(round);
+    this.hooks.onRound(round);
+    this.endSec = engine.endSec;
+    this.noRollbackSec = engine.endSec - this.postcopySwitchSec;
+    this.state = SenderState.Done;
   }
 
   /**
@@ -760,6 +912,7 @@ export class Precopy {
    */
   private stopAndCopy(timeSec: number, converged: boolean): void {
     this.converged = converged;
+    this.policy.ending = !converged ? 'forced' : this.policy.paused ? 'paused' : 'converged';
     this.deferred.release(this.hintTarget);
     this.hooks.onStopHints(timeSec);
     this.hooks.onSwitchover(timeSec);
@@ -818,6 +971,8 @@ export class Precopy {
     this.rounds.push(round);
     this.hooks.onRound(round);
     this.endSec = timeSec + this.downtimeSec;
+    // A paused guest was down from the pause on (guestperf's pause-iters).
+    if (this.policy.paused) this.downtimeSec = this.endSec - this.policy.pausedAtSec;
     this.state = SenderState.Done;
   }
 }

@@ -17,9 +17,12 @@ import { TraceReplay } from './trace-replay.js';
 import { PcpCache } from './pcp-cache.js';
 import { popcount32 } from './bitmap.js';
 import { PRIORITY_GUEST, PRIORITY_HINT, Precopy } from './precopy.js';
+import type { PostcopyEngine } from './endings/postcopy.js';
+import { PostcopyVcpus } from './endings/postcopy-vcpus.js';
+import { throttleScale } from './endings/guest-throttle.js';
 import type { InterleavedEvents } from './precopy.js';
 import { newCostCounters } from './result-columns.js';
-import type { HintConfig, RoundStats, RunResult, StrategyName, Workload } from './types.js';
+import type { HintConfig, RoundStats, RunResult, StrategyName, Workload, WriteStream } from './types.js';
 import { ChurnSource, FreeQueue, Writer } from './workload-sources.js';
 
 export interface SimulationHooks {
@@ -92,6 +95,12 @@ class Simulation {
   private readonly costsSlowGuest: boolean;
   private readonly faultCostSec: number;
   private readonly writerVcpus: Int32Array;
+  /** Each writer's cpuShare (what a CPU throttle leaves it, endings/guest-throttle.ts). */
+  private readonly writerCpuShares: Float64Array;
+  /** Each writer's full rate in bytes per second (dirty-limit's per-vCPU sums). */
+  private readonly writerBytesPerSec: Float64Array;
+  /** The destination's vCPUs once postcopy runs, else null. */
+  private postcopyVcpus: PostcopyVcpus | null = null;
   private readonly traces: TraceReplay[] = [];
   /** Order-0 per-CPU lists (`guest.pcp`), or null. */
   private readonly pcp: PcpCache | null;
@@ -129,7 +138,7 @@ class Simulation {
     this.faultCostSec = migration.tracking.faultCostSec;
     this.lane = new WriterLane(this.memory, this.costsSlowGuest, this.faultCostSec);
 
-    const writerSpecs: { vcpu: number | null }[] = [];
+    const writerSpecs: WriteStream[] = [];
     const churnSpecs: { vcpu: number | null }[] = [];
     let phaseStart = 0;
     workload.phases.forEach((phase, p) => {
@@ -154,9 +163,14 @@ class Simulation {
     let nextVcpu = 0;
     const assign = (spec: { vcpu: number | null }) => spec.vcpu ?? nextVcpu++ % guest.vcpus;
     this.writerVcpus = Int32Array.from(writerSpecs, assign);
+    this.writerCpuShares = Float64Array.from(writerSpecs, (spec) => (spec as WriteStream).cpuShare);
+    this.writerBytesPerSec = Float64Array.from(writerSpecs, (spec) => (spec as WriteStream).ratePagesPerSec * guest.pageSizeBytes);
     this.churnVcpus = Int32Array.from(churnSpecs, assign);
 
-    const fph = hint?.freePageHint ?? null;
+    // QEMU does not hint free pages when postcopy-ram is on: virtio-balloon's precopy
+    // notifier returns early (the calibration's postcopy runs send the same bulk with hints).
+    const strategies = hint === null ? [] : migration.postcopy === null ? hint.strategies : hint.strategies.filter((name) => name !== 'free-page-hint');
+    const fph = strategies.includes('free-page-hint') ? hint!.freePageHint : null;
     const gatherFirst = fph !== null && fph.timing === 'before-logging';
     this.precopy = new Precopy(migration, this.memory, guest.pageSizeBytes, {
       onSetup: (t) => this.strategy?.start((this.clock.nowSec = t)),
@@ -168,10 +182,16 @@ class Simulation {
       onStartHints: (t) => this.strategy?.start((this.clock.nowSec = t)),
       onSwitchover: (t) => this.strategy?.done((this.clock.nowSec = t)),
       onThrottle: (percent) => this.applyThrottle(percent),
+      onDirtyLimit: (bytesPerSec) => this.applyDirtyLimit(bytesPerSec),
+      onPause: () => this.pauseGuest(),
+      onPostcopy: (resumeSec) => this.startDestination(resumeSec),
+      onPostcopyRunning: (engine) => {
+        this.lane.postcopy = engine;
+      },
       onRound: (round) => onRound?.(round),
     }, gatherFirst);
-    if (hint !== null) {
-      this.strategy = createStrategy(hint, {
+    if (hint !== null && strategies.length > 0) {
+      this.strategy = createStrategy(strategies === hint.strategies ? hint : { ...hint, strategies }, {
         memory: this.memory,
         buddy: this.buddy,
         precopy: this.precopy,
@@ -433,9 +453,54 @@ class Simulation {
 
   private applyThrottle(percent: number): void {
     const scale = 1 - percent / 100;
-    for (const writer of this.writers) writer.clock.setScale(scale);
+    this.writers.forEach((writer, i) => writer.clock.setScale(throttleScale(percent, this.writerCpuShares[i])));
     for (const churn of this.churns) churn.clock.setScale(scale);
     this.strategy?.setScale(scale);
+  }
+
+  /**
+   * dirty-limit: every vCPU's writers together dirty at most `bytesPerSec` (each slowed in
+   * the same proportion). Churn and hint work are not capped (they dirty little), and the
+   * limit holds from the first period on (dirtylimit.c reaches it over a few periods).
+   */
+  private applyDirtyLimit(bytesPerSec: number): void {
+    const perVcpu = new Float64Array(this.workload.guest.vcpus);
+    this.writers.forEach((_, i) => (perVcpu[this.writerVcpus[i]] += this.writerBytesPerSec[i]));
+    this.writers.forEach((writer, i) => {
+      const rate = perVcpu[this.writerVcpus[i]];
+      writer.clock.setScale(rate > bytesPerSec ? bytesPerSec / rate : 1);
+    });
+  }
+
+  /** pauseAfterRound: the guest stops (its writers and churn; the run ends with stop-and-copy). */
+  private pauseGuest(): void {
+    for (const writer of this.writers) writer.clock.block();
+    for (const churn of this.churns) churn.clock.block();
+  }
+
+  /**
+   * The postcopy switch: the guest is stopped until `resumeSec` and then runs on the
+   * destination, where a write to a page not yet received blocks its vCPU (the lane asks
+   * the engine, PostcopyVcpus waits). Dirty tracking ends.
+   */
+  private startDestination(resumeSec: number): PostcopyVcpus {
+    const memory = this.memory;
+    memory.trackingOn = false;
+    // With tracking off no write is quiet (GuestMemory.quiet): destination writes go the full path.
+    memory.resetQuiet();
+    memory.notReceived = this.precopy.dirty;
+    for (const writer of this.writers) {
+      writer.clock.block();
+      writer.clock.unblock(resumeSec);
+    }
+    for (const churn of this.churns) {
+      churn.clock.block();
+      churn.clock.unblock(resumeSec);
+    }
+    const vcpus = new PostcopyVcpus(this.workload.guest.vcpus, this.writers.map((writer) => writer.clock), this.writerVcpus);
+    this.postcopyVcpus = vcpus;
+    this.lane.vcpus = vcpus;
+    return vcpus;
   }
 
   /**
@@ -463,17 +528,20 @@ class Simulation {
 
   private result(): RunResult {
     const precopy = this.precopy;
-    const { lost, lostZero } = this.countLostPages();
+    // A cancelled migration leaves the guest on the source: the destination's copy is dropped.
+    const { lost, lostZero } = precopy.ending === 'cancelled' ? { lost: 0, lostZero: 0 } : this.countLostPages();
     this.costs.faults = this.memory.faults;
     this.costs.exits = this.memory.exits;
     const rounds = precopy.rounds;
+    const engine = precopy.postcopyEngine;
+    const vcpus = this.postcopyVcpus;
     return {
       rounds,
       summary: {
         workload: this.workload.name,
         run: this.label,
         seed: this.workload.seed,
-        rounds: rounds.length - 1,
+        rounds: rounds.filter((round) => round.kind === 'bulk' || round.kind === 'iterate').length,
         totalBytes: precopy.totalBytes,
         totalTimeSec: precopy.endSec - precopy.startSec,
         downtimeSec: precopy.downtimeSec,
@@ -483,6 +551,14 @@ class Simulation {
         savedBytes: 0,
         expectedDowntimeSec: precopy.expectedDowntimeSec,
         throttlePct: precopy.throttlePct,
+        ending: precopy.ending,
+        downtimeOverLimit: precopy.downtimeSec > this.workload.migration.downtimeLimitSec,
+        throttleSteps: precopy.throttleSteps,
+        postcopyBytes: engine === null ? 0 : engine.bytes,
+        postcopyRequests: engine === null ? 0 : engine.requests,
+        blocktimeSec: vcpus === null ? 0 : vcpus.blocktimeSec,
+        vcpuBlocktimeSec: vcpus === null ? [] : Array.from(vcpus.vcpuBlocktimeSec),
+        noRollbackSec: precopy.noRollbackSec,
         costs: this.costs,
       },
     };
@@ -497,6 +573,9 @@ class Simulation {
  */
 class WriterLane implements InterleavedEvents {
   nextSec = Infinity;
+  /** After a postcopy switch: the engine that says which pages the destination lacks. */
+  postcopy: PostcopyEngine | null = null;
+  vcpus: PostcopyVcpus | null = null;
   private writer: Writer | null = null;
   private vcpu = 0;
   private readonly memory: GuestMemory;
@@ -547,7 +626,7 @@ class WriterLane implements InterleavedEvents {
     if (!(this.nextSec < this.horizonSec)) return true;
     const writer = this.writer!;
     const clock = writer.clock;
-    if (this.costsSlowGuest || !clock.isEven) {
+    if (this.costsSlowGuest || !clock.isEven || this.postcopy !== null) {
       while (this.nextSec < this.horizonSec) {
         if (word >= 0 && !this.firesAheadOf(word)) return false;
         this.fire();
@@ -578,6 +657,16 @@ class WriterLane implements InterleavedEvents {
     const writer = this.writer!;
     const memory = this.memory;
     memory.currentVcpu = this.vcpu;
+    const postcopy = this.postcopy;
+    if (postcopy !== null && !postcopy.isReceived(writer.peekPfn())) {
+      // The destination lacks the page: it is requested and the vCPU waits (unfired).
+      const pfn = writer.peekPfn();
+      const atSec = writer.clock.nextTime;
+      postcopy.request(pfn, atSec);
+      this.vcpus!.fault(this.vcpu, pfn, atSec);
+      this.nextSec = writer.clock.nextTime;
+      return false;
+    }
     const faulted = memory.writePage(writer.nextPfn(), false);
     const clock = writer.clock;
     clock.advance();

@@ -58,6 +58,12 @@ export interface WriteStream {
   arrivals: Arrivals;
   /** null = round-robin assignment in declaration order. */
   vcpu: number | null;
+  /**
+   * The share of a vCPU the writer needs at its full rate (0..1]: a CPU throttle of p%
+   * leaves it (1 − p/100) of the vCPU, so it keeps its rate while that is ≥ cpuShare and
+   * slows in proportion below (endings/guest-throttle.ts). 1 = CPU-bound.
+   */
+  cpuShare: number;
 }
 
 export interface ChurnStream {
@@ -99,6 +105,36 @@ export interface AutoConverge {
   incrementPct: number;
   maxPct: number;
   triggerThresholdPct: number;
+  /** QEMU's cpu-throttle-tailslow: later steps only as large as the dirty-rate excess needs. */
+  tailslow: boolean;
+}
+
+/** What a run that hits a cap without meeting the downtime limit does (endings/switchover-policy.ts). */
+export type NoConvergence = 'cancel' | 'force';
+
+/** When migrate-start-postcopy is issued; the switch follows at the next iteration boundary. */
+export type PostcopyStart =
+  | { kind: 'afterRound'; round: number }
+  | { kind: 'afterSeconds'; sec: number }
+  | { kind: 'whenPendingBelow'; bytes: number };
+
+/** Capability postcopy-ram and its parameters (endings/postcopy.ts). */
+export interface PostcopyConfig {
+  start: PostcopyStart;
+  /** Capability postcopy-preempt: requested pages travel on a channel of their own. */
+  preempt: boolean;
+  /** A page request's round trip (destination fault to the source and the page back). */
+  requestLatencySec: number;
+  /** max-postcopy-bandwidth; Infinity for QEMU's 0 (unlimited: the link). */
+  bandwidthBytesPerSec: number;
+  /** Bytes already queued in the main channel's socket that a request waits behind without preempt. */
+  sendQueueBytes: number;
+}
+
+/** Capability dirty-limit (QEMU ≥ 8.1): vcpu-dirty-limit, x-vcpu-dirty-limit-period. */
+export interface DirtyLimitConfig {
+  vcpuDirtyLimitBytesPerSec: number;
+  periodSec: number;
 }
 
 export interface TrackingConfig {
@@ -185,6 +221,13 @@ export interface MigrationConfig {
   autoConverge: AutoConverge;
   /** null: one migration stream (QEMU's default). */
   multifd: MultifdConfig | null;
+  onNoConvergence: NoConvergence;
+  /** null = postcopy-ram off. */
+  postcopy: PostcopyConfig | null;
+  /** null = dirty-limit off. */
+  dirtyLimit: DirtyLimitConfig | null;
+  /** guestperf's pause-iters: the guest is stopped after this round; null = never. */
+  pauseAfterRound: number | null;
 }
 
 export interface FreePageHintOptions {
@@ -248,7 +291,7 @@ export interface Workload {
 /** Per-round statistics: one CSV row (docs/model.md §6). */
 export interface RoundStats {
   round: number;
-  kind: 'bulk' | 'iterate' | 'stop-copy';
+  kind: 'bulk' | 'iterate' | 'stop-copy' | 'postcopy';
   startSec: number;
   durationSec: number;
   normalPages: number;
@@ -284,8 +327,31 @@ export interface RunSummary {
   savedBytes: number;
   expectedDowntimeSec: number;
   throttlePct: number;
+  /** How the migration ended (endings/switchover-policy.ts). */
+  ending: Ending;
+  /** Downtime above migration.downtimeLimit (a forced, paused or slow switchover). */
+  downtimeOverLimit: boolean;
+  /** Times the auto-converge throttle rose. */
+  throttleSteps: number;
+  /** Bytes sent after the postcopy switch (QEMU's postcopy-bytes); 0 without postcopy. */
+  postcopyBytes: number;
+  /** Destination page faults sent to the source (QEMU's postcopy-requests). */
+  postcopyRequests: number;
+  /** Time every vCPU was blocked at once on a missing page (QEMU's postcopy-blocktime). */
+  blocktimeSec: number;
+  /** Blocked time per vCPU (QEMU's postcopy-vcpu-blocktime). */
+  vcpuBlocktimeSec: number[];
+  /** From the switch until the destination holds every page: a link failure then loses the guest. */
+  noRollbackSec: number;
   costs: CostCounters;
 }
+
+/**
+ * converged: pre-copy met the downtime limit; postcopy: switched to postcopy; paused: the
+ * guest was stopped after pauseAfterRound; forced: a cap hit and a switchover was forced;
+ * cancelled: a cap hit and the migration was cancelled (the guest stays on the source).
+ */
+export type Ending = 'converged' | 'postcopy' | 'paused' | 'forced' | 'cancelled';
 
 export interface RunResult {
   summary: RunSummary;

@@ -84,6 +84,25 @@ class ArrivalClock {
     this.scheduleAfterLast();
   }
 
+  /** The next event while blocked (`block`), else NaN. */
+  private blockedNextSec = NaN;
+
+  /** The stream waits (a vCPU blocked on a missing page, or the guest stopped): no event until `unblock`. */
+  block(): void {
+    if (!Number.isNaN(this.blockedNextSec)) return;
+    this.blockedNextSec = this.nextTime;
+    this.nextTime = Infinity;
+  }
+
+  /** The wait ends at `atSec`: the blocked event happens then (or when due, if later), and every later one as much later. */
+  unblock(atSec: number): void {
+    const next = this.blockedNextSec;
+    if (Number.isNaN(next)) return;
+    this.blockedNextSec = NaN;
+    this.nextTime = next;
+    if (atSec > next) this.delay(atSec - next);
+  }
+
   /** Guest costs that slow the guest (`costsSlowGuest`) push every later event back. */
   delay(sec: number): void {
     if (this.nextTime === Infinity) return;

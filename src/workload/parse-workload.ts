@@ -43,6 +43,7 @@ import { applyHintNames, applySet } from './apply-overrides.js';
 import { FieldReader, IssueList, type WorkloadIssue, childPath, formatValue, isMapping, known } from './field-reader.js';
 import { type HintContext, STRATEGY_NAMES, parseHints } from './parse-hints.js';
 import { readYaml } from './read-yaml.js';
+import { ENDING_KEYS, parseEndings } from './parse-endings.js';
 import {
   type Bounds,
   formatBytes,
@@ -112,7 +113,7 @@ const GUEST_KEYS = [
 const PCP_KEYS = ['high', 'batch'] as const;
 const INITIAL_KEYS = ['used', 'freeDirty', 'fragmentation', 'layout', 'buddyinfo'] as const;
 const PHASE_KEYS = ['duration', 'writes', 'churn', 'trace'] as const;
-const WRITE_KEYS = ['rate', 'workingSet', 'extent', 'pattern', 'skew', 'arrivals', 'vcpu'] as const;
+const WRITE_KEYS = ['rate', 'workingSet', 'extent', 'pattern', 'skew', 'arrivals', 'vcpu', 'cpuShare'] as const;
 const CHURN_KEYS = ['rate', 'order', 'lifetime', 'fill', 'arrivals', 'vcpu'] as const;
 const MIGRATION_KEYS = [
   'preset',
@@ -138,6 +139,7 @@ const MIGRATION_KEYS = [
   'wire',
   'autoConverge',
   'multifd',
+  ...ENDING_KEYS,
 ] as const;
 const TRACKING_KEYS = [
   'mode',
@@ -151,7 +153,8 @@ const TRACKING_KEYS = [
 ] as const;
 const WIRE_KEYS = ['pageHeader', 'zeroPage', 'eos', 'deviceState', 'zeroPageDetection', 'flushIovecs'] as const;
 const MULTIFD_KEYS = ['channels', 'packetPages', 'zeroPageDetection', 'channelRate'] as const;
-const AUTO_CONVERGE_KEYS = ['enabled', 'initial', 'increment', 'max', 'triggerThreshold'] as const;
+const AUTO_CONVERGE_KEYS = ['enabled', 'initial', 'increment', 'max', 'triggerThreshold', 'tailslow'] as const;
+
 
 const KiB = 2 ** 10;
 const MiB = 2 ** 20;
@@ -202,7 +205,7 @@ export function parseWorkload(text: string, file: string, options: ParseWorkload
   const description = root.string('description', null);
   const guest = parseGuest(root.child('guest', GUEST_KEYS), baseDir);
   const phases = parsePhases(root, guest, baseDir);
-  const migration = parseMigration(root.child('migration', MIGRATION_KEYS), guest);
+  const migration = parseMigration(root.child('migration', MIGRATION_KEYS), guest, phases);
   const hintContext: HintContext = {
     memoryBytes: guest.memoryBytes,
     pageSizeBytes: guest.pageSizeBytes,
@@ -472,6 +475,12 @@ function parseWrite(w: FieldReader, guest: ParsedGuestConfig): WriteStream {
     skew: w.quantity('skew', (v) => parseNumber(v, { min: 0 }), 0.99),
     arrivals: w.choice('arrivals', ['even', 'poisson'] as const, 'even'),
     vcpu: readVcpu(w, guest.vcpus),
+    // CPU-bound unless told: the rate scales with the CPU a throttle leaves.
+    cpuShare: w.quantity('cpuShare', (v) => {
+      const share = parseNumber(v, { min: 0, max: 1 });
+      if (!(share > 0)) throw new Error('must be above 0 and at most 1');
+      return share;
+    }, 1),
   };
 }
 
@@ -511,7 +520,7 @@ function parseChurnOrders(value: unknown, maxOrder: number): ChurnStream['orders
   return orders;
 }
 
-function parseMigration(m: FieldReader, guest: ParsedGuestConfig): MigrationConfig {
+function parseMigration(m: FieldReader, guest: ParsedGuestConfig, phases: readonly ParsedPhase[]): MigrationConfig {
   const preset = m.choice('preset', ['qemu', 'pass', 'xen', 'xen-legacy'] as const, 'qemu');
   const rules = PRESET_RULES[preset];
   // 10 Gbit/s: a common data-centre NIC; QEMU itself has no link model.
@@ -519,7 +528,7 @@ function parseMigration(m: FieldReader, guest: ParsedGuestConfig): MigrationConf
   // max-bandwidth 128 MiB/s: QEMU's default since 5.2 (MAX_THROTTLE).
   const bandwidthBytesPerSec = m.quantity('bandwidth', positive(parseBandwidth), 128 * MiB);
   const memoryBytes = guest.memoryBytes;
-  return {
+  const base = {
     preset,
     startSec: m.quantity('start', parseDuration, 0),
     // docs/model.md §3.2: bandwidth never exceeds linkBandwidth (clamped, not an error).
@@ -557,6 +566,7 @@ function parseMigration(m: FieldReader, guest: ParsedGuestConfig): MigrationConf
     autoConverge: parseAutoConverge(m.child('autoConverge', AUTO_CONVERGE_KEYS)),
     multifd: m.has('multifd') ? parseMultifd(m.child('multifd', MULTIFD_KEYS), guest.pageSizeBytes) : null,
   };
+  return { ...base, ...parseEndings(m, base, phases) };
 }
 
 /**
@@ -643,5 +653,7 @@ function parseAutoConverge(a: FieldReader): AutoConverge {
     incrementPct: a.quantity('increment', parsePercent, 10),
     maxPct: a.quantity('max', parsePercent, 99),
     triggerThresholdPct: a.quantity('triggerThreshold', parsePercent, 50),
+    // cpu-throttle-tailslow: off in QEMU.
+    tailslow: a.bool('tailslow', false),
   };
 }

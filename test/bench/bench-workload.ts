@@ -21,7 +21,7 @@ export function benchWorkload(memoryGiB: number, hints: string): Workload {
       {
         durationSec: null,
         writes: [
-          { ratePagesPerSec: 1_000_000, workingSetBytes: memoryBytes / 64, extentBytes: 2 * 2 ** 20, pattern: 'uniform', skew: 0.99, arrivals: 'even', vcpu: null },
+          { ratePagesPerSec: 1_000_000, workingSetBytes: memoryBytes / 64, extentBytes: 2 * 2 ** 20, pattern: 'uniform', skew: 0.99, arrivals: 'even', vcpu: null, cpuShare: 1 },
         ],
         churn: [],
         trace: null,

@@ -23,6 +23,10 @@ const NO_HOOKS: MigrationHooks = {
   onStartHints() {},
   onSwitchover() {},
   onThrottle() {},
+  onDirtyLimit() {},
+  onPause() {},
+  onPostcopy: () => ({ arrived: () => false }),
+  onPostcopyRunning() {},
   onRound() {},
 };
 

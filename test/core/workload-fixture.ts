@@ -91,7 +91,12 @@ export function makeWorkload(overrides: DeepPartial<Workload> = {}): Workload {
       // e.g. one normal page per slot; QEMUFile's 64 (the parser's qemu default) is tested
       // in test/core/rate-limit.test.ts.
       wire: { pageHeaderBytes: 8, zeroPageBytes: 9, eosBytes: 8, deviceStateBytes: 0, zeroPageDetection: true, flushIovecs: 0 },
-      autoConverge: { enabled: false, initialPct: 20, incrementPct: 10, maxPct: 99, triggerThresholdPct: 50 },
+      autoConverge: { enabled: false, initialPct: 20, incrementPct: 10, maxPct: 99, triggerThresholdPct: 50, tailslow: false },
+      // The core tests were written for a forced switchover at a cap; the parser's default is cancel.
+      onNoConvergence: 'force',
+      postcopy: null,
+      dirtyLimit: null,
+      pauseAfterRound: null,
       multifd: null,
     },
     hints: [],

@@ -108,7 +108,11 @@ describe('parseWorkload defaults', () => {
           costsSlowGuest: false,
         },
         wire: { pageHeaderBytes: 8, zeroPageBytes: 9, eosBytes: 8, deviceStateBytes: 0, zeroPageDetection: true, flushIovecs: 64 },
-        autoConverge: { enabled: false, initialPct: 20, incrementPct: 10, maxPct: 99, triggerThresholdPct: 50 },
+        autoConverge: { enabled: false, initialPct: 20, incrementPct: 10, maxPct: 99, triggerThresholdPct: 50, tailslow: false },
+        onNoConvergence: 'cancel',
+        postcopy: null,
+        dirtyLimit: null,
+        pauseAfterRound: null,
         multifd: null,
       },
       hints: [
@@ -161,6 +165,7 @@ describe('parseWorkload defaults', () => {
             skew: 0.99,
             arrivals: 'even',
             vcpu: null,
+            cpuShare: 1,
           },
         ],
         churn: [],
@@ -379,6 +384,7 @@ migration:
       incrementPct: 5,
       maxPct: 90,
       triggerThresholdPct: 40,
+      tailslow: false,
     });
   });
 });
