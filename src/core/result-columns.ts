@@ -128,6 +128,15 @@ export const SUMMARY_FIELDS = [
   { field: 'expectedDowntimeSec', column: 'expected_downtime_s', kind: 'seconds' },
   { field: 'throttlePct', column: 'throttle_pct', kind: 'number' },
   { field: 'lostZeroPages', column: 'lost_zero_pages', kind: 'count' },
+  // How the migration ended (endings/): converged, postcopy, paused, forced, cancelled.
+  { field: 'ending', column: 'ending', kind: 'text' },
+  { field: 'downtimeOverLimit', column: 'downtime_over_limit', kind: 'boolean' },
+  { field: 'throttleSteps', column: 'throttle_steps', kind: 'count' },
+  { field: 'postcopyBytes', column: 'postcopy_bytes', kind: 'count' },
+  { field: 'postcopyRequests', column: 'postcopy_requests', kind: 'count' },
+  { field: 'blocktimeSec', column: 'blocktime_s', kind: 'seconds' },
+  { field: 'vcpuBlocktimeSecList', column: 'vcpu_blocktime_s_list', kind: 'text' },
+  { field: 'noRollbackSec', column: 'no_rollback_s', kind: 'seconds' },
 ] as const satisfies readonly SummaryFieldSpec[];
 
 type RoundField = keyof RoundStats;

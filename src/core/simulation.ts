@@ -557,7 +557,7 @@ class Simulation {
         postcopyBytes: engine === null ? 0 : engine.bytes,
         postcopyRequests: engine === null ? 0 : engine.requests,
         blocktimeSec: vcpus === null ? 0 : vcpus.blocktimeSec,
-        vcpuBlocktimeSec: vcpus === null ? [] : Array.from(vcpus.vcpuBlocktimeSec),
+        vcpuBlocktimeSecList: vcpus === null ? '' : Array.from(vcpus.vcpuBlocktimeSec, (sec) => sec.toFixed(6)).join(';'),
         noRollbackSec: precopy.noRollbackSec,
         costs: this.costs,
       },

@@ -339,8 +339,8 @@ export interface RunSummary {
   postcopyRequests: number;
   /** Time every vCPU was blocked at once on a missing page (QEMU's postcopy-blocktime). */
   blocktimeSec: number;
-  /** Blocked time per vCPU (QEMU's postcopy-vcpu-blocktime). */
-  vcpuBlocktimeSec: number[];
+  /** Blocked seconds per vCPU, `;`-separated, 6 decimals (QEMU's postcopy-vcpu-blocktime); empty without postcopy. */
+  vcpuBlocktimeSecList: string;
   /** From the switch until the destination holds every page: a link failure then loses the guest. */
   noRollbackSec: number;
   costs: CostCounters;

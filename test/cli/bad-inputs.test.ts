@@ -27,7 +27,39 @@ interface BadCase {
   message: string | RegExp;
 }
 
+const WEB = 'workloads/webserver.yaml';
+
 const CASES: BadCase[] = [
+  {
+    input: 'downtimeLimit 0 with a guest that writes',
+    args: ['run', WEB, '--set', 'migration.downtimeLimit=0ms'],
+    message: `migsim: ${WEB}: migration.downtimeLimit is 0: pre-copy then waits for a sync with no page dirtied, which a guest that writes never gives; set a limit, or postcopy or pauseAfterRound (got 0ms)`,
+  },
+  {
+    input: 'no cap at all',
+    args: ['run', WEB, '--set', 'migration.maxDuration=none'],
+    message: `migsim: ${WEB}: migration.maxDuration is none with no maxRounds or maxTotal either: a guest that writes faster than the link would migrate forever; give a cap (got none)`,
+  },
+  {
+    input: 'dirty-limit without the dirty ring',
+    args: ['run', WEB, '--set', 'migration.dirtyLimit.vcpuDirtyLimit=1MiB/s'],
+    message: `migsim: ${WEB}: migration.dirtyLimit needs migration.tracking.mode dirty-ring (QEMU refuses dirty-limit without KVM's dirty ring; mode is write-protect) (got {"vcpuDirtyLimit":"1MiB/s"})`,
+  },
+  {
+    input: 'dirty-limit with auto-converge',
+    args: ['run', WEB, '--set', 'migration.tracking.mode=dirty-ring', '--set', 'migration.dirtyLimit.vcpuDirtyLimit=1MiB/s', '--set', 'migration.autoConverge.enabled=true'],
+    message: `migsim: ${WEB}: migration.dirtyLimit conflicts with migration.autoConverge.enabled (QEMU refuses both capabilities at once) (got {"vcpuDirtyLimit":"1MiB/s"})`,
+  },
+  {
+    input: 'two postcopy start points',
+    args: ['run', WEB, '--set', 'migration.postcopy.start.afterRound=1', '--set', 'migration.postcopy.start.afterSeconds=2s'],
+    message: `migsim: ${WEB}: migration.postcopy.start must name exactly one of afterRound, afterSeconds, whenPendingBelow (got {"afterRound":1,"afterSeconds":"2s"})`,
+  },
+  {
+    input: 'onNoConvergence: pause',
+    args: ['run', WEB, '--set', 'migration.onNoConvergence=pause'],
+    message: `migsim: ${WEB}: migration.onNoConvergence must be one of cancel, force (got pause)`,
+  },
   {
     input: 'truncated YAML',
     args: ['validate', `${BAD}/truncated.yaml`],

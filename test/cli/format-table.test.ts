@@ -147,9 +147,21 @@ describe('summary table', () => {
     assert.ok(!text.includes('exits'));
   });
 
-  it('marks a capped (not converged) run', () => {
-    const text = formatSummaryTable([makeRun('none', { converged: false })]);
-    assert.match(text, /converged\s+\|\s+no \(capped\)/);
+  it('marks a capped (not converged) run: forced with its downtime flagged, cancelled without one', () => {
+    const forced = formatSummaryTable([makeRun('none', { converged: false })]);
+    assert.match(forced, /converged\s+\|\s+no: forced at cap/);
+    assert.match(forced, /downtime \(ms\)\s+\|\s+\d+\.\d \(forced\)/);
+    const run = makeRun('none', { converged: false });
+    run.summary.ending = 'cancelled';
+    const cancelled = formatSummaryTable([run]);
+    assert.match(cancelled, /converged\s+\|\s+no: cancelled at cap/);
+    assert.match(cancelled, /downtime \(ms\)\s+\|\s+- \(cancelled\)/);
+  });
+
+  it('flags a downtime above the limit', () => {
+    const run = makeRun('none');
+    run.summary.downtimeOverLimit = true;
+    assert.match(formatSummaryTable([run]), /downtime \(ms\)\s+\|\s+\d+\.\d \(over limit\)/);
   });
 });
 

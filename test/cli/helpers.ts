@@ -78,6 +78,14 @@ export function makeRun(
     savedBytes: options.savedBytes ?? 0,
     expectedDowntimeSec: 0.0123,
     throttlePct: 0,
+    ending: (options.converged ?? true) ? 'converged' : 'forced',
+    downtimeOverLimit: false,
+    throttleSteps: 0,
+    postcopyBytes: 0,
+    postcopyRequests: 0,
+    blocktimeSec: 0,
+    vcpuBlocktimeSecList: '',
+    noRollbackSec: 0,
     costs: { ...ZERO_COSTS, ...options.costs },
   };
   return { summary, rounds };

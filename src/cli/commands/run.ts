@@ -5,6 +5,7 @@
  * The pieces other commands share (loading, simulating under the progress bar, writing
  * outputs) are in ../simulate.ts.
  */
+import { convergenceWarnings } from '../../core/endings/up-front.js';
 import { UsageError } from '../../core/errors.js';
 import { EXIT_CODES } from '../../core/exit-codes.js';
 import { formatRoundsCsv, formatSummaryCsv } from '../../io/csv.js';
@@ -62,6 +63,8 @@ export async function runCommand(files: readonly string[], options: RunOptions):
   ]);
   const loaded = loadWorkloads(files, { sets: options.set, hints: options.hints, seed: options.seed, traceBudgetBytes: memoryLimit({ maxMemory: options.maxMemory ?? null }).bytes, allowOutsidePaths: options.allowOutsidePaths === true });
   checkMemoryLimit(loaded, { maxMemory: options.maxMemory ?? null, maxEvents: options.maxEvents ?? null });
+  // A migration that cannot converge is said up front, in one line, not found out after a long run.
+  for (const { file, workload } of loaded) for (const warning of convergenceWarnings(workload)) writeStderrLine(`migsim: ${file}: ${warning}`);
   const palette = stdoutPalette({ color: options.color });
   const simulated: SimulatedWorkload[] = [];
   // Ctrl-C stops the simulation at the next round and throws InterruptedError (exit 130)
