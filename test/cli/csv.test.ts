@@ -14,9 +14,9 @@ const ROUND_HEADER =
   'multifd_bytes,multifd_packets,multifd_syncs';
 const SUMMARY_HEADER =
   'workload,run,seed,rounds,total_bytes,total_time_s,downtime_s,converged,lost_pages,saved_bytes,expected_downtime_s,throttle_pct,' +
-  'lost_zero_pages,hint_calls,pages_hinted,redundant_pages_hinted,blocks_held_peak,accept_calls,alloc_failures,' +
-  'alloc_failures_fragmented,guest_cpu_s,zeroing_s,max_lock_hold_s,faults,exits,trace_rows_skipped,' +
-  'ending,downtime_over_limit,throttle_steps,postcopy_bytes,postcopy_requests,blocktime_s,vcpu_blocktime_s_list,no_rollback_s';
+  'lost_zero_pages,ending,downtime_over_limit,throttle_steps,postcopy_bytes,postcopy_requests,blocktime_s,vcpu_blocktime_s_list,no_rollback_s,' +
+  'hint_calls,pages_hinted,redundant_pages_hinted,blocks_held_peak,accept_calls,alloc_failures,' +
+  'alloc_failures_fragmented,guest_cpu_s,zeroing_s,max_lock_hold_s,faults,exits,trace_rows_skipped';
 
 describe('per-round CSV', () => {
   it('has the fixed header and one row per round of every run, in order', () => {
