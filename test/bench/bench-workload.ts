@@ -47,7 +47,7 @@ export function throughputWorkload(memoryGiB: number, workingSetGiB: number): Wo
       {
         durationSec: null,
         writes: [
-          { ratePagesPerSec: 2_000_000, workingSetBytes: workingSetGiB * GiB, extentBytes: 2 * 2 ** 20, pattern: 'uniform', skew: 0.99, arrivals: 'even', vcpu: null },
+          { ratePagesPerSec: 2_000_000, workingSetBytes: workingSetGiB * GiB, extentBytes: 2 * 2 ** 20, pattern: 'uniform', skew: 0.99, arrivals: 'even', vcpu: null, cpuShare: 1 },
         ],
         churn: [],
         trace: null,
