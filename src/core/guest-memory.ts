@@ -160,6 +160,24 @@ export class GuestMemory {
    */
   writePages(pfns: Int32Array, from: number, count: number): void {
     const end = from + count;
+    if (this.trackingOn) {
+      // Two passes per batch: the first reads only `quiet` (independent loads the CPU
+      // overlaps, one per write) and keeps the pfns whose write changes something; the
+      // second writes those in order. Skipping a quiet page's write changes no state and no
+      // counter, whatever comes before or after it in the batch.
+      const quiet = this.quietWords, missed = this.missed;
+      for (let batch = from; batch < end; batch += WRITE_BATCH) {
+        const batchEnd = Math.min(end, batch + WRITE_BATCH);
+        let misses = 0;
+        for (let i = batch; i < batchEnd; i++) {
+          const pfn = pfns[i];
+          missed[misses] = pfn;
+          misses += ((quiet[pfn >>> 5] >>> (pfn & 31)) & 1) ^ 1;
+        }
+        for (let i = 0; i < misses; i++) this.writePage(missed[i], false);
+      }
+      return;
+    }
     if (this.undefinedContent !== null || this.notReceived !== null) {
       for (let i = from; i < end; i++) this.writePage(pfns[i], false);
       return;

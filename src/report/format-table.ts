@@ -477,7 +477,7 @@ function unitFor(maxBytes: number): { unit: string; scale: number; decimals: num
   return { unit: 'MiB', scale: MIB_BYTES, decimals: 1 };
 }
 
-const SHORT_KIND: Record<RoundStats['kind'], string> = { bulk: 'bulk', iterate: 'iter', 'stop-copy': 'stop' };
+const SHORT_KIND: Record<RoundStats['kind'], string> = { bulk: 'bulk', iterate: 'iter', 'stop-copy': 'stop', postcopy: 'post' };
 
 /**
  * The rounds of one or two runs side by side, compactly: per run the sent size, then only
