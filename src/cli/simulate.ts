@@ -7,7 +7,7 @@
 import { simulateWorkload } from '../core/index.js';
 import { ConfigError, MigsimError, UsageError } from '../core/errors.js';
 import type { RunResult, Workload } from '../core/types.js';
-import { readWorkload, type ReadWorkloadOptions } from '../io/read-workload.js';
+import { readWorkload, type LoadWarning, type ReadWorkloadOptions } from '../io/read-workload.js';
 import { writeFileAtomic } from '../io/write-atomic.js';
 import { escapeControlChars } from '../report/terminal-text.js';
 import { createProgress, progressAllowed } from '../report/progress.js';
@@ -27,7 +27,14 @@ export interface SimulatedWorkload extends LoadedWorkload {
  * fails at once. Names must be unique: they key the CSV rows and the baseline.
  */
 export function loadWorkloads(files: readonly string[], options: ReadWorkloadOptions): LoadedWorkload[] {
-  const loaded = files.map((file) => ({ file, workload: readWorkload(file, options) }));
+  // A clamped value is one stderr line, once, naming the field.
+  const warned = new Set<string>();
+  const onWarning = (warning: LoadWarning): void => {
+    const line = `migsim: warning: ${escapeControlChars(warning.file)}: ${warning.field} ${escapeControlChars(warning.problem)}`;
+    if (!warned.has(line)) writeStderrLine(line);
+    warned.add(line);
+  };
+  const loaded = files.map((file) => ({ file, workload: readWorkload(file, { ...options, onWarning }) }));
   const fileByName = new Map<string, string>();
   for (const { file, workload } of loaded) {
     const other = fileByName.get(workload.name);
@@ -58,6 +65,37 @@ export function simulateLoaded(loaded: LoadedWorkload, options: { json: boolean;
   } finally {
     progress.stop();
   }
+}
+
+/**
+ * One warning per block-based hint run (free-page-hint, merge-notifier, page-reporting)
+ * that did nothing: no hint call, no page hinted, no byte saved. With 2 MiB pages every
+ * strategy's blocks are 2^order huge pages (free-page-hint's order 10 is 2 GiB), so none
+ * is ever free and the run silently equals `none`; the line names guest.pageSize.
+ */
+export function noOpHintMessages(simulated: readonly SimulatedWorkload[]): string[] {
+  const messages: string[] = [];
+  for (const { workload, results } of simulated) {
+    for (const { summary } of results) {
+      const costs = summary.costs;
+      if (summary.run === 'none' || costs.hintCalls > 0 || costs.acceptCalls > 0 || costs.pagesHinted > 0 || summary.savedBytes !== 0) continue;
+      const hint = workload.hints.find((candidate) => candidate.label === summary.run);
+      const order = hint?.freePageHint?.order ?? hint?.mergeNotifier?.order ?? hint?.pageReporting?.minOrder ?? null;
+      if (order === null || hint?.unaccepted != null) continue;
+      const pageSizeBytes = workload.guest.pageSizeBytes;
+      messages.push(
+        `warning: ${escapeControlChars(summary.workload)}/${escapeControlChars(summary.run)} made no hint call: no free block of guest.pageSize x 2^${order} = ${blockText(pageSizeBytes * 2 ** order)} (guest.pageSize ${blockText(pageSizeBytes)}) was found, so the run is the same as none`,
+      );
+    }
+  }
+  return messages;
+}
+
+function blockText(bytes: number): string {
+  for (const [unit, size] of [['TiB', 2 ** 40], ['GiB', 2 ** 30], ['MiB', 2 ** 20], ['KiB', 2 ** 10]] as const) {
+    if (bytes >= size && bytes % size === 0) return `${bytes / size} ${unit}`;
+  }
+  return `${bytes} B`;
 }
 
 /** One stderr line per run that lost pages, e.g. `lost pages: web/fph-inplace lost 123 pages (4 zero-content)`. */

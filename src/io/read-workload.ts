@@ -39,6 +39,8 @@ export interface ReadWorkloadOptions {
    * kept. Loaded workloads are frozen, so sharing trace rows between them is safe.
    */
   cache?: WorkloadFileCache;
+  /** Receives each warning of the parser (a clamped value): the file, the field, what happened. */
+  onWarning?: (warning: LoadWarning) => void;
   /**
    * Bytes reading one trace may take (DEFAULT_TRACE_BUDGET_BYTES when absent; commands
    * pass their memory limit): a quarter for the text (inflated), the rest for the rows
@@ -67,6 +69,13 @@ export function traceLimits(budgetBytes: number): { textBytes: number; rows: num
   };
 }
 
+/** A warning about a loaded workload: the file, the field and what happened. */
+export interface LoadWarning {
+  file: string;
+  field: string;
+  problem: string;
+}
+
 /** What readWorkload read, by path; one per sweep (main thread, each worker). */
 export class WorkloadFileCache {
   readonly texts = new Map<string, string>();
@@ -85,6 +94,7 @@ export function readWorkload(file: string, options: ReadWorkloadOptions = {}): W
     seed: options.seed ?? null,
     baseDir: dirname(file),
   });
+  for (const warning of parsed.warnings) options.onWarning?.({ file, ...warning });
   const buddyinfoPath = parsed.guest.initial.buddyinfoPath;
   if (options.allowOutsidePaths !== true) {
     if (buddyinfoPath !== null) checkContained(file, 'guest.initial.buddyinfo', buddyinfoPath);

@@ -42,8 +42,9 @@ export function completeWorkload(parsed: ParsedWorkload, file: string, contents:
     if (tracePath === null && trace !== null) throw new WorkloadError(file, `phases[${index}].trace`, 'rows given for a phase without a trace');
     return { ...phase, trace };
   });
+  const { warnings: _warnings, ...fields } = parsed;
   const workload: Workload = {
-    ...parsed,
+    ...fields,
     guest: { ...parsed.guest, initial: { ...initial, usedBytes, buddyinfoFreeBlocks } },
     phases,
   };

@@ -77,10 +77,20 @@ export interface ParsedPhase extends Omit<Phase, 'trace'> {
   tracePath: string | null;
 }
 
+/** Something valid but probably not what was meant (a value clamped), for one warning line. */
+export interface WorkloadWarning {
+  /** The field, as in error messages: `migration.bandwidth`. */
+  field: string;
+  /** What happened, after the field: `200 Gbit/s is above migration.linkBandwidth …`. */
+  problem: string;
+}
+
 /** What the parser returns: a Workload but for the files it names (complete-workload.ts). */
 export interface ParsedWorkload extends Omit<Workload, 'guest' | 'phases'> {
   guest: ParsedGuestConfig;
   phases: ParsedPhase[];
+  /** Values the parser changed or that change nothing; the CLI prints each once. */
+  warnings: WorkloadWarning[];
 }
 
 /** Command-line overrides, applied before validation. */
@@ -205,7 +215,8 @@ export function parseWorkload(text: string, file: string, options: ParseWorkload
   const description = root.string('description', null);
   const guest = parseGuest(root.child('guest', GUEST_KEYS), baseDir);
   const phases = parsePhases(root, guest, baseDir);
-  const migration = parseMigration(root.child('migration', MIGRATION_KEYS), guest, phases);
+  const warnings: WorkloadWarning[] = [];
+  const migration = parseMigration(root.child('migration', MIGRATION_KEYS), guest, phases, warnings);
   const hintContext: HintContext = {
     memoryBytes: guest.memoryBytes,
     pageSizeBytes: guest.pageSizeBytes,
@@ -224,6 +235,7 @@ export function parseWorkload(text: string, file: string, options: ParseWorkload
     phases,
     migration,
     hints,
+    warnings,
   };
 }
 
@@ -520,7 +532,7 @@ function parseChurnOrders(value: unknown, maxOrder: number): ChurnStream['orders
   return orders;
 }
 
-function parseMigration(m: FieldReader, guest: ParsedGuestConfig, phases: readonly ParsedPhase[]): MigrationConfig {
+function parseMigration(m: FieldReader, guest: ParsedGuestConfig, phases: readonly ParsedPhase[], warnings: WorkloadWarning[]): MigrationConfig {
   const preset = m.choice('preset', ['qemu', 'pass', 'xen', 'xen-legacy'] as const, 'qemu');
   const rules = PRESET_RULES[preset];
   // 10 Gbit/s: a common data-centre NIC; QEMU itself has no link model.
@@ -528,6 +540,13 @@ function parseMigration(m: FieldReader, guest: ParsedGuestConfig, phases: readon
   // max-bandwidth 128 MiB/s: QEMU's default since 5.2 (MAX_THROTTLE).
   const bandwidthBytesPerSec = m.quantity('bandwidth', positive(parseBandwidth), 128 * MiB);
   const memoryBytes = guest.memoryBytes;
+  // `unlimited` means the link: only a finite max-bandwidth above it is a likely mistake.
+  if (Number.isFinite(bandwidthBytesPerSec) && bandwidthBytesPerSec > linkBandwidthBytesPerSec) {
+    warnings.push({
+      field: 'migration.bandwidth',
+      problem: `${formatValue(m.raw('bandwidth'))} is above migration.linkBandwidth (${formatValue(m.raw('linkBandwidth') ?? '10Gbit/s')}): clamped to the link, so it changes nothing`,
+    });
+  }
   const base = {
     preset,
     startSec: m.quantity('start', parseDuration, 0),

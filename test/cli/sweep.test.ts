@@ -15,7 +15,7 @@ import { migsim } from './helpers.js';
 const scratch = mkdtempSync(join(tmpdir(), 'migsim-sweep-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-const GRID = ['sweep', 'test/fixtures/tiny.yaml', '--vary', 'migration.bandwidth=1Gbit/s..100Gbit/s:3', '--vary', 'hints=none,free-page-hint', '--vary', 'seed=1..2:2'];
+const GRID = ['sweep', 'test/fixtures/tiny.yaml', '--set', 'migration.linkBandwidth=100Gbit/s', '--vary', 'migration.bandwidth=1Gbit/s..100Gbit/s:3', '--vary', 'hints=none,free-page-hint', '--vary', 'seed=1..2:2'];
 
 function sweep(name: string, extra: string[]): string {
   const file = join(scratch, name);

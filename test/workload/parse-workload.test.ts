@@ -134,6 +134,7 @@ describe('parseWorkload defaults', () => {
           unaccepted: null,
         },
       ],
+      warnings: [],
     };
     assert.deepEqual(parse(MINIMAL), expected);
   });

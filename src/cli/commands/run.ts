@@ -18,7 +18,7 @@ import { formatHtmlReport } from '../../report/html-report.js';
 import { terminalSafeResults } from '../../report/terminal-text.js';
 import { withInterruptGuard } from '../interrupt.js';
 import { checkMemoryLimit, memoryLimit, parallelRunsFor } from '../memory-limit.js';
-import { loadWorkloads, lostPagesMessages, simulateLoadedInterruptible, writeOutput, writeStderrLine, writeStdout, type SimulatedWorkload } from '../simulate.js';
+import { loadWorkloads, lostPagesMessages, noOpHintMessages, simulateLoadedInterruptible, writeOutput, writeStderrLine, writeStdout, type SimulatedWorkload } from '../simulate.js';
 
 export interface RunOptions {
   /** `--hints`; null = each file's own hints. */
@@ -92,6 +92,7 @@ export async function runCommand(files: readonly string[], options: RunOptions):
     writeOutput(options.html, await formatHtmlReport(pages, { version: options.version ?? '', commandLine, date: new Date().toISOString() }));
   }
 
+  for (const message of noOpHintMessages(simulated)) writeStderrLine(`migsim: ${message}`);
   const lost = lostPagesMessages(simulated);
   for (const message of lost) writeStderrLine(`migsim: ${message}`);
   return lost.length > 0 ? EXIT_CODES.lostPages : EXIT_CODES.ok;

@@ -16,11 +16,12 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 
 import { MigsimError, UsageError, type ErrorCode } from '../../core/errors.js';
-import { readWorkload, readWorkloadText, WorkloadFileCache } from '../../io/read-workload.js';
+import { readWorkload, readWorkloadText, WorkloadFileCache, type LoadWarning } from '../../io/read-workload.js';
 import { formatSweepCsv, sweepColumns } from '../../io/sweep-csv.js';
 import { checkOutputPaths } from '../../io/output-paths.js';
 import { writeFileAtomic } from '../../io/write-atomic.js';
 import { createSweepProgress } from '../../report/sweep-progress.js';
+import { escapeControlChars } from '../../report/terminal-text.js';
 import { progressAllowed } from '../../report/progress.js';
 import { gridPoint, gridSize, parseShard, parseVaryOptions, shardIndices, type SweepAxis } from '../../workload/sweep-grid.js';
 import type { SweepReply, SweepTask, SweepWorkerData } from '../sweep-worker.js';
@@ -62,15 +63,28 @@ export async function sweepCommand(file: string, options: SweepOptions): Promise
   // workload may hold a whole trace.
   const limit = memoryLimit({ maxMemory: options.maxMemory ?? null, maxEvents: options.maxEvents ?? null });
   const pointBytes: number[] = [];
+  // A clamped value is one warning per field for the whole sweep, counting its points:
+  // bandwidth points above the link give identical rows.
+  const warned = new Map<string, { problem: string; points: number[] }>();
   for (const task of tasks) {
+    const onWarning = (warning: LoadWarning): void => {
+      const entry = warned.get(warning.field) ?? { problem: warning.problem, points: [] };
+      if (!entry.points.includes(task.index)) entry.points.push(task.index);
+      warned.set(warning.field, entry);
+    };
     try {
-      const workload = readWorkload(file, { sets: task.sets, hints: spec.hints, seed: options.seed, cache, traceBudgetBytes: limit.bytes, allowOutsidePaths: options.allowOutsidePaths === true });
+      const workload = readWorkload(file, { sets: task.sets, hints: spec.hints, seed: options.seed, cache, onWarning, traceBudgetBytes: limit.bytes, allowOutsidePaths: options.allowOutsidePaths === true });
       checkWorkloadMemory(file, workload, limit);
       pointBytes.push(estimateEngineBytes(workload));
     } catch (error) {
       if (error instanceof MigsimError) throw new MigsimError(error.code, `${error.message} (sweep point ${describePoint(spec.axes, task.index)})`, error.exitCode);
       throw error;
     }
+  }
+
+  for (const [field, { problem, points }] of warned) {
+    const where = tasks.length === 1 ? '' : ` at ${points.length} of ${tasks.length} points (first: ${describePoint(spec.axes, points[0])})`;
+    writeStderrLine(`migsim: warning: ${escapeControlChars(file)}: ${field}${where}: ${escapeControlChars(problem)}${points.length > 1 ? '; their rows are identical' : ''}`);
   }
 
   const jobs = Math.max(1, Math.min(options.jobs ?? availableParallelism(), tasks.length));

@@ -1,0 +1,38 @@
+/**
+ * Silent clamps and no-ops get one warning line on stderr, once, naming the field:
+ * max-bandwidth above the link, a bandwidth sweep whose points above the link give
+ * identical rows, and hint runs that can do nothing with 2 MiB pages.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import { migsim } from './helpers.js';
+
+const warnings = (stderr: string): string[] => stderr.split('\n').filter((line) => line.startsWith('migsim: warning: '));
+
+describe('warnings', () => {
+  it('max-bandwidth above the link: one line naming migration.bandwidth, and the run still works', () => {
+    const result = migsim(['run', 'test/fixtures/tiny.yaml', '--hints', 'none', '--set', 'migration.bandwidth=200Gbit/s', '-q']);
+    assert.equal(result.status, 0, result.stderr);
+    assert.deepEqual(warnings(result.stderr), [
+      'migsim: warning: test/fixtures/tiny.yaml: migration.bandwidth 200Gbit/s is above migration.linkBandwidth (10Gbit/s): clamped to the link, so it changes nothing',
+    ]);
+    assert.equal(warnings(migsim(['run', 'test/fixtures/tiny.yaml', '--hints', 'none', '--set', 'migration.bandwidth=unlimited', '-q']).stderr).length, 0, 'unlimited means the link');
+  });
+
+  it('a bandwidth sweep past the link: one line for all its points', () => {
+    const result = migsim(['sweep', 'test/fixtures/tiny.yaml', '--vary', 'migration.bandwidth=1Gbit/s..100Gbit/s:5', '--vary', 'hints=none', '--jobs', '1', '-q']);
+    assert.equal(result.status, 0, result.stderr);
+    const lines = warnings(result.stderr);
+    assert.equal(lines.length, 1, result.stderr);
+    assert.match(lines[0], /^migsim: warning: test\/fixtures\/tiny\.yaml: migration\.bandwidth at 2 of 5 points \(first: 3 \(migration\.bandwidth=31\.62Gbit\/s\)\): .*clamped to the link.*; their rows are identical$/);
+  });
+
+  it('2 MiB pages: a free-page-hint run that cannot find a 2 GiB block names guest.pageSize', () => {
+    const result = migsim(['run', 'test/fixtures/tiny.yaml', '--hints', 'free-page-hint', '-q', '--set', 'guest.pageSize=2MiB', '--set', 'guest.memory=2GiB', '--set', 'guest.initial.used=1GiB']);
+    assert.equal(result.status, 0, result.stderr);
+    assert.deepEqual(warnings(result.stderr), [
+      'migsim: warning: tiny/free-page-hint made no hint call: no free block of guest.pageSize x 2^10 = 2 GiB (guest.pageSize 2 MiB) was found, so the run is the same as none',
+    ]);
+  });
+});
