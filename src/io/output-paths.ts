@@ -42,7 +42,7 @@ function checkOutputPath(option: string, path: string): void {
   } catch (error) {
     if (error instanceof MigsimError) throw error;
     const code = errnoCode(error);
-    throw fail(code === 'ENOENT' ? `no directory ${dir}` : `${code} on ${dir}`);
+    throw fail(code === 'ENOENT' ? `no directory ${dir}` : code);
   }
 }
 

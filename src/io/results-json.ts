@@ -1,16 +1,34 @@
 /**
- * The `--json` documents. `run --json`: `{schemaVersion: 1, workloads: [{name, seed,
- * runs: [{summary, rounds}]}]}`, keys as the CSV columns (src/core/result-columns.ts),
+ * The `--json` documents. `run --json`: `{schemaVersion: 1, workloads: [{name, seed, file,
+ * parameters (workloadParameters), runs: [{summary, rounds}]}]}`, keys as the CSV columns (src/core/result-columns.ts),
  * values as in the CSV (src/columns/cells.ts). Two-space indented, newline-terminated.
  */
 import type { Verdict } from '../check/compare.js';
-import type { RunResult } from '../core/types.js';
+import type { RunResult, TraceRows, Workload } from '../core/types.js';
 import { roundRecord, summaryRecord, toJsonObject, ROUND_COLUMNS, SUMMARY_COLUMNS } from '../columns/cells.js';
 
 export interface JsonWorkload {
   name: string;
   seed: number;
+  /** The workload file and its resolved parameters (every field, base units), when known. */
+  file?: string;
+  workload?: Workload;
   runs: RunResult[];
+}
+
+/**
+ * A workload's resolved parameters as JSON: every field in base units (bytes, seconds,
+ * bytes per second), as the simulation used them after defaults, --set, --seed and
+ * --hints; a trace as its row count; Infinity (`unlimited`) as null.
+ */
+export function workloadParameters(workload: Workload): unknown {
+  return JSON.parse(
+    JSON.stringify(workload, (key, value: unknown) => {
+      if (key === 'trace' && value !== null && typeof value === 'object') return { rows: (value as TraceRows).count };
+      if (typeof value === 'number' && !Number.isFinite(value)) return null;
+      return value;
+    }),
+  );
 }
 
 /** A JSON document as migsim prints it: two-space indent, newline at the end. */
@@ -32,6 +50,8 @@ export function formatResultsJson(workloads: readonly JsonWorkload[]): string {
     workloads: workloads.map((workload) => ({
       name: workload.name,
       seed: workload.seed,
+      ...(workload.file === undefined ? {} : { file: workload.file }),
+      ...(workload.workload === undefined ? {} : { parameters: workloadParameters(workload.workload) }),
       runs: workload.runs.map(runJson),
     })),
   });

@@ -82,10 +82,10 @@ describe('a failed write is exit 2 and leaves the old file', () => {
     chmodSync(dir, 0o555);
     const run = migsim(['run', TINY, '--csv', csv, '--json']);
     assert.equal(run.status, 2);
-    assert.equal(run.stderr, `migsim: ${csv}: cannot write (EACCES)\n`);
+    assert.equal(run.stderr, `migsim: --csv ${csv}: cannot write (EACCES)\n`);
     const update = migsim(['check', TINY, '--baseline', baseline, '--update']);
     assert.equal(update.status, 2);
-    assert.equal(update.stderr, `migsim: ${baseline}: cannot write (EACCES)\n`);
+    assert.equal(update.stderr, `migsim: --baseline ${baseline}: cannot write (EACCES)\n`);
     assert.equal(readFileSync(csv, 'utf8'), 'old\n');
     assert.equal(readFileSync(baseline, 'utf8'), 'workload,run,seed,total_bytes\ntiny,none,1,5\n');
     assert.deepEqual(readdirSync(dir).sort(), ['baseline.csv', 'rounds.csv']);

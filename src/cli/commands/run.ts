@@ -82,7 +82,7 @@ export async function runCommand(files: readonly string[], options: RunOptions):
 
   const allResults = simulated.flatMap((done) => done.results);
   if (options.json) {
-    writeStdout(formatResultsJson(simulated.map((done) => ({ name: done.workload.name, seed: done.workload.seed, runs: done.results }))));
+    writeStdout(formatResultsJson(simulated.map((done) => ({ name: done.workload.name, seed: done.workload.seed, file: done.file, workload: done.workload, runs: done.results }))));
   }
   if (options.csv !== null) writeOutput(options.csv, formatRoundsCsv(allResults));
   if (options.summaryCsv !== null) writeOutput(options.summaryCsv, formatSummaryCsv(allResults.map((result) => result.summary)));
