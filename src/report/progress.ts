@@ -36,8 +36,13 @@ export interface Progress {
 }
 
 /** Whether a bar may be shown at all (STYLE.md §6.5). */
+/**
+ * The bar is drawn on stderr, so it needs stderr to be a terminal and nothing else: a run
+ * whose stdout goes to a file or a pipe (`> out.txt`, `--json | jq`) is exactly the long
+ * run that needs it. `json` is kept for the callers' sake; it no longer matters.
+ */
 export function progressAllowed(options: { json: boolean; quiet: boolean }): boolean {
-  return process.stderr.isTTY === true && process.stdout.isTTY === true && !options.json && !options.quiet;
+  return process.stderr.isTTY === true && !options.quiet;
 }
 
 const MIB_BYTES = 1024 * 1024;
