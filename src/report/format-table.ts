@@ -404,37 +404,12 @@ export function formatSummaryTable(results: readonly RunResult[], options: Table
   if (baseline !== undefined && summaries.length > 1) {
     metric('total time vs none (s)', (s) => changeCell(s, baseline, s.totalTimeSec, baseline.totalTimeSec, 1, 3, palette));
   }
-  // A forced switchover's downtime is not a normal one, a cancelled run has none, and a
-  // downtime above the limit says so.
-  metric('downtime (ms)', (s) => {
-    if (s.ending === 'cancelled') return { text: '- (cancelled)', style: palette.bad };
-    const text = (s.downtimeSec * 1e3).toFixed(1);
-    if (s.ending === 'forced') return { text: `${text} (forced)`, style: palette.bad };
-    if (s.downtimeOverLimit) return { text: `${text} (over limit)`, style: palette.bad };
-    return text;
-  });
+  metric('downtime (ms)', (s) => downtimeCell(s, palette));
   if (baseline !== undefined && summaries.length > 1) {
     metric('downtime vs none (ms)', (s) => changeCell(s, baseline, s.downtimeSec, baseline.downtimeSec, 1e3, 1, palette));
   }
   metric('expected downtime (ms)', (s) => (Number.isFinite(s.expectedDowntimeSec) ? (s.expectedDowntimeSec * 1e3).toFixed(1) : 'inf'));
-  metric('converged', (s) => {
-    if (s.converged) return s.ending === 'paused' ? 'yes (guest paused)' : 'yes';
-    if (s.ending === 'postcopy') return 'postcopy';
-    return { text: s.ending === 'cancelled' ? 'no: cancelled at cap' : 'no: forced at cap', style: palette.bad };
-  });
-  if (summaries.some((s) => s.throttlePct !== 0)) {
-    metric('auto-converge throttle (%)', (s) => (s.throttleSteps > 0 ? `${s.throttlePct} (${s.throttleSteps} steps)` : String(s.throttlePct)));
-  }
-  if (summaries.some((s) => s.ending === 'postcopy')) {
-    metric('postcopy sent (bytes)', (s) => bytesWithMib(s.postcopyBytes));
-    metric('postcopy requests', (s) => String(s.postcopyRequests));
-    metric('postcopy blocktime (ms)', (s) => {
-      const perVcpu = s.vcpuBlocktimeSecList === '' ? [] : s.vcpuBlocktimeSecList.split(';').map((sec) => (Number(sec) * 1e3).toFixed(1));
-      const total = (s.blocktimeSec * 1e3).toFixed(1);
-      return perVcpu.length > 1 ? `${total} (vCPUs ${perVcpu.join('/')})` : total;
-    });
-    metric('no-rollback window (s)', (s) => s.noRollbackSec.toFixed(3));
-  }
+  endingRows(summaries, metric, palette);
   metric('lost pages', (s) =>
     s.lostPages > 0 ? { text: `${s.lostPages} (${s.lostZeroPages} zero-content)`, style: palette.bad } : '0',
   );
@@ -562,12 +537,11 @@ export function formatCompactSummaryTable(results: readonly RunResult[], options
   }
   metric('rounds (bulk+iterate)', (s) => String(s.rounds));
   metric('total time (s)', (s) => s.totalTimeSec.toFixed(3));
-  metric('downtime (ms)', (s) => (s.downtimeSec * 1e3).toFixed(1));
+  metric('downtime (ms)', (s) => downtimeCell(s, palette));
   if (baseline !== undefined && summaries.length > 1) {
     metric('downtime vs none (ms)', (s) => changeCell(s, baseline, s.downtimeSec, baseline.downtimeSec, 1e3, 1, palette));
   }
-  metric('converged', (s) => (s.converged ? 'yes' : { text: 'no (capped)', style: palette.bad }));
-  if (summaries.some((s) => s.throttlePct !== 0)) metric('auto-converge throttle (%)', (s) => String(s.throttlePct));
+  endingRows(summaries, metric, palette);
   metric('lost pages', (s) => (s.lostPages > 0 ? { text: `${s.lostPages} (${s.lostZeroPages} zero)`, style: palette.bad } : '0'));
   for (const cost of COST_ROWS) {
     if (summaries.every((s) => cost.value(s) === 0)) continue;
@@ -739,4 +713,38 @@ export function formatVerdict(verdict: Verdict, baselineFile: string, options: T
   const table = formatVerdictTable(verdict, options);
   const line = formatVerdictLine(verdict, baselineFile, options);
   return table === '' ? line : `${table}\n\n${line}`;
+}
+
+/**
+ * The downtime cell: a forced switchover's downtime is not a normal one, a cancelled run
+ * has none, and a downtime above the limit says so.
+ */
+function downtimeCell(s: RunSummary, palette: Palette): CellInput {
+  if (s.ending === 'cancelled') return { text: '- (cancelled)', style: palette.bad };
+  const text = (s.downtimeSec * 1e3).toFixed(1);
+  if (s.ending === 'forced') return { text: `${text} (forced)`, style: palette.bad };
+  if (s.downtimeOverLimit) return { text: `${text} (over limit)`, style: palette.bad };
+  return text;
+}
+
+/** How each run ended (docs/model.md §3 item 7), the throttle, and postcopy's figures when a run used it. */
+function endingRows(summaries: readonly RunSummary[], metric: (label: string, cell: (summary: RunSummary) => CellInput) => void, palette: Palette): void {
+  metric('converged', (s) => {
+    if (s.converged) return s.ending === 'paused' ? 'yes (guest paused)' : 'yes';
+    if (s.ending === 'postcopy') return 'postcopy';
+    return { text: s.ending === 'cancelled' ? 'no: cancelled at cap' : 'no: forced at cap', style: palette.bad };
+  });
+  if (summaries.some((s) => s.throttlePct !== 0)) {
+    metric('auto-converge throttle (%)', (s) => (s.throttleSteps > 0 ? `${s.throttlePct} (${s.throttleSteps} steps)` : String(s.throttlePct)));
+  }
+  if (summaries.some((s) => s.ending === 'postcopy')) {
+    metric('postcopy sent (MiB)', (s) => (s.postcopyBytes / 2 ** 20).toFixed(1));
+    metric('postcopy requests', (s) => String(s.postcopyRequests));
+    metric('postcopy blocktime (ms)', (s) => {
+      const perVcpu = s.vcpuBlocktimeSecList === '' ? [] : s.vcpuBlocktimeSecList.split(';').map((sec) => (Number(sec) * 1e3).toFixed(1));
+      const total = (s.blocktimeSec * 1e3).toFixed(1);
+      return perVcpu.length > 1 ? `${total} (vCPUs ${perVcpu.join('/')})` : total;
+    });
+    metric('no-rollback window (s)', (s) => s.noRollbackSec.toFixed(3));
+  }
 }
