@@ -48,9 +48,7 @@ export function parseEndings(
   if (base.downtimeLimitSec === 0 && guestWrites && !bounded) {
     m.fail('downtimeLimit', 'is 0: pre-copy then waits for a sync with no page dirtied, which a guest that writes never gives; set a limit, or postcopy or pauseAfterRound');
   }
-  if (base.maxDurationSec === Infinity && base.maxRounds === null && base.maxTotalBytes === null && guestWrites && !bounded) {
-    m.fail('maxDuration', 'is none with no maxRounds or maxTotal either: a guest that writes faster than the link would migrate forever; give a cap');
-  }
+  // No cap at all is left to the work bound (cli/memory-limit.ts), which refuses it up front.
   return endings;
 }
 

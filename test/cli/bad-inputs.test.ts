@@ -36,11 +36,6 @@ const CASES: BadCase[] = [
     message: `migsim: ${WEB}: migration.downtimeLimit is 0: pre-copy then waits for a sync with no page dirtied, which a guest that writes never gives; set a limit, or postcopy or pauseAfterRound (got 0ms)`,
   },
   {
-    input: 'no cap at all',
-    args: ['run', WEB, '--set', 'migration.maxDuration=none'],
-    message: `migsim: ${WEB}: migration.maxDuration is none with no maxRounds or maxTotal either: a guest that writes faster than the link would migrate forever; give a cap (got none)`,
-  },
-  {
     input: 'dirty-limit without the dirty ring',
     args: ['run', WEB, '--set', 'migration.dirtyLimit.vcpuDirtyLimit=1MiB/s'],
     message: `migsim: ${WEB}: migration.dirtyLimit needs migration.tracking.mode dirty-ring (QEMU refuses dirty-limit without KVM's dirty ring; mode is write-protect) (got {"vcpuDirtyLimit":"1MiB/s"})`,
