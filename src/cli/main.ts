@@ -294,6 +294,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--workload <file>', 'with --log/--domjobinfo: the workload describing that guest and migration')
     .option('--run <label>', "with --log/--domjobinfo: the simulated run to compare with ('none' or a hint label)", 'none')
     .option('--csv <file>', 'write the comparison table as CSV (- for stdout, instead of the tables)')
+    .option('--json', 'print every comparison (each repetition, the mean, the simulation, the error and target) and derived value as one JSON document instead of the tables')
     .option('--max-memory <size>', 'refuse workloads whose simulation needs more memory than this size, e.g. 8GiB (default: MIGSIM_MAX_MEMORY, else the machine\'s total memory)')
     .option('--max-events <n>', 'refuse workloads whose simulation is estimated to take more events (writes, churn, trace rows, pages, slots) than this, e.g. 1e11 (default: MIGSIM_MAX_EVENTS, else 3e10: minutes)')
     .option('-q, --quiet', 'no progress bar')
@@ -303,6 +304,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
       if (options.log !== undefined || options.domjobinfo !== undefined) {
         if (dir !== undefined) throw new UsageError('give either <dir> or --log/--domjobinfo, not both');
         if (options.workload === undefined) throw new UsageError('--log/--domjobinfo needs --workload <file>: the guest and migration to simulate');
+        if (options.json === true) throw new UsageError('--json is for a calibration directory; with --log/--domjobinfo use --csv');
         const { calibrateLogCommand } = await import('./commands/calibrate-log.js');
         setExitCode(
           await calibrateLogCommand({
@@ -324,6 +326,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
         await calibrateCommand(dir ?? defaultCalibrationData(), {
           workloads: options.workloads ?? null,
           csv: options.csv ?? null,
+          json: options.json === true,
           color: options.color !== false,
           quiet: options.quiet === true,
           maxMemory: options.maxMemory ?? null,
@@ -342,6 +345,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--jobs <n>', 'worker threads (default: os.availableParallelism())')
     .option('--shard <i/n>', 'run only the points with index % n == i - 1 (1-based i, e.g. $SLURM_ARRAY_TASK_ID/8)')
     .option('--csv <file>', 'the output CSV (- for stdout)', '-')
+    .option('--json', 'print the sweep as one JSON document (points, their axis values, each run\'s summary) instead of the CSV on stdout')
     .option('--max-memory <size>', 'refuse sweeps whose --jobs largest points together need more memory than this size, e.g. 8GiB (default: MIGSIM_MAX_MEMORY, else the machine\'s total memory)')
     .option('--max-events <n>', 'refuse workloads whose simulation is estimated to take more events (writes, churn, trace rows, pages, slots) than this, e.g. 1e11 (default: MIGSIM_MAX_EVENTS, else 3e10: minutes)')
     .option('-q, --quiet', 'no progress bar')
@@ -357,6 +361,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
           jobs: options.jobs === undefined ? null : parseJobs(options.jobs),
           shard: options.shard ?? null,
           csv: options.csv,
+          json: options.json === true,
           maxMemory: options.maxMemory ?? null,
           maxEvents: options.maxEvents ?? null,
           allowOutsidePaths: options.allowOutsidePaths === true,

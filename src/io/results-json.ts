@@ -5,7 +5,8 @@
  */
 import type { Verdict } from '../check/compare.js';
 import type { RunResult, TraceRows, Workload } from '../core/types.js';
-import { roundRecord, summaryRecord, toJsonObject, ROUND_COLUMNS, SUMMARY_COLUMNS } from '../columns/cells.js';
+import { roundRecord, summaryRecord, toJsonObject, unguardCell, ROUND_COLUMNS, SUMMARY_COLUMNS } from '../columns/cells.js';
+import { columnKind, type CellValue } from '../core/result-columns.js';
 
 export interface JsonWorkload {
   name: string;
@@ -87,4 +88,51 @@ export function formatCheckJson(check: { baseline: string; updated: boolean; ok:
     })),
     notChecked: check.notChecked,
   });
+}
+
+/**
+ * `sweep --json`: `{schemaVersion: 1, file, axes, gridPoints, points: [{point, values,
+ * runs: [summary]}]}`. `values` holds each axis's value as given on the command line (text:
+ * `10Gbit/s` stays as written); each run is the summary row keyed by the CSV columns, read
+ * back from the same cells the CSV prints, so both outputs agree digit for digit.
+ */
+export function formatSweepJson(sweep: {
+  file: string;
+  axes: readonly string[];
+  gridPoints: number;
+  columns: readonly string[];
+  rows: readonly string[][];
+}): string {
+  const axisCount = sweep.axes.length;
+  const summaryColumns = sweep.columns.slice(axisCount, sweep.columns.length - 2);
+  const points = new Map<number, { point: number; values: Record<string, string>; runs: Record<string, CellValue | null>[] }>();
+  for (const row of sweep.rows) {
+    const point = Number(row[row.length - 2]);
+    let entry = points.get(point);
+    if (entry === undefined) {
+      const values: Record<string, string> = {};
+      sweep.axes.forEach((axis, a) => (values[axis] = row[a]));
+      entry = { point, values, runs: [] };
+      points.set(point, entry);
+    }
+    const run: Record<string, CellValue | null> = {};
+    summaryColumns.forEach((column, c) => (run[column] = cellJsonValue(column, row[axisCount + c])));
+    entry.runs.push(run);
+  }
+  return formatJsonDocument({
+    schemaVersion: 1,
+    file: sweep.file,
+    axes: sweep.axes,
+    gridPoints: sweep.gridPoints,
+    points: [...points.values()],
+  });
+}
+
+/** A CSV cell of a known result column as its JSON value (numbers, booleans; text unguarded). */
+function cellJsonValue(column: string, cell: string): CellValue | null {
+  const kind = columnKind(column);
+  if (kind === 'text' || kind === undefined) return unguardCell(cell);
+  if (kind === 'boolean') return cell === 'true';
+  if (cell === '') return null;
+  return Number(cell);
 }

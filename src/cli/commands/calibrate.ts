@@ -21,6 +21,7 @@ import { UsageError } from '../../core/errors.js';
 import { EXIT_CODES } from '../../core/exit-codes.js';
 import type { Workload } from '../../core/types.js';
 import { readCalibrationDir } from '../../io/read-calibration.js';
+import { formatJsonDocument } from '../../io/results-json.js';
 import { checkOutputPaths } from '../../io/output-paths.js';
 import { writeFileAtomic } from '../../io/write-atomic.js';
 import { stdoutPalette } from '../../report/colors.js';
@@ -34,6 +35,8 @@ export interface CalibrateOptions {
   workloads: string | null;
   /** CSV path, `-` for stdout (then no tables), or null. */
   csv: string | null;
+  /** `--json`: one JSON document (every comparison and derived value) instead of the tables. */
+  json?: boolean;
   color: boolean;
   quiet: boolean;
   /** --max-memory as given, or null (MIGSIM_MAX_MEMORY, else the machine's memory). */
@@ -79,7 +82,8 @@ export async function calibrateCommand(dataDir: string, options: CalibrateOption
   );
   // As run does: refuse a guest larger than this machine (or MIGSIM_MAX_MEMORY) before simulating.
   checkMemoryLimit(loaded, { maxMemory: options.maxMemory, maxEvents: options.maxEvents ?? null });
-  const tables = options.csv !== '-';
+  if (options.json === true && options.csv === '-') throw new UsageError('--json and --csv - both print to stdout: give --csv a file');
+  const tables = options.csv !== '-' && options.json !== true;
   const comparisons: RunComparison[] = [];
   // Ctrl-C terminates the running simulation and throws InterruptedError (exit 130) before
   // anything is printed or written.
@@ -110,17 +114,29 @@ export async function calibrateCommand(dataDir: string, options: CalibrateOption
     }
   });
 
-  if (tables) {
-    const palette = stdoutPalette({ color: options.color });
-    const workloads = loaded.map((entry) => entry.workload);
-    const derived = deriveParameters(runs, {
+  const workloads = loaded.map((entry) => entry.workload);
+  const derivedRows = () =>
+    deriveParameters(runs, {
       memoryBytes: workloads[0].guest.memoryBytes,
       pageSizeBytes: workloads[0].guest.pageSizeBytes,
       maxOrder: workloads[0].guest.maxOrder,
       pageblockOrder: workloads[0].guest.pageblockOrder,
-    });
-    const derivedRows = derived.map((value) => ({ derived: value, workloadValue: workloadValueOf(value, scenarios, workloads) }));
-    writeStdout(`${formatCalibration(comparisons, palette)}\n${formatDerived(derivedRows, palette)}`);
+    }).map((value) => ({ derived: value, workloadValue: workloadValueOf(value, scenarios, workloads) }));
+  if (tables) {
+    const palette = stdoutPalette({ color: options.color });
+    writeStdout(`${formatCalibration(comparisons, palette)}\n${formatDerived(derivedRows(), palette)}`);
+  }
+  if (options.json === true) {
+    writeStdout(
+      formatJsonDocument({
+        schemaVersion: 1,
+        dir: dataDir,
+        workloads: workloadsDir,
+        ok: allTargetsMet(comparisons),
+        comparisons,
+        derived: derivedRows().map((row) => ({ ...row.derived, workloadValue: row.workloadValue })),
+      }),
+    );
   }
   if (options.csv !== null) {
     const text = formatCalibrationCsv(comparisons);

@@ -18,6 +18,7 @@ import { Worker } from 'node:worker_threads';
 import { MigsimError, UsageError, type ErrorCode } from '../../core/errors.js';
 import { readWorkload, readWorkloadText, WorkloadFileCache, type LoadWarning } from '../../io/read-workload.js';
 import { formatSweepCsv, sweepColumns } from '../../io/sweep-csv.js';
+import { formatSweepJson } from '../../io/results-json.js';
 import { checkOutputPaths } from '../../io/output-paths.js';
 import { writeFileAtomic } from '../../io/write-atomic.js';
 import { createSweepProgress } from '../../report/sweep-progress.js';
@@ -28,7 +29,7 @@ import type { SweepReply, SweepTask, SweepWorkerData } from '../sweep-worker.js'
 import { InterruptedError, interrupted, onInterrupt, withInterruptGuard } from '../interrupt.js';
 import { checkSweepMemory, checkWorkloadMemory, estimateEngineBytes, memoryLimit } from '../memory-limit.js';
 import { EXIT_CODES } from '../../core/exit-codes.js';
-import { writeStderrLine } from '../simulate.js';
+import { writeStderrLine, writeStdout } from '../simulate.js';
 
 export interface SweepOptions {
   vary: string[];
@@ -39,6 +40,8 @@ export interface SweepOptions {
   shard: string | null;
   /** Output path, `-` for stdout. */
   csv: string;
+  /** `--json`: the sweep as one JSON document on stdout (then a `--csv -` is not printed). */
+  json?: boolean;
   /** `--max-memory <size>`; null = MIGSIM_MAX_MEMORY or the machine's memory. */
   maxMemory?: string | null;
   /** `--allow-outside-paths`. */
@@ -106,9 +109,14 @@ export async function sweepCommand(file: string, options: SweepOptions): Promise
     for (const row of reply.rows) rows.push([...values, ...row, String(task.index), String(size)]);
     for (const message of reply.lost) lost.push(`lost pages: point ${describePoint(spec.axes, task.index)}: ${message}`);
   }
-  const csv = formatSweepCsv(sweepColumns(spec.axes.map((axis) => axis.key)), rows);
-  if (options.csv === '-') process.stdout.write(csv);
-  else writeFileAtomic(options.csv, csv);
+  const columns = sweepColumns(spec.axes.map((axis) => axis.key));
+  const csv = formatSweepCsv(columns, rows);
+  if (options.csv !== '-') writeFileAtomic(options.csv, csv);
+  if (options.json === true) {
+    writeStdout(formatSweepJson({ file, axes: spec.axes.map((axis) => axis.key), gridPoints: size, columns, rows }));
+  } else if (options.csv === '-') {
+    writeStdout(csv);
+  }
   for (const message of lost) writeStderrLine(`migsim: ${message}`);
   return lost.length > 0 ? EXIT_CODES.lostPages : EXIT_CODES.ok;
 }
