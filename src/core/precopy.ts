@@ -745,13 +745,17 @@ export class Precopy {
   }
 
   /** What the transport counted since the last round ended (once per round: allocates). */
-  private roundCounters(): Pick<RoundStats, 'multifdBytes' | 'multifdPackets' | 'multifdSyncs'> {
+  private roundCounters(): Pick<RoundStats, 'multifdBytes' | 'multifdPackets' | 'multifdSyncs' | 'xbzrleBytes' | 'xbzrlePages' | 'xbzrleCacheMiss' | 'xbzrleOverflow'> {
     const now = this.transport.counters;
     const start = this.roundStartCounters;
     const counts = {
       multifdBytes: now.multifdBytes - start.multifdBytes,
       multifdPackets: now.multifdPackets - start.multifdPackets,
       multifdSyncs: now.multifdSyncs - start.multifdSyncs,
+      xbzrleBytes: now.xbzrleBytes - start.xbzrleBytes,
+      xbzrlePages: now.xbzrlePages - start.xbzrlePages,
+      xbzrleCacheMiss: now.xbzrleCacheMiss - start.xbzrleCacheMiss,
+      xbzrleOverflow: now.xbzrleOverflow - start.xbzrleOverflow,
     };
     Object.assign(start, now);
     return counts;

@@ -163,6 +163,10 @@ export const ROUND_FIELDS = [
   { field: 'multifdBytes', column: 'multifd_bytes', kind: 'count' },
   { field: 'multifdPackets', column: 'multifd_packets', kind: 'count' },
   { field: 'multifdSyncs', column: 'multifd_syncs', kind: 'count' },
+  { field: 'xbzrleBytes', column: 'xbzrle_bytes', kind: 'count' },
+  { field: 'xbzrlePages', column: 'xbzrle_pages', kind: 'count' },
+  { field: 'xbzrleCacheMiss', column: 'xbzrle_cache_miss', kind: 'count' },
+  { field: 'xbzrleOverflow', column: 'xbzrle_overflow', kind: 'count' },
 ] as const satisfies readonly RoundFieldSpec[];
 
 /** The summary columns `plot` draws against a swept parameter, in table order. */

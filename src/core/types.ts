@@ -184,6 +184,14 @@ export interface MultifdConfig {
   initPacketBytes: number;
 }
 
+/** QEMU's xbzrle capability (migration/ram.c save_xbzrle_page; wire/xbzrle.ts). */
+export interface XbzrleConfig {
+  /** xbzrle-cache-size (QEMU's default 64 MiB). */
+  cacheSizeBytes: number;
+  /** Bytes a page sent again changed in one run since its cached copy (the page size: all). */
+  bytesPerWrite: number;
+}
+
 export interface MigrationConfig {
   preset: Preset;
   startSec: number;
@@ -221,6 +229,8 @@ export interface MigrationConfig {
   autoConverge: AutoConverge;
   /** null: one migration stream (QEMU's default). */
   multifd: MultifdConfig | null;
+  /** null: XBZRLE off (QEMU's default). */
+  xbzrle: XbzrleConfig | null;
   onNoConvergence: NoConvergence;
   /** null = postcopy-ram off. */
   postcopy: PostcopyConfig | null;
@@ -306,6 +316,11 @@ export interface RoundStats {
   /** Multifd packets with pages, and multifd syncs (RAM_SAVE_FLAG_MULTIFD_FLUSH). */
   multifdPackets: number;
   multifdSyncs: number;
+  /** QEMU's xbzrle-cache counters: bytes, pages, cache-miss, overflow. */
+  xbzrleBytes: number;
+  xbzrlePages: number;
+  xbzrleCacheMiss: number;
+  xbzrleOverflow: number;
 }
 
 /** Guest-side and tracking costs of one run: derived from the table in result-columns.ts. */

@@ -32,6 +32,7 @@ import type {
   InitialState,
   MigrationConfig,
   MultifdConfig,
+  XbzrleConfig,
   Phase,
   Preset,
   TrackingConfig,
@@ -149,6 +150,7 @@ const MIGRATION_KEYS = [
   'wire',
   'autoConverge',
   'multifd',
+  'xbzrle',
   ...ENDING_KEYS,
 ] as const;
 const TRACKING_KEYS = [
@@ -162,6 +164,7 @@ const TRACKING_KEYS = [
   'costsSlowGuest',
 ] as const;
 const WIRE_KEYS = ['pageHeader', 'zeroPage', 'eos', 'deviceState', 'zeroPageDetection', 'flushIovecs'] as const;
+const XBZRLE_KEYS = ['cacheSize', 'bytesPerWrite'] as const;
 const MULTIFD_KEYS = ['channels', 'packetPages', 'zeroPageDetection', 'channelRate'] as const;
 const AUTO_CONVERGE_KEYS = ['enabled', 'initial', 'increment', 'max', 'triggerThreshold', 'tailslow'] as const;
 
@@ -584,7 +587,10 @@ function parseMigration(m: FieldReader, guest: ParsedGuestConfig, phases: readon
     wire: parseWire(m.child('wire', WIRE_KEYS), preset),
     autoConverge: parseAutoConverge(m.child('autoConverge', AUTO_CONVERGE_KEYS)),
     multifd: m.has('multifd') ? parseMultifd(m.child('multifd', MULTIFD_KEYS), guest.pageSizeBytes) : null,
+    xbzrle: m.has('xbzrle') ? parseXbzrle(m.child('xbzrle', XBZRLE_KEYS), guest.pageSizeBytes) : null,
   };
+  // Multifd's send path (ram_save_target_page_multifd) never reaches the XBZRLE cache.
+  if (base.multifd !== null && base.xbzrle !== null) m.fail('xbzrle', 'cannot be combined with multifd (QEMU sends multifd pages without the XBZRLE cache)');
   return { ...base, ...parseEndings(m, base, phases) };
 }
 
@@ -608,6 +614,19 @@ function parseMultifd(f: FieldReader, pageSizeBytes: number): MultifdConfig {
     // MultiFDInit_t: magic, version, uuid[16], id, unused1[7], unused2[4] (8 each).
     initPacketBytes: 64,
   };
+}
+
+/**
+ * `xbzrle:` turns QEMU's xbzrle capability on (an empty map: every default): cacheSize is
+ * xbzrle-cache-size (QEMU's default 64 MiB; at least a page, as the cache holds
+ * pow2floor(cacheSize / page) pages); bytesPerWrite (no QEMU parameter: how many bytes of a
+ * page the guest changed between two sends, in one run) 8, a counter's store, or `page`.
+ */
+function parseXbzrle(f: FieldReader, pageSizeBytes: number): XbzrleConfig {
+  const cacheSizeBytes = f.quantity('cacheSize', positive(parseSize), 64 * MiB);
+  if (cacheSizeBytes < pageSizeBytes) f.fail('cacheSize', `must be at least a page (${pageSizeBytes} bytes)`);
+  const bytesPerWrite = f.raw('bytesPerWrite') === 'page' ? pageSizeBytes : f.quantity('bytesPerWrite', integer({ min: 1, max: pageSizeBytes }), 8);
+  return { cacheSizeBytes, bytesPerWrite };
 }
 
 function parseTracking(t: FieldReader, preset: Preset, pageSizeBytes: number): TrackingConfig {

@@ -98,6 +98,7 @@ export function makeWorkload(overrides: DeepPartial<Workload> = {}): Workload {
       dirtyLimit: null,
       pauseAfterRound: null,
       multifd: null,
+      xbzrle: null,
     },
     hints: [],
   };

@@ -114,6 +114,7 @@ describe('parseWorkload defaults', () => {
         dirtyLimit: null,
         pauseAfterRound: null,
         multifd: null,
+        xbzrle: null,
       },
       hints: [
         {
@@ -481,6 +482,18 @@ describe('parseWorkload errors', () => {
     rejects(withTop('migration: {autoConverge: {max: 120}}\n'), `${FILE}: migration.autoConverge.max must be a percentage from 0 to 100 (got 120)`);
     rejects(withTop('migration: {multifd: {channels: 0}}\n'), `${FILE}: migration.multifd.channels must be between 1 and 255 (got 0)`);
     rejects(withTop('migration: {multifd: {zeroPageDetection: fast}}\n'), `${FILE}: migration.multifd.zeroPageDetection must be one of multifd, legacy, none (got fast)`);
+    rejects(withTop('migration: {xbzrle: {cacheSize: 1KiB}}\n'), `${FILE}: migration.xbzrle.cacheSize must be at least a page (4096 bytes) (got 1KiB)`);
+    rejects(withTop('migration: {xbzrle: {bytesPerWrite: 0}}\n'), `${FILE}: migration.xbzrle.bytesPerWrite must be between 1 and 4096 (got 0)`);
+    rejects(
+      withTop('migration: {xbzrle: {}, multifd: {}}\n'),
+      `${FILE}: migration.xbzrle cannot be combined with multifd (QEMU sends multifd pages without the XBZRLE cache) (got {})`,
+    );
+  });
+
+  it('reads xbzrle with QEMU defaults: a 64 MiB cache, 8-byte writes; page for full-page writes', () => {
+    const base = 'guest:\n  memory: 1GiB\n  initial: {used: 256MiB}\nmigration:\n';
+    assert.deepEqual(parse(base + '  xbzrle: {}\n').migration.xbzrle, { cacheSizeBytes: 64 * 2 ** 20, bytesPerWrite: 8 });
+    assert.deepEqual(parse(base + '  xbzrle: {cacheSize: 8MiB, bytesPerWrite: page}\n').migration.xbzrle, { cacheSizeBytes: 8 * 2 ** 20, bytesPerWrite: 4096 });
   });
 
   it('reads multifd with QEMU 10 defaults', () => {

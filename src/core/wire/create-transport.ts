@@ -3,8 +3,10 @@ import type { MigrationConfig } from '../types.js';
 import { Multifd } from './multifd.js';
 import { SingleStream } from './single-stream.js';
 import type { Transport } from './transport.js';
+import { Xbzrle } from './xbzrle.js';
 
 export function createTransport(config: MigrationConfig, pageSizeBytes: number): Transport {
   if (config.multifd !== null) return new Multifd(config, config.multifd, pageSizeBytes);
+  if (config.xbzrle !== null) return new Xbzrle(config, config.xbzrle, pageSizeBytes);
   return new SingleStream(config, pageSizeBytes);
 }

@@ -96,6 +96,20 @@ export class QemuFile {
     return flushed;
   }
 
+  /**
+   * Queues one write of `bytes` copied into the buffer (qemu_put_buffer, not async: an
+   * XBZRLE page, or a normal page while XBZRLE runs). Returns what reached mig_stats.
+   */
+  queueCopied(bytes: number): number {
+    if (this.flushIovecs === 0) return bytes;
+    if (!this.lastIovecBuffered) this.iovecs++;
+    this.bufferBytes += bytes;
+    this.unflushedBytes += bytes;
+    this.lastIovecBuffered = true;
+    if (this.iovecs >= this.flushIovecs || this.bufferBytes >= QEMU_FILE_BUFFER_BYTES) return this.flushWith(0);
+    return 0;
+  }
+
   /** Queues `bytes` more (the EOS marker) and flushes: returns what reached mig_stats. */
   flushWith(bytes: number): number {
     const flushed = this.unflushedBytes + bytes;

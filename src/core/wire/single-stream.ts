@@ -23,7 +23,7 @@ export class SingleStream implements Transport {
   readonly normalPageBytes: number;
   readonly zeroPageBytes: number;
   private readonly detectZero: boolean;
-  private readonly eosBytes: number;
+  readonly eosBytes: number;
   private readonly deviceStateBytes: number;
   private readonly linkBytesPerSec: number;
   private readonly file: QemuFile;

@@ -17,10 +17,15 @@ export interface TransportCounters {
   /** Multifd packets carrying pages, and multifd syncs. */
   multifdPackets: number;
   multifdSyncs: number;
+  /** xbzrle-cache's bytes (XBZRLE pages with their headers, and overflowed pages), pages, cache-miss, overflow. */
+  xbzrleBytes: number;
+  xbzrlePages: number;
+  xbzrleCacheMiss: number;
+  xbzrleOverflow: number;
 }
 
 export function newTransportCounters(): TransportCounters {
-  return { multifdBytes: 0, multifdPackets: 0, multifdSyncs: 0 };
+  return { multifdBytes: 0, multifdPackets: 0, multifdSyncs: 0, xbzrleBytes: 0, xbzrlePages: 0, xbzrleCacheMiss: 0, xbzrleOverflow: 0 };
 }
 
 export interface Transport {
