@@ -11,7 +11,7 @@
  *   cached copy: an encoding of 0 bytes (nothing changed) sends nothing; one longer than
  *   the page is an overflow: counted, its page size added to xbzrle bytes, and the page
  *   goes as a normal page; else the page goes as its 8-byte header, ENCODING_FLAG_XBZRLE,
- *   a 16-bit length and the encoding.
+ *   a 16-bit length and the encoding (xbzrle-cache bytes count all but the header).
  * A zero page still goes as a zero page (save_zero_page comes first) and, once XBZRLE runs,
  * replaces its slot with a zero page (xbzrle_cache_zero_page: no miss counted).
  * While XBZRLE runs pages are copied into QEMUFile's buffer (ram_save_page: send_async off).
@@ -61,6 +61,7 @@ export class Xbzrle implements Transport {
   private readonly stream: SingleStream;
   private readonly file: QemuFile;
   private readonly pageSizeBytes: number;
+  private readonly headerBytes: number;
   private readonly slotMask: number;
   /** Per cache slot: the pfn it holds (−1: empty) and its age (it_addr, it_age). */
   private readonly slotPfn: Int32Array;
@@ -77,6 +78,7 @@ export class Xbzrle implements Transport {
     this.eosSec = this.stream.eosSec;
     this.pageSizeBytes = pageSizeBytes;
     const wire = config.wire;
+    this.headerBytes = wire.pageHeaderBytes;
     this.file = new QemuFile(wire.flushIovecs, wire.zeroPageBytes, wire.pageHeaderBytes, pageSizeBytes);
     // pow2floor(cache size / page size) slots (cache_init).
     const slots = 2 ** Math.floor(Math.log2(Math.floor(xbzrle.cacheSizeBytes / pageSizeBytes)));
@@ -124,7 +126,8 @@ export class Xbzrle implements Transport {
       return this.copied(this.stream.normalPageBytes);
     }
     c.xbzrlePages++;
-    c.xbzrleBytes += bytes;
+    // xbzrle-cache bytes leave out the 8-byte page header (save_xbzrle_page: "bytes_xbzrle - 8").
+    c.xbzrleBytes += bytes - this.headerBytes;
     return this.copied(bytes);
   }
 
