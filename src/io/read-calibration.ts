@@ -20,9 +20,12 @@ const RUN_DIR_RE = /^(.+)_hints-(on|off)_rep(\d+)$/;
 
 /**
  * Reads every run directory under `dir`, sorted by scenario, hints off before on, then
- * repetition. Directories whose name does not follow the pattern are ignored.
+ * repetition. Directories whose name does not follow the pattern are ignored. A run whose
+ * final query-migrate status is not `completed` (a control run the driver cancelled, such
+ * as qemu10-tcg-features' noautoconv_*) has no totals to compare: it is left out, and one
+ * line saying so goes to `skipped`.
  */
-export function readCalibrationDir(dir: string): MeasuredRun[] {
+export function readCalibrationDir(dir: string, skipped: string[] = []): MeasuredRun[] {
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -35,6 +38,11 @@ export function readCalibrationDir(dir: string): MeasuredRun[] {
     if (match === null) continue;
     const runDir = join(dir, name);
     if (!statSync(runDir).isDirectory()) continue;
+    const status = finalStatus(join(runDir, 'summary.json'));
+    if (status !== null && status !== 'completed') {
+      skipped.push(`${name}: the migration ended ${clipText(status, 40)}, not completed: nothing to compare`);
+      continue;
+    }
     runs.push(readRun(runDir, name, match[1], match[2] === 'on', Number(match[3])));
   }
   if (runs.length === 0) {
@@ -45,6 +53,18 @@ export function readCalibrationDir(dir: string): MeasuredRun[] {
       (a.scenario < b.scenario ? -1 : a.scenario > b.scenario ? 1 : 0) || Number(a.hints) - Number(b.hints) || a.rep - b.rep,
   );
   return runs;
+}
+
+/** The final query-migrate's `status`, or null when the summary does not say. */
+function finalStatus(summaryFile: string): string | null {
+  let summary: SummaryJson;
+  try {
+    summary = JSON.parse(readText(summaryFile)) as SummaryJson;
+  } catch {
+    return null; // readRun reports the unreadable file, naming it
+  }
+  const status = summary.final_query_migrate?.status;
+  return typeof status === 'string' ? status : null;
 }
 
 function readText(file: string): string {

@@ -27,7 +27,7 @@ import { writeFileAtomic } from '../../io/write-atomic.js';
 import { stdoutPalette } from '../../report/colors.js';
 import { formatCalibration, formatCalibrationCsv, formatDerived } from '../../report/format-calibration.js';
 import { withInterruptGuard } from '../interrupt.js';
-import { loadWorkloads, simulateLoadedInterruptible, writeStdout } from '../simulate.js';
+import { loadWorkloads, simulateLoadedInterruptible, writeStderrLine, writeStdout } from '../simulate.js';
 import { checkMemoryLimit } from '../memory-limit.js';
 
 export interface CalibrateOptions {
@@ -73,9 +73,21 @@ export function resolveCalibrationDir(dir: string): string {
 
 export async function calibrateCommand(dataDir: string, options: CalibrateOptions): Promise<number> {
   checkOutputPaths([{ option: '--csv', path: options.csv }]);
-  const runs = readCalibrationDir(resolveCalibrationDir(dataDir));
+  const skipped: string[] = [];
+  const allRuns = readCalibrationDir(resolveCalibrationDir(dataDir), skipped);
   const workloadsDir = options.workloads ?? defaultCalibrationWorkloads();
-  const scenarios = [...new Set(runs.map((run) => run.scenario))];
+  // A scenario is compared when its workload exists; the others are named, not failed
+  // (validation/qemu10-tcg-features holds scenarios no workload models yet).
+  const allScenarios = [...new Set(allRuns.map((run) => run.scenario))];
+  const scenarios = allScenarios.filter((scenario) => existsSync(join(workloadsDir, `${scenario}.yaml`)));
+  for (const scenario of allScenarios) {
+    if (!scenarios.includes(scenario)) skipped.push(`${scenario}: no ${join(workloadsDir, `${scenario}.yaml`)}: not compared`);
+  }
+  if (scenarios.length === 0) {
+    throw new UsageError(`${dataDir}: none of its scenarios (${allScenarios.join(', ')}) has a workload in ${workloadsDir}`);
+  }
+  const runs = allRuns.filter((run) => scenarios.includes(run.scenario));
+  for (const line of skipped) writeStderrLine(`migsim: calibrate: ${line}`);
   const loaded = loadWorkloads(
     scenarios.map((scenario) => join(workloadsDir, `${scenario}.yaml`)),
     {},
