@@ -9,6 +9,7 @@
  * See docs/model.md §8.1 for the file format these come from.
  */
 import type { CostCounters } from './result-columns.js';
+import type { TransportCounters } from './wire/transport.js';
 
 export type WritePattern = 'uniform' | 'zipf' | 'sequential';
 export type Arrivals = 'even' | 'poisson';
@@ -298,8 +299,8 @@ export interface Workload {
   hints: HintConfig[];
 }
 
-/** Per-round statistics: one CSV row (docs/model.md §6). */
-export interface RoundStats {
+/** Per-round statistics: one CSV row (docs/model.md §6), with the transport's counters (multifd, XBZRLE) as wire/transport.ts defines them. */
+export interface RoundStats extends TransportCounters {
   round: number;
   kind: 'bulk' | 'iterate' | 'stop-copy' | 'postcopy';
   startSec: number;
@@ -311,16 +312,6 @@ export interface RoundStats {
   bytes: number;
   cumulativeBytes: number;
   dirtyPages: number;
-  /** Bytes multifd channels sent (QEMU's multifd-bytes): packets and their headers. */
-  multifdBytes: number;
-  /** Multifd packets with pages, and multifd syncs (RAM_SAVE_FLAG_MULTIFD_FLUSH). */
-  multifdPackets: number;
-  multifdSyncs: number;
-  /** QEMU's xbzrle-cache counters: bytes, pages, cache-miss, overflow. */
-  xbzrleBytes: number;
-  xbzrlePages: number;
-  xbzrleCacheMiss: number;
-  xbzrleOverflow: number;
 }
 
 /** Guest-side and tracking costs of one run: derived from the table in result-columns.ts. */
