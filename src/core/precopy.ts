@@ -744,6 +744,30 @@ export class Precopy {
     this.roundBytes = 0;
   }
 
+  /**
+   * A round that ends pre-copy (stop-and-copy, the postcopy switch) or the postcopy phase:
+   * its bytes join the total; nothing in it is skipped or unaccepted (no hints then).
+   */
+  private pushFinalRound(kind: 'stop-copy' | 'postcopy', startSec: number, durationSec: number, normalPages: number, zeroPages: number, bytes: number, dirtyPages: number): void {
+    this.totalBytes += bytes;
+    const round: RoundStats = {
+      round: this.rounds.length + 1,
+      kind,
+      startSec,
+      durationSec,
+      normalPages,
+      zeroPages,
+      skippedPages: 0,
+      unacceptedPages: 0,
+      bytes,
+      cumulativeBytes: this.totalBytes,
+      dirtyPages,
+      ...this.roundCounters(),
+    };
+    this.rounds.push(round);
+    this.hooks.onRound(round);
+  }
+
   /** What the transport counted since the last round ended (once per round: allocates). */
   private roundCounters(): Pick<RoundStats, 'multifdBytes' | 'multifdPackets' | 'multifdSyncs' | 'xbzrleBytes' | 'xbzrlePages' | 'xbzrleCacheMiss' | 'xbzrleOverflow'> {
     const now = this.transport.counters;
@@ -823,23 +847,7 @@ export class Precopy {
     const wire = config.wire;
     const bytes = discardBytes + wire.eosBytes + wire.deviceStateBytes;
     this.downtimeSec = this.syncSec + bytes / config.linkBandwidthBytesPerSec + config.switchoverTimeSec;
-    this.totalBytes += bytes;
-    const round: RoundStats = {
-      round: this.rounds.length + 1,
-      kind: 'stop-copy',
-      startSec: timeSec,
-      durationSec: this.downtimeSec,
-      normalPages: 0,
-      zeroPages: 0,
-      skippedPages: 0,
-      unacceptedPages: 0,
-      bytes,
-      cumulativeBytes: this.totalBytes,
-      dirtyPages: newlyDirty,
-      ...this.roundCounters(),
-    };
-    this.rounds.push(round);
-    this.hooks.onRound(round);
+    this.pushFinalRound('stop-copy', timeSec, this.downtimeSec, 0, 0, bytes, newlyDirty);
     const resumeSec = timeSec + this.downtimeSec;
     this.postcopySwitchSec = timeSec;
     this.postcopyResumeSec = resumeSec;
@@ -886,25 +894,10 @@ export class Precopy {
   /** The destination holds every page: the postcopy row, and the end of the migration. */
   private finishPostcopy(): void {
     const engine = this.postcopyEngine!;
-    this.totalBytes += engine.bytes;
     this.dirtyCount = 0;
     this.memory.notReceived = null;
-    const round: RoundStats = {
-      round: this.rounds.length + 1,
-      kind: 'postcopy',
-      startSec: this.postcopyResumeSec,
-      durationSec: engine.endSec - this.postcopyResumeSec,
-      normalPages: engine.normalPages,
-      zeroPages: engine.zeroPages,
-      skippedPages: 0,
-      unacceptedPages: 0,
-      bytes: engine.bytes,
-      cumulativeBytes: this.totalBytes,
-      dirtyPages: 0,
-      ...this.roundCounters(),
-    };
-    this.rounds.push(round);
-    this.hooks.onRound(round);
+    const resumeSec = this.postcopyResumeSec;
+    this.pushFinalRound('postcopy', resumeSec, engine.endSec - resumeSec, engine.normalPages, engine.zeroPages, engine.bytes, 0);
     this.endSec = engine.endSec;
     this.noRollbackSec = engine.endSec - this.postcopySwitchSec;
     this.state = SenderState.Done;
@@ -957,23 +950,7 @@ export class Precopy {
     const sendSec = this.transport.sendFinal(normal, zero);
     const bytes = this.transport.wireBytes - sentBefore;
     this.downtimeSec = this.syncSec + sendSec + this.config.switchoverTimeSec;
-    this.totalBytes += bytes;
-    const round: RoundStats = {
-      round: this.rounds.length + 1,
-      kind: 'stop-copy',
-      startSec: timeSec,
-      durationSec: this.downtimeSec,
-      normalPages: normal,
-      zeroPages: zero,
-      skippedPages: 0,
-      unacceptedPages: 0,
-      bytes,
-      cumulativeBytes: this.totalBytes,
-      dirtyPages: newlyDirty,
-      ...this.roundCounters(),
-    };
-    this.rounds.push(round);
-    this.hooks.onRound(round);
+    this.pushFinalRound('stop-copy', timeSec, this.downtimeSec, normal, zero, bytes, newlyDirty);
     this.endSec = timeSec + this.downtimeSec;
     // A paused guest was down from the pause on (guestperf's pause-iters).
     if (this.policy.paused) this.downtimeSec = this.endSec - this.policy.pausedAtSec;
