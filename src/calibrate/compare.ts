@@ -4,9 +4,13 @@
  * error against the mean, and the calibration targets:
  *   hints off: total bytes, normal and zero pages within 2%, total time within 5%, and
  *     the same number of iterations (a phantom iteration under 5 ms may be missing on
- *     either side);
+ *     either side); with multifd the iteration count within ±1 of every repetition's
+ *     (issue 12: the per-iteration multifd sync makes the last short iteration a matter of
+ *     where a packet boundary falls); with XBZRLE total bytes within 5% and the
+ *     xbzrle-cache's cache-miss and overflow counts within 10% (the issue's XBZRLE targets);
  *   hints on: total bytes within 10% of the repetitions' mean, and the zeroed hint blocks
  *     re-sent as zero pages in iteration 2 within 10%.
+ * The transport is the measured runs' (multifd-bytes > 0, an xbzrle-cache in query-migrate).
  * Hints-off repetitions agree within 0.2%; hints-on ones differ by up to 9% because hints
  * race the bulk stage, hence the wider targets. Pure: no I/O.
  */
@@ -15,7 +19,7 @@ import type { RunMetrics } from './metrics.js';
 export type MetricUnit = 'bytes' | 'pages' | 'iterations' | 's';
 
 /** A target: |error| within `pct` percent of the measured mean, or the iteration rule. */
-export type Target = { kind: 'pct'; pct: number } | { kind: 'iterations' };
+export type Target = { kind: 'pct'; pct: number } | { kind: 'iterations' } | { kind: 'iterations-within'; count: number };
 
 export interface MetricRow {
   /** Stable CSV key, e.g. `iteration_1_bytes`. */
@@ -51,6 +55,17 @@ const OFF_TARGETS: Readonly<Record<string, Target>> = {
   total_time_s: { kind: 'pct', pct: 5 },
 };
 
+const MULTIFD_OFF_TARGETS: Readonly<Record<string, Target>> = {
+  ...OFF_TARGETS,
+  iterations: { kind: 'iterations-within', count: 1 },
+};
+
+const XBZRLE_OFF_TARGETS: Readonly<Record<string, Target>> = {
+  total_bytes: { kind: 'pct', pct: 5 },
+  xbzrle_cache_miss: { kind: 'pct', pct: 10 },
+  xbzrle_overflow: { kind: 'pct', pct: 10 },
+};
+
 const ON_TARGETS: Readonly<Record<string, Target>> = {
   total_bytes: { kind: 'pct', pct: 10 },
   iteration_2_zero_pages: { kind: 'pct', pct: 10 },
@@ -63,7 +78,8 @@ export function compareRun(
   reps: { name: string; metrics: RunMetrics }[],
   simulated: RunMetrics,
 ): RunComparison {
-  const targets = hints ? ON_TARGETS : OFF_TARGETS;
+  const transport = reps[0]?.metrics.transport ?? 'single';
+  const targets = hints ? ON_TARGETS : transport === 'multifd' ? MULTIFD_OFF_TARGETS : transport === 'xbzrle' ? XBZRLE_OFF_TARGETS : OFF_TARGETS;
   const rows: MetricRow[] = [];
   const add = (key: string, label: string, unit: MetricUnit, pick: (m: RunMetrics) => number | null): void => {
     const measured = reps.map((rep) => pick(rep.metrics));
@@ -76,7 +92,10 @@ export function compareRun(
     let status: MetricRow['status'] = null;
     if (target !== null) {
       if (target.kind === 'pct') status = error !== null && Math.abs(error) <= target.pct ? 'met' : 'missed';
-      else status = reps.every((rep) => iterationsAgree(rep.metrics, simulated)) ? 'met' : 'missed';
+      else if (target.kind === 'iterations-within') {
+        const count = target.count;
+        status = reps.every((rep) => Math.abs(rep.metrics.iterations.length - simulated.iterations.length) <= count) ? 'met' : 'missed';
+      } else status = reps.every((rep) => iterationsAgree(rep.metrics, simulated)) ? 'met' : 'missed';
     }
     rows.push({ key, label, unit, measured, measuredMean: mean, simulated: sim, error, target, status });
   };
@@ -92,6 +111,12 @@ export function compareRun(
   if (hints) {
     add('iteration_1_dirtied_pages', 'dirtied at sync 2', 'pages', (m) => m.dirtiedPages[0] ?? null);
     add('iteration_2_zero_pages', 'iteration 2 zero pages', 'pages', (m) => m.iterations[1]?.zeroPages ?? null);
+  }
+  if (transport === 'xbzrle') {
+    add('xbzrle_pages', 'xbzrle pages', 'pages', (m) => m.xbzrle?.pages ?? null);
+    add('xbzrle_bytes', 'xbzrle bytes', 'bytes', (m) => m.xbzrle?.bytes ?? null);
+    add('xbzrle_cache_miss', 'xbzrle cache-miss', 'pages', (m) => m.xbzrle?.cacheMiss ?? null);
+    add('xbzrle_overflow', 'xbzrle overflow', 'pages', (m) => m.xbzrle?.overflow ?? null);
   }
   add('iterations', 'iterations', 'iterations', (m) => m.iterations.length);
   add('total_time_s', 'total time', 's', (m) => m.totalTimeSec);

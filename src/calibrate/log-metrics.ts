@@ -90,5 +90,8 @@ export function logMetrics(samples: readonly MigrateSample[]): RunMetrics | null
     totalTimeSec: final.totalTimeSec,
     downtimeSec: final.downtimeSec,
     dirtiedPages: [],
+    // A log's samples (MigrateSample) carry no multifd or xbzrle counters.
+    transport: 'single',
+    xbzrle: null,
   };
 }

@@ -11,7 +11,7 @@
  * Pure: no I/O.
  */
 import type { RoundStats, RunResult } from '../core/types.js';
-import type { MeasuredRun, MeasuredSync } from './types.js';
+import type { MeasuredRun, MeasuredSync, MeasuredXbzrle } from './types.js';
 
 /** An iteration shorter than this is a "phantom": syncs back to back, at most one poll apart. */
 export const PHANTOM_ITERATION_SEC = 0.005;
@@ -38,6 +38,10 @@ export interface RunMetrics {
   downtimeSec: number;
   /** Pages the sync ending iteration k newly set in the migration bitmap, k = 1…n. */
   dirtiedPages: number[];
+  /** How pages went: multifd channels (multifd-bytes > 0), XBZRLE (an xbzrle-cache), or one stream. */
+  transport: 'single' | 'multifd' | 'xbzrle';
+  /** The xbzrle-cache counters at the end, or null without XBZRLE. */
+  xbzrle: MeasuredXbzrle | null;
 }
 
 /** Metrics of a real migration. */
@@ -67,6 +71,8 @@ export function measuredMetrics(run: MeasuredRun): RunMetrics {
     totalTimeSec: run.totalTimeSec,
     downtimeSec: run.downtimeSec,
     dirtiedPages: newlyDirtiedPages(syncs).slice(1, iterationCount + 1),
+    transport: run.xbzrle !== null ? 'xbzrle' : run.multifdBytes > 0 ? 'multifd' : 'single',
+    xbzrle: run.xbzrle,
   };
 }
 
@@ -103,10 +109,19 @@ export function simulatedMetrics(result: RunResult): RunMetrics {
   });
   let normalPages = 0;
   let zeroPages = 0;
+  const xbzrle: MeasuredXbzrle = { bytes: 0, pages: 0, cacheMiss: 0, overflow: 0 };
   for (const round of result.rounds) {
-    normalPages += round.normalPages;
+    // QEMU's `normal` leaves out the pages XBZRLE found in its cache, but for those that
+    // overflowed and went as normal pages (save_xbzrle_page returns -1, save_normal_page).
+    normalPages += round.normalPages - (round.xbzrlePages - round.xbzrleOverflow);
     zeroPages += round.zeroPages;
+    xbzrle.bytes += round.xbzrleBytes;
+    xbzrle.pages += round.xbzrlePages;
+    xbzrle.cacheMiss += round.xbzrleCacheMiss;
+    xbzrle.overflow += round.xbzrleOverflow;
   }
+  // A run with XBZRLE counts a miss or a hit once the walk wrapped; one that never wrapped is taken as without.
+  const xbzrleRan = xbzrle.pages + xbzrle.cacheMiss > 0;
   return {
     iterations: rounds.map(toMetrics),
     stopCopy: toMetrics(stopCopyRound),
@@ -117,5 +132,7 @@ export function simulatedMetrics(result: RunResult): RunMetrics {
     totalTimeSec: result.summary.totalTimeSec,
     downtimeSec: result.summary.downtimeSec,
     dirtiedPages: rounds.map((round) => round.dirtyPages),
+    transport: result.rounds.some((round) => round.multifdBytes > 0) ? 'multifd' : xbzrleRan ? 'xbzrle' : 'single',
+    xbzrle: xbzrleRan ? xbzrle : null,
   };
 }

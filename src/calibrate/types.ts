@@ -4,6 +4,14 @@
  * comparison (compare.ts) and parameter derivation (derive.ts). Plain data, no methods.
  */
 
+/** QEMU's `xbzrle-cache` counters (cumulative). */
+export interface MeasuredXbzrle {
+  bytes: number;
+  pages: number;
+  cacheMiss: number;
+  overflow: number;
+}
+
 /** One row of iterations.csv: the samples of one dirty-sync-count, as deltas. */
 export interface MeasuredIteration {
   /** QEMU's dirty-sync-count of the samples (iteration k starts at sync k). */
@@ -64,6 +72,12 @@ export interface MeasuredRun {
   /** multifd-bytes: what multifd channels sent (0 without multifd). */
   multifdBytes: number;
   downtimeBytes: number;
+  /**
+   * The final query-migrate's `xbzrle-cache` (present when the xbzrle capability was on), or
+   * null: QEMU 10 counts as `pages` every page found in the cache (encoded, unchanged and
+   * skipped, or overflowed; save_xbzrle_page counts before it encodes).
+   */
+  xbzrle: MeasuredXbzrle | null;
   normalPages: number;
   zeroPages: number;
   dirtySyncCount: number;

@@ -9,7 +9,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-import type { MeasuredGuest, MeasuredIteration, MeasuredRun, MeasuredSample, MeasuredSync } from '../calibrate/types.js';
+import type { MeasuredGuest, MeasuredIteration, MeasuredRun, MeasuredSample, MeasuredSync, MeasuredXbzrle } from '../calibrate/types.js';
 import { MigsimError } from '../core/errors.js';
 import { parseCsv } from './csv.js';
 import { INPUT_LIMITS, readInputText } from './read-input.js';
@@ -155,6 +155,7 @@ function readRun(runDir: string, name: string, scenario: string, hints: boolean,
     // Absent before QEMU 2.11 and in logs without multifd: nothing sent that way.
     multifdBytes: ram['multifd-bytes'] === undefined ? 0 : numberField(summaryFile, 'ram.multifd-bytes', ram['multifd-bytes']),
     downtimeBytes: numberField(summaryFile, 'ram.downtime-bytes', ram['downtime-bytes']),
+    xbzrle: readXbzrle(summaryFile, final['xbzrle-cache']),
     normalPages: numberField(summaryFile, 'ram.normal', ram.normal),
     zeroPages: numberField(summaryFile, 'ram.duplicate', ram.duplicate),
     dirtySyncCount: numberField(summaryFile, 'ram.dirty-sync-count', ram['dirty-sync-count']),
@@ -162,6 +163,18 @@ function readRun(runDir: string, name: string, scenario: string, hints: boolean,
     pageSizeBytes: numberField(summaryFile, 'ram.page-size', ram['page-size']),
     maxBandwidthBytesPerSec: numberField(summaryFile, 'src_migrate_parameters.max-bandwidth', params['max-bandwidth']),
     downtimeLimitSec: numberField(summaryFile, 'src_migrate_parameters.downtime-limit', params['downtime-limit']) / 1e3,
+  };
+}
+
+/** `xbzrle-cache` of the final query-migrate, or null when QEMU did not report it (xbzrle off). */
+function readXbzrle(file: string, cache: unknown): MeasuredXbzrle | null {
+  if (cache === undefined || cache === null) return null;
+  const c = cache as Record<string, unknown>;
+  return {
+    bytes: numberField(file, 'xbzrle-cache.bytes', c.bytes),
+    pages: numberField(file, 'xbzrle-cache.pages', c.pages),
+    cacheMiss: numberField(file, 'xbzrle-cache.cache-miss', c['cache-miss']),
+    overflow: numberField(file, 'xbzrle-cache.overflow', c.overflow),
   };
 }
 

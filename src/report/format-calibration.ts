@@ -40,7 +40,7 @@ function errorText(row: MetricRow): string {
 
 function targetText(target: Target | null): string {
   if (target === null) return '';
-  return target.kind === 'pct' ? `±${target.pct}%` : 'equal*';
+  return target.kind === 'pct' ? `±${target.pct}%` : target.kind === 'iterations-within' ? `±${target.count}` : 'equal*';
 }
 
 function renderColumns(header: string[], rows: string[][], rightAligned: boolean[], styles: ((text: string) => string)[][] = []): string[] {
@@ -146,7 +146,7 @@ export function formatCalibrationCsv(comparisons: readonly RunComparison[]): str
         measured_mean: number(row.measuredMean),
         simulated: number(row.simulated),
         error: row.error === null || !Number.isFinite(row.error) ? '' : row.unit === 'iterations' ? number(row.error) : row.error.toFixed(4),
-        target: row.target === null ? '' : row.target.kind === 'pct' ? `${row.target.pct}%` : 'equal',
+        target: row.target === null ? '' : row.target.kind === 'pct' ? `${row.target.pct}%` : row.target.kind === 'iterations-within' ? `±${row.target.count}` : 'equal',
         status: row.status ?? '',
       };
       repColumns.forEach((column, index) => {

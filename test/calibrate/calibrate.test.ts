@@ -93,6 +93,8 @@ test('iteration counts agree when they differ only by a phantom iteration of the
     totalTimeSec: 0,
     downtimeSec: 0,
     dirtiedPages: [],
+    transport: 'single',
+    xbzrle: null,
   });
   assert.equal(iterationsAgree(metrics(1, 0), metrics(1, 0)), true);
   assert.equal(iterationsAgree(metrics(2, 1), metrics(1, 0)), true);

@@ -30,6 +30,7 @@ function run(overrides: Partial<MeasuredRun> & Pick<MeasuredRun, 'scenario' | 'h
     precopyBytes: 108127850,
     multifdBytes: 0,
     downtimeBytes: 2627976,
+    xbzrle: null,
     normalPages: 26470,
     zeroPages: 235863,
     dirtySyncCount: 3,

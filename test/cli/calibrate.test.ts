@@ -90,4 +90,16 @@ test('calibrate on qemu10-tcg-features compares the scenarios that have a worklo
   for (const scenario of compared) assert.doesNotMatch(result.stderr, new RegExp(`calibrate: ${scenario}: no `));
   const garbageOff = document.comparisons.find((comparison: { scenario: string; hints: boolean }) => comparison.scenario === 'multifd_garbage' && !comparison.hints);
   assert.equal(garbageOff.rows.find((row: { key: string }) => row.key === 'total_bytes').status, 'met');
+  type Target = { kind: string; pct?: number; count?: number } | null;
+  type Row = { key: string; status: string | null; target: Target; measured: (number | null)[]; simulated: number | null };
+  const targetText = (target: Target) => (target === null ? '' : target.kind === 'pct' ? `${target.pct}%` : target.kind === 'iterations-within' ? `±${target.count}` : 'equal');
+  const rows = (scenario: string, hints: boolean): Row[] =>
+    document.comparisons.find((comparison: { scenario: string; hints: boolean }) => comparison.scenario === scenario && comparison.hints === hints).rows;
+  const targeted = (list: Row[]) => list.filter((row) => row.target !== null).map((row) => `${row.key} ${targetText(row.target)} ${row.status}`);
+  // multifd: iterations within ±1 of each repetition (issue 12); 4 simulated against 5 and 5.
+  assert.deepEqual(targeted(rows('multifd_dirty', false)), ['total_bytes 2% met', 'normal_pages 2% met', 'zero_pages 2% met', 'iterations ±1 met', 'total_time_s 5% met']);
+  // XBZRLE: total bytes 5%, cache-miss and overflow 10%, against summary.json's xbzrle-cache.
+  const xbzrleOff = rows('xbzrle_dirty', false);
+  assert.deepEqual(targeted(xbzrleOff), ['total_bytes 5% met', 'xbzrle_cache_miss 10% met', 'xbzrle_overflow 10% met']);
+  assert.deepEqual(xbzrleOff.find((row) => row.key === 'xbzrle_cache_miss')!.measured, [17029, 16614]);
 });
