@@ -198,7 +198,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .option('-q, --quiet', 'no progress bar')
     .addHelpText(
       'after',
-      '\nCharts per workload: bytes per round stacked by kind (linear, and log with the kinds side by side),\ncumulative bytes over simulated time with every sync and the switchover marked, pages dirtied per\nround. With more than two runs, or a summary CSV: bytes saved against none, downtime against the\nlimit and the guest\'s costs per strategy; a sweep CSV: total bytes and downtime against the swept\nparameter, one line per run. Prints the files written, one per line.',
+      '\nCharts per workload: bytes per round stacked by kind (linear, and log with the kinds side by side),\ncumulative bytes over simulated time with every sync and the switchover marked, pages dirtied per\nround. With more than two runs, or a summary CSV: bytes saved against none, downtime against the\nlimit and the guest\'s costs per strategy; a sweep CSV: total bytes and downtime against the swept\nparameter, one line per run, each point shaped by how its run ended (postcopy runs add blocktime\nand the no-rollback window). Prints the files written, one per line.',
     )
     .action(async (inputs: string[], _options: unknown, command: Command) => {
       const options = command.optsWithGlobals();

@@ -94,7 +94,7 @@ export function newCostCounters(): CostCounters {
 /** The RunSummary fields a column can show (the counters are under `costs`). */
 type SummaryField = Exclude<keyof RunSummary, 'costs'>;
 
-/** A summary plot of a column against the swept parameter (src/report/svg-plots.ts). */
+/** A summary plot of a column against the swept parameter (src/report/charts.ts). */
 export interface PlotDisplay {
   /** File stem after the prefix: `summary-total-bytes.svg`. */
   readonly stem: string;
@@ -103,6 +103,8 @@ export interface PlotDisplay {
   readonly yLabel: string;
   /** The plotted value is the column's value times this (seconds to ms: 1000). */
   readonly scale: number;
+  /** Drawn only when some row is non-zero (postcopy's columns in a sweep without postcopy). */
+  readonly whenNonZero?: boolean;
 }
 
 interface SummaryFieldSpec {
@@ -134,9 +136,19 @@ export const SUMMARY_FIELDS = [
   { field: 'throttleSteps', column: 'throttle_steps', kind: 'count' },
   { field: 'postcopyBytes', column: 'postcopy_bytes', kind: 'count' },
   { field: 'postcopyRequests', column: 'postcopy_requests', kind: 'count' },
-  { field: 'blocktimeSec', column: 'blocktime_s', kind: 'seconds' },
+  {
+    field: 'blocktimeSec',
+    column: 'blocktime_s',
+    kind: 'seconds',
+    plot: { stem: 'blocktime', title: 'postcopy blocktime', yLabel: 'postcopy blocktime (ms)', scale: 1000, whenNonZero: true },
+  },
   { field: 'vcpuBlocktimeSecList', column: 'vcpu_blocktime_s_list', kind: 'text' },
-  { field: 'noRollbackSec', column: 'no_rollback_s', kind: 'seconds' },
+  {
+    field: 'noRollbackSec',
+    column: 'no_rollback_s',
+    kind: 'seconds',
+    plot: { stem: 'no-rollback', title: 'postcopy no-rollback window', yLabel: 'no-rollback window (s)', scale: 1, whenNonZero: true },
+  },
 ] as const satisfies readonly SummaryFieldSpec[];
 
 type RoundField = keyof RoundStats;

@@ -13,7 +13,8 @@
  * sync and the switchover marked, pages dirtied per round as bars.
  * Per summary: saved-vs-none bars, downtime against the downtime limit and the guest's
  * costs, per strategy and workload; or, when a parameter was swept, total bytes and
- * downtime against it, a line per strategy, non-converged points marked.
+ * downtime (and postcopy's blocktime and no-rollback window when a run used postcopy)
+ * against it, a line per strategy, each point shaped by how its run ended.
  */
 import type { TopLevelSpec } from 'vega-lite';
 
@@ -128,11 +129,21 @@ export function bytesByKind(row: ResultRow, kindColumns: readonly string[]): { k
     kinds.push({ kind: 'zero', bytes: zero });
     rest -= zero;
   }
-  return [{ kind: 'normal', bytes: Math.max(0, rest) }, ...kinds, ...explicit];
+  // A postcopy round's pages are pushed or requested after the switch (postcopy-ram.c):
+  // a kind of their own, so they are not read as pre-copy's normal pages.
+  const normal = text(row, 'kind') === 'postcopy' ? 'postcopy' : 'normal';
+  return [{ kind: normal, bytes: Math.max(0, rest) }, ...kinds, ...explicit];
 }
 
+/** The kinds bytesByKind can give, in stack order. */
+function kindOrder(kindColumns: readonly string[]): string[] {
+  return ['normal', 'postcopy', 'zero', ...kindColumns.map((column) => column.slice(0, -'_bytes'.length).replace(/_/g, ' '))];
+}
+
+/** A round's label on a round axis: its number, `stop` for stop-copy, `post` for postcopy. */
 function roundLabel(row: ResultRow): string {
-  return text(row, 'kind') === 'stop-copy' ? 'stop' : text(row, 'round');
+  const kind = text(row, 'kind');
+  return kind === 'stop-copy' ? 'stop' : kind === 'postcopy' ? 'post' : text(row, 'round');
 }
 
 interface RoundGroup {
@@ -166,21 +177,19 @@ function groupRounds(rows: readonly ResultRow[]): RoundGroup[] {
   return groups;
 }
 
-/** Round labels in order: 1, 2, …, stop. */
+/** Round labels in time order: 1, 2, …, stop, then post (postcopy follows its switchover). */
 function roundOrder(group: RoundGroup): string[] {
   const labels = new Set<string>();
   const numbered: number[] = [];
-  let stop = false;
   for (const list of group.rows.values()) {
     for (const row of list) {
-      if (roundLabel(row) === 'stop') stop = true;
-      else if (!labels.has(roundLabel(row))) {
-        labels.add(roundLabel(row));
-        numbered.push(num(row, 'round'));
-      }
+      const label = roundLabel(row);
+      if (labels.has(label)) continue;
+      labels.add(label);
+      if (label !== 'stop' && label !== 'post') numbered.push(num(row, 'round'));
     }
   }
-  return [...numbered.sort((a, b) => a - b).map(String), ...(stop ? ['stop'] : [])];
+  return [...numbered.sort((a, b) => a - b).map(String), ...['stop', 'post'].filter((label) => labels.has(label))];
 }
 
 const RUN_FACET_COLUMNS = 3;
@@ -202,7 +211,7 @@ function bytesPerRoundCharts(group: RoundGroup, heading: string, stem: string, k
     }
   }
   // Stack order as bytesByKind gives it, whichever run first had a kind.
-  const canonical = ['normal', 'zero', ...kindColumns.map((column) => column.slice(0, -'_bytes'.length).replace(/_/g, ' '))];
+  const canonical = kindOrder(kindColumns);
   kinds.sort((a, b) => canonical.indexOf(a) - canonical.indexOf(b));
   const { unit, scale } = byteUnit(maxRound);
   for (const datum of data) datum.value = round((datum.bytes as number) / scale, 6);
@@ -271,15 +280,19 @@ function cumulativeChart(group: RoundGroup, heading: string, stem: string): Char
       line.push({ run, round: roundLabel(row), t: round(start, 6), value: round(before / scale, 6) });
       line.push({ run, round: roundLabel(row), t: round(end, 6), value: round(num(row, 'cumulative_bytes') / scale, 6) });
       // A round starts at the sync that ends the previous one (round 1: setup's sync);
-      // stop-copy starts at the switchover.
-      events.push({ run, round: roundLabel(row), event: text(row, 'kind') === 'stop-copy' ? 'switchover' : 'sync', t: round(start, 6), value: round(before / scale, 6) });
+      // stop-copy starts at the switchover; postcopy at the end of the switch (no sync).
+      if (text(row, 'kind') !== 'postcopy') events.push({ run, round: roundLabel(row), event: text(row, 'kind') === 'stop-copy' ? 'switchover' : 'sync', t: round(start, 6), value: round(before / scale, 6) });
     }
   }
   const runColor = { field: 'run', type: 'nominal', title: 'run', sort: group.runs };
+  const postcopy = [...group.rows.values()].some((list) => list.some((row) => text(row, 'kind') === 'postcopy'));
+  const marks = postcopy
+    ? 'every dirty-log sync (circle) and the switchover (diamond) marked; after a switch to postcopy the line is the pages pushed and requested'
+    : 'every dirty-log sync (circle) and the switchover to stop-and-copy (diamond) marked';
   return {
     name: `${stem}-cumulative-bytes`,
     title: `${heading}: cumulative bytes over simulated time`,
-    spec: spec(`${heading}: cumulative bytes sent`, `every dirty-log sync (circle) and the switchover to stop-and-copy (diamond) marked; ${unit} = 2^${Math.log2(scale)} B`, {
+    spec: spec(`${heading}: cumulative bytes sent`, `${marks}; ${unit} = 2^${Math.log2(scale)} B`, {
       width: WIDE_WIDTH,
       height: WIDE_HEIGHT,
       layer: [
@@ -320,8 +333,9 @@ function dirtyChart(group: RoundGroup, heading: string, stem: string): Chart {
   const data: Record<string, string | number>[] = [];
   for (const run of group.runs) {
     for (const row of group.rows.get(run)!) {
-      // A stop-copy row ends no sync unless a cap cut the last round: no bar for it then.
-      if (text(row, 'kind') === 'stop-copy' && num(row, 'dirty_pages') === 0) continue;
+      // A stop-copy row ends no sync unless a cap cut the last round, a postcopy row none:
+      // no bar for them then.
+      if ((text(row, 'kind') === 'stop-copy' || text(row, 'kind') === 'postcopy') && num(row, 'dirty_pages') === 0) continue;
       data.push({ run, round: roundLabel(row), dirty_pages: num(row, 'dirty_pages') });
     }
   }
@@ -449,6 +463,28 @@ export function isGeometric(numbers: readonly number[]): boolean {
   return first > 1.2 && ratios.every((ratio) => Math.abs(ratio / first - 1) < 0.02);
 }
 
+/**
+ * How a run ended, as the point's shape in sweep charts: the `ending` column (endings/:
+ * converged, postcopy, paused, forced, cancelled); a CSV from before it has only
+ * `converged`, whose false is `not converged`. Shapes are Vega symbols or SVG paths in
+ * the unit square: forced a filled ×, cancelled a hollow ring (outer circle clockwise,
+ * inner counter-clockwise, so the nonzero fill leaves a hole).
+ */
+export const ENDING_SHAPES: readonly { ending: string; shape: string }[] = [
+  { ending: 'converged', shape: 'circle' },
+  { ending: 'postcopy', shape: 'triangle-up' },
+  { ending: 'paused', shape: 'square' },
+  { ending: 'forced', shape: 'M-1,-0.6L-0.6,-1L0,-0.4L0.6,-1L1,-0.6L0.4,0L1,0.6L0.6,1L0,0.4L-0.6,1L-1,0.6L-0.4,0Z' },
+  { ending: 'cancelled', shape: 'M0,-1A1,1,0,1,1,0,1A1,1,0,1,1,0,-1ZM0,-0.55A0.55,0.55,0,1,0,0,0.55A0.55,0.55,0,1,0,0,-0.55Z' },
+  { ending: 'not converged', shape: 'cross' },
+];
+
+function endingOf(row: ResultRow): string {
+  const ending = text(row, 'ending');
+  if (ending !== '') return ending;
+  return text(row, 'converged') === 'false' ? 'not converged' : 'converged';
+}
+
 function limitFor(options: SummaryChartOptions, workload: string): number | undefined {
   return options.downtimeLimitSec?.get(workload) ?? options.downtimeLimitSec?.get('*');
 }
@@ -471,45 +507,75 @@ function sweepCharts(rows: readonly ResultRow[], column: string, options: Summar
       : { field: 'x', type: 'quantitative', title: xTitle, scale: axis.log ? { type: 'log', nice: false } : { zero: false, nice: false } };
   const color = { field: 'run', type: 'nominal', title: 'run', sort: runs };
   const facetWorkloads = workloads.length > 1;
-  const baseSubtitle = `one line per run; a cross marks a run that did not converge${axis?.log === true ? `; ${column} on a log axis (a geometric sweep)` : ''}`;
+  const endings = rows.map(endingOf);
+  const shapes = ENDING_SHAPES.filter((entry) => endings.includes(entry.ending));
+  // An ending that is none of ours (a newer CSV) still gets a point: a diamond.
+  for (const ending of new Set(endings)) if (!shapes.some((entry) => entry.ending === ending)) shapes.push({ ending, shape: 'diamond' });
+  const shape = { field: 'ending', type: 'nominal', title: 'ending', scale: { domain: shapes.map((entry) => entry.ending), range: shapes.map((entry) => entry.shape) } };
+  const cancelled = endings.includes('cancelled');
+  const baseSubtitle = `one line per run; the point's shape says how the run ended${axis?.log === true ? `; ${column} on a log axis (a geometric sweep)` : ''}`;
   const charts: Chart[] = [];
   for (const plot of SUMMARY_PLOTS) {
     if (!rows.some((row) => row[plot.column] !== undefined && text(row, plot.column) !== '')) continue;
+    if (plot.whenNonZero === true && rows.every((row) => !(num(row, plot.column) > 0))) continue;
     const bytes = plot.column.endsWith('_bytes');
     const { unit, scale } = bytes ? byteUnit(Math.max(...rows.map((row) => Math.abs(num(row, plot.column))))) : { unit: '', scale: 1 / plot.scale };
     const limitsKnown = plot.column === 'downtime_s' && workloads.every((workload) => limitFor(options, workload) !== undefined);
-    const data = rows.map((row, index) => ({
-      workload: text(row, 'workload'),
-      run: text(row, 'run'),
-      param: text(row, column),
-      x: xs[index],
-      value: round(num(row, plot.column) / scale, 6),
-      converged: text(row, 'converged') === 'false' ? 'no' : 'yes',
-      ...(limitsKnown ? { limit: round(limitFor(options, text(row, 'workload'))! / scale, 6) } : {}),
-    }));
+    const downtime = plot.column === 'downtime_s';
+    const data = rows.map((row, index) => {
+      const limit = limitFor(options, text(row, 'workload'));
+      // downtime_over_limit when the CSV has it, else from the limit given.
+      const over = text(row, 'downtime_over_limit') !== '' ? text(row, 'downtime_over_limit') === 'true' : limit !== undefined && num(row, 'downtime_s') > limit;
+      return {
+        workload: text(row, 'workload'),
+        run: text(row, 'run'),
+        param: text(row, column),
+        x: xs[index],
+        value: round(num(row, plot.column) / scale, 6),
+        ending: endings[index],
+        over_limit: over ? 'yes' : 'no',
+        ...(limitsKnown ? { limit: round(limit! / scale, 6) } : {}),
+      };
+    });
+    // A cancelled run has no downtime (the guest stayed on the source): its point sits at 0,
+    // marked, and the line leaves it out rather than dive to 0.
     const positive = data.map((datum) => datum.value).filter((value) => value > 0);
     const log = bytes && positive.length === data.length && Math.max(...positive) / Math.min(...positive) > 20;
     const yTitle = bytes ? `${plot.yLabel} (${unit}${log ? ', log' : ''})` : plot.yLabel;
     const y = { field: 'value', type: 'quantitative', title: yTitle, scale: log ? { type: 'log' } : { zero: true } };
+    const overCount = data.filter((datum) => datum.over_limit === 'yes').length;
     const layers: Record<string, unknown>[] = [
-      { mark: { type: 'line', strokeWidth: 2 }, encoding: { x, y, color } },
       {
-        mark: { type: 'point', filled: true, size: 60, tooltip: true, opacity: 1 },
+        ...(downtime && cancelled ? { transform: [{ filter: "datum.ending !== 'cancelled'" }] } : {}),
+        mark: { type: 'line', strokeWidth: 2 },
+        encoding: { x, y, color },
+      },
+      {
+        mark: { type: 'point', filled: true, size: 70, tooltip: true, opacity: 1 },
         encoding: {
           x,
           y,
           color,
-          shape: { field: 'converged', type: 'nominal', title: 'converged', scale: { domain: ['yes', 'no'], range: ['circle', 'cross'] } },
+          shape,
           tooltip: [
             { field: 'workload', type: 'nominal' },
             { field: 'run', type: 'nominal' },
             { field: 'param', type: 'nominal', title: column },
             { field: 'value', type: 'quantitative', title: yTitle, format: ',.4~f' },
-            { field: 'converged', type: 'nominal' },
+            { field: 'ending', type: 'nominal' },
+            { field: 'over_limit', type: 'nominal', title: 'downtime over the limit' },
           ],
         },
       },
     ];
+    if (downtime && overCount > 0) {
+      // A ring around every point whose downtime exceeded the limit (downtime_over_limit).
+      layers.push({
+        transform: [{ filter: "datum.over_limit === 'yes'" }],
+        mark: { type: 'point', filled: false, size: 260, strokeWidth: 2, opacity: 1 },
+        encoding: { x, y, stroke: { field: 'over_limit', type: 'nominal', title: null, scale: { domain: ['yes'], range: ['#D55E00'] }, legend: { labelExpr: "'downtime over the limit'" } } },
+      });
+    }
     if (limitsKnown) {
       // The limit is a field of the same rows, so each workload's panel gets its own line.
       layers.push({ mark: { type: 'rule', color: '#D55E00', strokeDash: [6, 4], strokeWidth: 1.5 }, encoding: { y: { field: 'limit', type: 'quantitative', aggregate: 'max' } } });
@@ -523,7 +589,10 @@ function sweepCharts(rows: readonly ResultRow[], column: string, options: Summar
     const body = facetWorkloads
       ? { data: { values: data }, facet: { field: 'workload', type: 'nominal', title: null, sort: workloads }, columns: RUN_FACET_COLUMNS, spec: inner }
       : { data: { values: data }, ...inner };
-    const note = plot.column !== 'downtime_s' ? '' : limitsKnown ? '; dashed: the downtime limit' : '; the downtime limit is not in the CSV (plot --downtime-limit draws it)';
+    const note =
+      (plot.column !== 'downtime_s' ? '' : limitsKnown ? '; dashed: the downtime limit' : '; the downtime limit is not in the CSV (plot --downtime-limit draws it)') +
+      (downtime && overCount > 0 ? '; ringed: downtime over the limit' : '') +
+      (downtime && cancelled ? '; cancelled: no downtime (the guest stays on the source), drawn at 0 off the line' : '');
     charts.push({
       name: `${stem}-${plot.stem}`,
       title: `${plot.title} against ${column}`,

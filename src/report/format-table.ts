@@ -298,13 +298,15 @@ export function formatRoundsTable(results: readonly RunResult[], options: TableO
     groups.push({ title: result.summary.run, first, last: columns.length - 1 });
   }
 
-  // Bulk and iterate rounds by number; each run's stop-copy row apart.
+  // Bulk and iterate rounds by number; each run's stop-copy row apart, then its postcopy
+  // round (numbered after the stop-copy: the switch comes first).
   const byNumber = results.map((result) => {
     const rounds = new Map<number, RoundStats>();
-    for (const round of result.rounds) if (round.kind !== 'stop-copy') rounds.set(round.round, round);
+    for (const round of result.rounds) if (round.kind === 'bulk' || round.kind === 'iterate') rounds.set(round.round, round);
     return rounds;
   });
   const stopCopies = results.map((result) => result.rounds.find((round) => round.kind === 'stop-copy'));
+  const postcopies = results.map((result) => result.rounds.find((round) => round.kind === 'postcopy'));
   let lastRound = 0;
   for (const rounds of byNumber) for (const number of rounds.keys()) lastRound = Math.max(lastRound, number);
 
@@ -335,6 +337,10 @@ export function formatRoundsTable(results: readonly RunResult[], options: TableO
   if (stopCopies.some((round) => round !== undefined)) {
     const stopNumbers = new Set(stopCopies.filter((round) => round !== undefined).map((round) => round.round));
     rows.push(rowFor(stopNumbers.size === 1 ? String([...stopNumbers][0]) : '', 'stop-copy', stopCopies));
+  }
+  if (postcopies.some((round) => round !== undefined)) {
+    const postNumbers = new Set(postcopies.filter((round) => round !== undefined).map((round) => round.round));
+    rows.push(rowFor(postNumbers.size === 1 ? String([...postNumbers][0]) : '', 'postcopy', postcopies));
   }
 
   const lines = renderGrid(columns, rows, groups);
@@ -486,8 +492,10 @@ export function formatCompactRoundsTable(results: readonly RunResult[], options:
     groups.push({ title: result.summary.run, first, last: columns.length - 1 });
     return specs;
   });
-  const byNumber = results.map((result) => new Map(result.rounds.filter((round) => round.kind !== 'stop-copy').map((round) => [round.round, round])));
+  const byNumber = results.map((result) => new Map(result.rounds.filter((round) => round.kind === 'bulk' || round.kind === 'iterate').map((round) => [round.round, round])));
   const stopCopies = results.map((result) => result.rounds.find((round) => round.kind === 'stop-copy'));
+  // Postcopy follows its switch (the stop-copy row), whatever its number.
+  const postcopies = results.map((result) => result.rounds.find((round) => round.kind === 'postcopy'));
   let lastRound = 0;
   for (const rounds of byNumber) for (const number of rounds.keys()) lastRound = Math.max(lastRound, number);
   const rowFor = (number: string, kind: string, picked: (RoundStats | undefined)[]): CellInput[] => {
@@ -511,6 +519,7 @@ export function formatCompactRoundsTable(results: readonly RunResult[], options:
     rows.push(rowFor(String(number), [...kinds].join('/'), picked));
   }
   if (stopCopies.some((round) => round !== undefined)) rows.push(rowFor('', 'stop', stopCopies));
+  if (postcopies.some((round) => round !== undefined)) rows.push(rowFor('', 'post', postcopies));
   const lines = renderGrid(columns, rows, groups);
   lines.push(palette.dim(`dirtied: bits the sync ending the round set; skipped: cleared by hints; ${unit} = 2^${unit === 'GiB' ? 30 : 20} B`));
   return lines.join('\n');

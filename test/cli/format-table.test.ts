@@ -190,6 +190,22 @@ describe('workload report', () => {
     assert.match(lines[6], /^ {7}stop \|/);
   });
 
+  it('a postcopy round follows its switch: after the stop row, though its number is higher', () => {
+    // As the postcopy-start workload: bulk 1, iterate 2, the switch's stop-copy 3, postcopy 4.
+    const postcopy = (run: string) => {
+      const result = makeRun(run, { iterateCount: 1 });
+      const stop = result.rounds[2];
+      result.rounds.push({ ...stop, round: 4, kind: 'postcopy', normalPages: 62656, zeroPages: 0, bytes: 62656 * 4104, cumulativeBytes: stop.cumulativeBytes + 62656 * 4104, dirtyPages: 0 });
+      return result;
+    };
+    const compact = formatCompactRoundsTable([postcopy('none')]).split('\n');
+    assert.deepEqual(compact.slice(3, 7).map((line) => line.split('|')[0].trim()), ['1  bulk', '2  iter', 'stop', 'post']);
+    // 62656 pages × 4104 B = 245.2 MiB, the postcopy row's sent cell.
+    assert.match(compact[6], /^ {7}post \| 245\.2\s+62656\s/);
+    const wide = formatRoundsTable([postcopy('none'), postcopy('fph')]).split('\n');
+    assert.deepEqual(wide.slice(3, 7).map((line) => line.split('|')[0].trim().split(/\s+/).join(' ')), ['1 bulk', '2 iterate', '3 stop-copy', '4 postcopy']);
+  });
+
   it('compact summary: one unit per row, the unit in the label', () => {
     const big = makeRun('none', { normalPages: 3 * 2 ** 20 });
     const text = formatCompactSummaryTable([big, makeRun('fph', { savedBytes: 2 ** 30 })]);

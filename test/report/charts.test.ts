@@ -26,22 +26,38 @@ function results(): RunResult[] {
   ];
 }
 
-/** A bandwidth sweep of two workloads, geometric, one point that did not converge. */
+/**
+ * A bandwidth sweep of two workloads, geometric: db's none at 1 Gbit/s is cancelled at its
+ * cap (454 GB sent, no downtime), web's none at 1 Gbit/s forced (downtime 400 ms, over
+ * the limit); the rest converged.
+ */
 function sweepRows(): Record<string, string>[] {
   const rows: Record<string, string>[] = [];
   for (const workload of ['web', 'db']) {
     ['1Gbit/s', '2Gbit/s', '4Gbit/s', '8Gbit/s'].forEach((bandwidth, index) => {
       for (const run of ['none', 'free-page-hint']) {
-        const converged = !(workload === 'db' && run === 'none' && index === 0);
-        const total = converged ? 4e9 / (index + 1) / (run === 'none' ? 1 : 3) : 454e9;
-        rows.push({ 'migration.bandwidth': bandwidth, workload, run, seed: '1', total_bytes: String(Math.round(total)), downtime_s: (0.02 * (index + 1)).toFixed(6), converged: String(converged), saved_bytes: '0' });
+        const ending = run === 'none' && index === 0 ? (workload === 'db' ? 'cancelled' : 'forced') : 'converged';
+        const total = ending !== 'cancelled' ? 4e9 / (index + 1) / (run === 'none' ? 1 : 3) : 454e9;
+        const downtime = ending === 'cancelled' ? 0 : ending === 'forced' ? 0.4 : 0.02 * (index + 1);
+        rows.push({
+          'migration.bandwidth': bandwidth,
+          workload,
+          run,
+          seed: '1',
+          total_bytes: String(Math.round(total)),
+          downtime_s: downtime.toFixed(6),
+          converged: String(ending === 'converged'),
+          saved_bytes: '0',
+          ending,
+          downtime_over_limit: String(downtime > 0.05),
+        });
       }
     });
   }
   return rows;
 }
 
-const SWEEP_COLUMNS = ['migration.bandwidth', 'workload', 'run', 'seed', 'total_bytes', 'downtime_s', 'converged', 'saved_bytes'];
+const SWEEP_COLUMNS = ['migration.bandwidth', 'workload', 'run', 'seed', 'total_bytes', 'downtime_s', 'converged', 'saved_bytes', 'ending', 'downtime_over_limit'];
 
 function allCharts(): Chart[] {
   const rounds = roundRows(results());
@@ -98,10 +114,52 @@ describe('chart specifications', () => {
 
   it('the per-round charts stack whatever byte kinds the rows carry', () => {
     const { rows, columns } = roundRows([makeRun('none')]);
-    const withKind = rows.map((row) => ({ ...row, postcopy_bytes: '4096' }));
-    const [linear] = roundCharts(withKind, [...columns, 'postcopy_bytes']);
+    const withKind = rows.map((row) => ({ ...row, compressed_bytes: '4096' }));
+    const [linear] = roundCharts(withKind, [...columns, 'compressed_bytes']);
     const values = (linear.spec as unknown as { data: { values: { kind: string }[] } }).data.values;
-    assert.deepEqual([...new Set(values.map((value) => value.kind))], ['normal', 'zero', 'postcopy']);
+    assert.deepEqual([...new Set(values.map((value) => value.kind))], ['normal', 'zero', 'compressed']);
+  });
+
+  it('a postcopy round: its bytes a kind of their own, labelled post, after stop on the round axis, no sync mark', () => {
+    // The postcopy-start workload's rounds (run --csv): bulk, iterate, the switch's
+    // stop-copy (device state), then postcopy pushing 62656 pages.
+    const head = { workload: 'pc', run: 'none', seed: '1', unaccepted_pages: '0', skipped_pages: '0', xbzrle_bytes: '0', multifd_bytes: '0' };
+    const rows = [
+      { ...head, round: '1', kind: 'bulk', start_s: '0', duration_s: '6.1', normal_pages: '200916', zero_pages: '60300', bytes: '825102452', cumulative_bytes: '825102452', dirty_pages: '65024' },
+      { ...head, round: '2', kind: 'iterate', start_s: '6.1', duration_s: '0.1', normal_pages: '3296', zero_pages: '0', bytes: '13526792', cumulative_bytes: '838629244', dirty_pages: '0' },
+      { ...head, round: '3', kind: 'stop-copy', start_s: '6.2', duration_s: '0.000653', normal_pages: '0', zero_pages: '0', bytes: '125878', cumulative_bytes: '838755122', dirty_pages: '0' },
+      { ...head, round: '4', kind: 'postcopy', start_s: '6.200653', duration_s: '0.313204', normal_pages: '62656', zero_pages: '0', bytes: '257140224', cumulative_bytes: '1095895346', dirty_pages: '0' },
+    ];
+    assert.deepEqual(bytesByKind(rows[3], ['multifd_bytes', 'xbzrle_bytes']), [
+      { kind: 'postcopy', bytes: 257140224 },
+      { kind: 'zero', bytes: 0 },
+      { kind: 'multifd', bytes: 0 },
+      { kind: 'xbzrle', bytes: 0 },
+    ]);
+    const charts = roundCharts(rows, Object.keys(rows[0]));
+    const values = (name: string) => (charts.find((chart) => chart.name === name)!.spec as unknown as { data: { values: Record<string, unknown>[] } }).data.values;
+    const post = values('pc-bytes-per-round').filter((value) => value.round === 'post');
+    assert.deepEqual(post.map((value) => [value.kind, value.bytes]), [['postcopy', 257140224]]);
+    const linear = charts.find((chart) => chart.name === 'pc-bytes-per-round')!.spec as unknown as { spec: { encoding: { x: { sort: string[] }; color: { sort: string[] } } } };
+    assert.deepEqual(linear.spec.encoding.x.sort, ['1', '2', 'stop', 'post']);
+    assert.deepEqual(linear.spec.encoding.color.sort, ['normal', 'postcopy', 'zero']);
+    const cumulative = charts.find((chart) => chart.name === 'pc-cumulative-bytes')!.spec as unknown as { layer: { data: { values: Record<string, unknown>[] } }[] };
+    assert.deepEqual(cumulative.layer[1].data.values.map((value) => value.event), ['sync', 'sync', 'switchover']);
+    assert.deepEqual(values('pc-dirty-pages').map((value) => value.round), ['1', '2'], 'no bar for stop-copy or postcopy');
+  });
+
+  it('sweep points are shaped by ending; a CSV with only converged marks false as not converged', () => {
+    const old = sweepRows().map(({ ending: _ending, downtime_over_limit: _over, ...row }) => row);
+    const charts = summaryCharts(old, SWEEP_COLUMNS.slice(0, -2), { standardColumns: STANDARD_SUMMARY_COLUMNS });
+    const text = JSON.stringify(charts[0].spec);
+    assert.match(text, /"domain":\["converged","not converged"\],"range":\["circle","cross"\]/);
+    // Postcopy's columns get charts only when some run used postcopy.
+    assert.deepEqual(charts.map((chart) => chart.name), ['summary-total-bytes', 'summary-downtime']);
+    const postcopy = sweepRows().map((row) => ({ ...row, ending: 'postcopy', blocktime_s: row.run === 'none' ? '0.2' : '0.1', no_rollback_s: '0.3' }));
+    const withPostcopy = summaryCharts(postcopy, [...SWEEP_COLUMNS, 'blocktime_s', 'no_rollback_s'], { standardColumns: STANDARD_SUMMARY_COLUMNS });
+    assert.deepEqual(withPostcopy.map((chart) => chart.name), ['summary-total-bytes', 'summary-downtime', 'summary-blocktime', 'summary-no-rollback']);
+    assert.match(JSON.stringify(withPostcopy[2].spec), /"domain":\["postcopy"\],"range":\["triangle-up"\]/);
+    assert.match(JSON.stringify(withPostcopy[2].spec), /"value":200,/, 'blocktime in ms');
   });
 
   it('parameter axes: numbers with units, mixed units, geometric sweeps on a log axis, text as categories', () => {
@@ -196,16 +254,29 @@ describe('rendered SVG (Vega View.toSVG, no browser)', () => {
     assert.ok(texts(cost).includes('hint calls') && texts(cost).includes('guest CPU (ms)') && texts(cost).includes('zeroing (ms)'));
   });
 
-  it('sweep: a panel per workload, a line per run, the non-converged point marked, log axes, the limit drawn', () => {
+  it('sweep: a panel per workload, a line per run, each point shaped by its ending, log axes, the limit drawn', () => {
     const total = svgs.get('sweep-total-bytes')!;
     assert.ok(texts(total).includes('web') && texts(total).includes('db'), 'facets by workload');
     assert.equal(select(total, 'g', 'mark-line', 'role-mark').flatMap((g) => select(g, 'path')).length, 4);
     const points = markLabels(total, 'symbol');
-    assert.equal(points.filter((label) => label.includes('converged: no')).length, 1);
+    assert.equal(points.length, 16);
+    assert.equal(points.filter((label) => label.includes('ending: cancelled')).length, 1);
+    assert.equal(points.filter((label) => label.includes('ending: forced')).length, 1);
+    assert.equal(points.filter((label) => label.includes('ending: converged')).length, 14);
+    assert.deepEqual(classTexts(total, 'legend-label'), ['none', 'free-page-hint', 'converged', 'forced', 'cancelled']);
     assert.ok(classTexts(total, 'axis-title').includes('total bytes (GiB, log)'));
     assert.ok(classTexts(total, 'axis-title').includes('migration.bandwidth (Gbit/s)'));
     const downtime = svgs.get('sweep-downtime')!;
     assert.equal(select(downtime, 'g', 'mark-rule', 'role-mark').length, 2, 'a limit line per panel');
+    // The forced point (400 ms) and the 4 and 8 Gbit/s points (60-160 ms) are over the
+    // 50 ms limit: each ringed, with a legend entry.
+    const over = markLabels(downtime, 'symbol').filter((label) => label.includes('downtime over the limit: yes'));
+    assert.equal(over.length, 9, 'web none forced; 60 and 80 ms at 4 and 8 Gbit/s, both runs, both workloads');
+    assert.equal(markLabels(downtime, 'symbol').filter((label) => label.includes('over_limit: yes')).length, 9, 'a ring per over-limit point');
+    assert.ok(classTexts(downtime, 'legend-label').includes('downtime over the limit'));
+    // The cancelled run has no downtime: its point is drawn, the line leaves it out.
+    const dbNoneLine = select(downtime, 'g', 'mark-line', 'role-mark').flatMap((g) => select(g, 'path'));
+    assert.equal(dbNoneLine.length, 4);
   });
 
   it('the same spec renders the same SVG, byte for byte', async () => {
