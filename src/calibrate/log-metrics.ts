@@ -93,5 +93,7 @@ export function logMetrics(samples: readonly MigrateSample[]): RunMetrics | null
     // A log's samples (MigrateSample) carry no multifd or xbzrle counters.
     transport: 'single',
     xbzrle: null,
+    // MigrateSample does not carry cpu-throttle-percentage: compared only from calibration folders.
+    firstThrottleIteration: null,
   };
 }

@@ -42,6 +42,12 @@ export interface RunMetrics {
   transport: 'single' | 'multifd' | 'xbzrle';
   /** The xbzrle-cache counters at the end, or null without XBZRLE. */
   xbzrle: MeasuredXbzrle | null;
+  /**
+   * The first iteration that ran with a CPU throttle (auto-converge): QEMU's
+   * cpu-throttle-percentage in the samples of that dirty-sync-count, migsim's throttle_pct
+   * of that round; null when the throttle never rose.
+   */
+  firstThrottleIteration: number | null;
 }
 
 /** Metrics of a real migration. */
@@ -73,7 +79,14 @@ export function measuredMetrics(run: MeasuredRun): RunMetrics {
     dirtiedPages: newlyDirtiedPages(syncs).slice(1, iterationCount + 1),
     transport: run.xbzrle !== null ? 'xbzrle' : run.multifdBytes > 0 ? 'multifd' : 'single',
     xbzrle: run.xbzrle,
+    firstThrottleIteration: firstThrottled(run.samples),
   };
+}
+
+/** The dirty-sync-count of the first sample with a throttle (iteration k runs from sync k). */
+function firstThrottled(samples: MeasuredRun['samples']): number | null {
+  for (const sample of samples) if (sample.throttlePct > 0) return sample.dirtySyncCount;
+  return null;
 }
 
 /**
@@ -134,5 +147,12 @@ export function simulatedMetrics(result: RunResult): RunMetrics {
     dirtiedPages: rounds.map((round) => round.dirtyPages),
     transport: result.rounds.some((round) => round.multifdBytes > 0) ? 'multifd' : xbzrleRan ? 'xbzrle' : 'single',
     xbzrle: xbzrleRan ? xbzrle : null,
+    firstThrottleIteration: firstThrottledRound(rounds),
   };
+}
+
+/** Round k is QEMU's iteration k (both begin at sync k). */
+function firstThrottledRound(rounds: readonly RoundStats[]): number | null {
+  const round = rounds.find((candidate) => candidate.throttlePct > 0);
+  return round === undefined ? null : round.round;
 }

@@ -30,6 +30,8 @@ export interface MeasuredSample {
   normalPages: number;
   zeroPages: number;
   dirtySyncCount: number;
+  /** cpu-throttle-percentage (auto-converge); 0 when the column is absent or empty. */
+  throttlePct: number;
 }
 
 /** One migration_bitmap_sync from QEMU's trace. */

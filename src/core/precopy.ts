@@ -184,6 +184,8 @@ export class Precopy {
   private thresholdBytes = 0;
   // The current round.
   private roundStartSec = 0;
+  /** cpu-throttle-percentage when the round began (set by the sync that began it). */
+  private roundThrottlePct = 0;
   private roundNormal = 0;
   private roundZero = 0;
   private roundSkipped = 0;
@@ -315,6 +317,7 @@ export class Precopy {
     if (this.state !== SenderState.Gathering) return;
     this.startLogging();
     this.roundStartSec = timeSec;
+    this.roundThrottlePct = this.trigger.throttlePct;
     this.beginSending(timeSec);
     this.resetSlot(timeSec);
   }
@@ -679,6 +682,7 @@ export class Precopy {
     if (next === AfterSync.Pause) this.hooks.onPause(timeSec);
     this.trigger.atSync(timeSec, this.totalBytes, this.pageSizeBytes);
     this.roundStartSec = timeSec;
+    this.roundThrottlePct = this.trigger.throttlePct;
     this.beginSending(timeSec + this.syncSec);
     this.hooks.onStartHints(timeSec + this.syncSec);
   }
@@ -734,6 +738,7 @@ export class Precopy {
       cumulativeBytes: this.totalBytes,
       dirtyPages: newlyDirty,
       ...this.roundCounters(),
+      throttlePct: this.roundThrottlePct,
     };
     this.rounds.push(round);
     this.hooks.onRound(round);
@@ -763,6 +768,7 @@ export class Precopy {
       cumulativeBytes: this.totalBytes,
       dirtyPages,
       ...this.roundCounters(),
+      throttlePct: this.trigger.throttlePct,
     };
     this.rounds.push(round);
     this.hooks.onRound(round);

@@ -179,6 +179,7 @@ export const ROUND_FIELDS = [
   { field: 'xbzrlePages', column: 'xbzrle_pages', kind: 'count' },
   { field: 'xbzrleCacheMiss', column: 'xbzrle_cache_miss', kind: 'count' },
   { field: 'xbzrleOverflow', column: 'xbzrle_overflow', kind: 'count' },
+  { field: 'throttlePct', column: 'throttle_pct', kind: 'number' },
 ] as const satisfies readonly RoundFieldSpec[];
 
 /** The summary columns `plot` draws against a swept parameter, in table order. */

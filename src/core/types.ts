@@ -312,6 +312,8 @@ export interface RoundStats extends TransportCounters {
   bytes: number;
   cumulativeBytes: number;
   dirtyPages: number;
+  /** cpu-throttle-percentage during the round (auto-converge; set at the sync that began it). */
+  throttlePct: number;
 }
 
 /** Guest-side and tracking costs of one run: derived from the table in result-columns.ts. */

@@ -120,6 +120,8 @@ function readRun(runDir: string, name: string, scenario: string, hints: boolean,
       normalPages: numberField(samplesFile, `${at} normal`, row.normal),
       zeroPages: numberField(samplesFile, `${at} duplicate`, row.duplicate),
       dirtySyncCount: numberField(samplesFile, `${at} dirty-sync-count`, row['dirty-sync-count']),
+      // Older logs and runs without auto-converge have no value: no throttle.
+      throttlePct: (row['cpu-throttle-percentage'] ?? '') === '' ? 0 : numberField(samplesFile, `${at} cpu-throttle-percentage`, row['cpu-throttle-percentage']),
     });
   });
 

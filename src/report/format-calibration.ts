@@ -40,6 +40,7 @@ function errorText(row: MetricRow): string {
 
 function targetText(target: Target | null): string {
   if (target === null) return '';
+  if (target.kind === 'within') return `±${target.within}`;
   return target.kind === 'pct' ? `±${target.pct}%` : target.kind === 'iterations-within' ? `±${target.count}` : 'equal*';
 }
 
@@ -146,7 +147,16 @@ export function formatCalibrationCsv(comparisons: readonly RunComparison[]): str
         measured_mean: number(row.measuredMean),
         simulated: number(row.simulated),
         error: row.error === null || !Number.isFinite(row.error) ? '' : row.unit === 'iterations' ? number(row.error) : row.error.toFixed(4),
-        target: row.target === null ? '' : row.target.kind === 'pct' ? `${row.target.pct}%` : row.target.kind === 'iterations-within' ? `±${row.target.count}` : 'equal',
+        target:
+          row.target === null
+            ? ''
+            : row.target.kind === 'pct'
+              ? `${row.target.pct}%`
+              : row.target.kind === 'iterations-within'
+                ? `±${row.target.count}`
+                : row.target.kind === 'within'
+                  ? `±${row.target.within}`
+                  : 'equal',
         status: row.status ?? '',
       };
       repColumns.forEach((column, index) => {

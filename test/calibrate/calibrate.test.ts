@@ -95,6 +95,7 @@ test('iteration counts agree when they differ only by a phantom iteration of the
     dirtiedPages: [],
     transport: 'single',
     xbzrle: null,
+    firstThrottleIteration: null,
   });
   assert.equal(iterationsAgree(metrics(1, 0), metrics(1, 0)), true);
   assert.equal(iterationsAgree(metrics(2, 1), metrics(1, 0)), true);

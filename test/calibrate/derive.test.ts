@@ -61,7 +61,7 @@ function hintSamples(): MeasuredSample[] {
     const normal = sending ? 1000 * k : 4000;
     if (sending) remaining = RAM_TOTAL_BYTES - normal * PAGE;
     else remaining -= 2.68e9 * 0.005;
-    samples.push({ timeSec: 0.005 * k, transferredBytes: normal * 4104, remainingBytes: remaining, normalPages: normal, zeroPages: 0, dirtySyncCount: 1 });
+    samples.push({ timeSec: 0.005 * k, transferredBytes: normal * 4104, remainingBytes: remaining, normalPages: normal, zeroPages: 0, dirtySyncCount: 1, throttlePct: 0 });
   }
   return samples;
 }

@@ -60,6 +60,7 @@ export function makeRun(
       xbzrlePages: 0,
       xbzrleCacheMiss: 0,
       xbzrleOverflow: 0,
+      throttlePct: 0,
       unacceptedPages: index === 0 ? (options.unacceptedPages ?? 0) : 0,
       bytes,
       cumulativeBytes,

@@ -35,6 +35,7 @@ const round = (number: number): RoundStats => ({
   xbzrlePages: 0,
   xbzrleCacheMiss: 0,
   xbzrleOverflow: 0,
+  throttlePct: 0,
   unacceptedPages: 0,
   bytes: 3 * 2 ** 20,
   cumulativeBytes: number * 3 * 2 ** 20,

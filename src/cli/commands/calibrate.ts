@@ -120,6 +120,7 @@ export async function calibrateCommand(dataDir: string, options: CalibrateOption
             label,
             reps.map((run) => ({ name: `rep${run.rep}`, metrics: measuredMetrics(run) })),
             simulatedMetrics(result),
+            workload.migration.autoConverge.enabled ? 'auto-converge' : 'precopy',
           ),
         );
       }
