@@ -152,6 +152,8 @@ test('auto-converge targets: the first throttled iteration within 1 of every rep
     totalTimeSec: 1,
     downtimeSec: 0,
     dirtiedPages: [],
+    transport: 'single',
+    xbzrle: null,
     firstThrottleIteration,
   });
   const status = (simFirst: number | null, simBytes: number, reps: [number | null, number][]) => {
