@@ -122,7 +122,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--jobs <n>', 'runs of a workload (none and each hint run) simulated at once in worker threads, within --max-memory; results identical for any n (default: os.availableParallelism())')
     .option('--json', 'print one JSON document to stdout instead of tables')
     .option('--wide', 'tables as wide as they need: every run\'s rounds side by side and the full summary (default: compact, 100 columns; a row per strategy with more than two runs)')
-    .option('-q, --quiet', 'no progress bar')
+    .option('-q, --quiet', 'no progress bar (nor heartbeat lines when stderr is not a terminal)')
     .action(async (files: string[], _options: unknown, command: Command) => {
       const options = command.optsWithGlobals();
       const { runCommand } = await import('./commands/run.js');
@@ -161,7 +161,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--max-events <n>', 'refuse workloads whose simulation is estimated to take more events (writes, churn, trace rows, pages, slots) than this, e.g. 1e11 (default: MIGSIM_MAX_EVENTS, else 3e10: minutes)')
     .addOption(seedOption())
     .addOption(setOption())
-    .option('-q, --quiet', 'no progress bar')
+    .option('-q, --quiet', 'no progress bar (nor heartbeat lines when stderr is not a terminal)')
     .action(async (files: string[], _options: unknown, command: Command) => {
       const options = command.optsWithGlobals();
       const { checkCommand } = await import('./commands/check.js');
@@ -195,7 +195,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .addOption(setOption())
     .option('--max-memory <size>', 'refuse workloads whose simulation needs more memory than this size, e.g. 8GiB (default: MIGSIM_MAX_MEMORY, else the machine\'s total memory)')
     .option('--max-events <n>', 'refuse workloads whose simulation is estimated to take more events (writes, churn, trace rows, pages, slots) than this, e.g. 1e11 (default: MIGSIM_MAX_EVENTS, else 3e10: minutes)')
-    .option('-q, --quiet', 'no progress bar')
+    .option('-q, --quiet', 'no progress bar (nor heartbeat lines when stderr is not a terminal)')
     .addHelpText(
       'after',
       '\nCharts per workload: bytes per round stacked by kind (linear, and log with the kinds side by side),\ncumulative bytes over simulated time with every sync and the switchover marked, pages dirtied per\nround. With more than two runs, or a summary CSV: bytes saved against none, downtime against the\nlimit and the guest\'s costs per strategy; a sweep CSV: total bytes and downtime against the swept\nparameter, one line per run, each point shaped by how its run ended (postcopy runs add blocktime\nand the no-rollback window). Prints the files written, one per line.',
@@ -297,7 +297,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--json', 'print every comparison (each repetition, the mean, the simulation, the error and target) and derived value as one JSON document instead of the tables')
     .option('--max-memory <size>', 'refuse workloads whose simulation needs more memory than this size, e.g. 8GiB (default: MIGSIM_MAX_MEMORY, else the machine\'s total memory)')
     .option('--max-events <n>', 'refuse workloads whose simulation is estimated to take more events (writes, churn, trace rows, pages, slots) than this, e.g. 1e11 (default: MIGSIM_MAX_EVENTS, else 3e10: minutes)')
-    .option('-q, --quiet', 'no progress bar')
+    .option('-q, --quiet', 'no progress bar (nor heartbeat lines when stderr is not a terminal)')
     .addHelpText('after', '\nExit 1 when a calibration target of <dir> is missed (a --log comparison has no targets).')
     .action(async (dir: string | undefined, _options: unknown, command: Command) => {
       const options = command.optsWithGlobals();
@@ -348,7 +348,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--json', 'print the sweep as one JSON document (points, their axis values, each run\'s summary) instead of the CSV on stdout')
     .option('--max-memory <size>', 'refuse sweeps whose --jobs largest points together need more memory than this size, e.g. 8GiB (default: MIGSIM_MAX_MEMORY, else the machine\'s total memory)')
     .option('--max-events <n>', 'refuse workloads whose simulation is estimated to take more events (writes, churn, trace rows, pages, slots) than this, e.g. 1e11 (default: MIGSIM_MAX_EVENTS, else 3e10: minutes)')
-    .option('-q, --quiet', 'no progress bar')
+    .option('-q, --quiet', 'no progress bar (nor heartbeat lines when stderr is not a terminal)')
     .addHelpText('after', SWEEP_HELP)
     .action(async (file: string, _options: unknown, command: Command) => {
       const options = command.optsWithGlobals();

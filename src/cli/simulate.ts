@@ -10,6 +10,7 @@ import type { RunResult, Workload } from '../core/types.js';
 import { readWorkload, type LoadWarning, type ReadWorkloadOptions } from '../io/read-workload.js';
 import { writeFileAtomic } from '../io/write-atomic.js';
 import { escapeControlChars } from '../report/terminal-text.js';
+import { createHeartbeat, heartbeatAllowed, heartbeatIntervalSec, type Heartbeat } from '../report/heartbeat.js';
 import { createProgress, progressAllowed } from '../report/progress.js';
 import { simulateInWorker } from './interrupt.js';
 
@@ -52,7 +53,9 @@ export function loadWorkloads(files: readonly string[], options: ReadWorkloadOpt
  * 'config.invalid' (exit 2) with the file name in front.
  */
 export function simulateLoaded(loaded: LoadedWorkload, options: { json: boolean; quiet: boolean }): SimulatedWorkload {
-  const progress = createProgress({ enabled: progressAllowed(options) });
+  // On the main thread no timer fires: the heartbeat speaks from the round hooks.
+  const heartbeat = heartbeatFor(options, false);
+  const progress = createProgress({ enabled: progressAllowed(options), heartbeat });
   try {
     return { ...loaded, results: simulateWorkload(loaded.workload, progress.hooksFor(loaded.workload.name)) };
   } catch (error) {
@@ -64,7 +67,13 @@ export function simulateLoaded(loaded: LoadedWorkload, options: { json: boolean;
     throw error;
   } finally {
     progress.stop();
+    heartbeat.stop();
   }
+}
+
+/** The heartbeat of a run whose stderr is not a terminal (heartbeat.ts); off with --quiet. */
+function heartbeatFor(options: { quiet: boolean }, timer: boolean): Heartbeat {
+  return createHeartbeat({ intervalSec: heartbeatAllowed(options) ? heartbeatIntervalSec() : 0, timer });
 }
 
 /**
@@ -130,11 +139,13 @@ export async function simulateLoadedInterruptible(
   loaded: LoadedWorkload,
   options: { json: boolean; quiet: boolean; parallelRuns?: number },
 ): Promise<SimulatedWorkload> {
-  const progress = createProgress({ enabled: progressAllowed(options) });
+  const heartbeat = heartbeatFor(options, true);
+  const progress = createProgress({ enabled: progressAllowed(options), heartbeat });
   try {
     return { ...loaded, results: await simulateInWorker(loaded, progress.hooksFor(loaded.workload.name), options.parallelRuns ?? 1) };
   } finally {
     progress.stop();
+    heartbeat.stop();
   }
 }
 

@@ -10,6 +10,7 @@
 import cliProgress from 'cli-progress';
 
 import type { RoundStats } from '../core/types.js';
+import { sentText, type Heartbeat } from './heartbeat.js';
 
 /** Wall time a run must take before the bar appears: 1 s. */
 const SHOW_AFTER_MS = 1000;
@@ -26,6 +27,8 @@ export interface ProgressOptions {
   stream?: NodeJS.WritableStream & { isTTY?: boolean };
   /** Wall clock in ms; default Date.now (tests pass a fake). */
   nowMs?: () => number;
+  /** The heartbeat to feed when stderr is not a terminal (heartbeat.ts); the bar is off then. */
+  heartbeat?: Heartbeat;
 }
 
 export interface Progress {
@@ -67,12 +70,17 @@ export function createProgress(options: ProgressOptions): Progress {
       runStartMs = nowMs();
       runIndex = index;
       runCount = count;
+      options.heartbeat?.status(`${workloadName}/${label} run ${index + 1}/${count}, starting`);
       if (bar !== null) {
         bar.setTotal(count);
         bar.update(index, payloadOf(workloadName, label, null));
       }
     },
     onRound(label, round) {
+      if (options.heartbeat !== undefined) {
+        options.heartbeat.status(`${workloadName}/${label} run ${runIndex + 1}/${runCount}, round ${round.round} ${round.kind}, ${sentText(round.cumulativeBytes)} sent`);
+        options.heartbeat.tick();
+      }
       if (!options.enabled) return;
       const payload = payloadOf(workloadName, label, round);
       if (bar === null) {

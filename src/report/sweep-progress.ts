@@ -1,9 +1,11 @@
 /**
  * The `migsim sweep` progress bar: points done of the points this shard runs, on stderr,
- * only when stderr and stdout are terminals and not --quiet (STYLE.md §6.5). The caller
- * stops it in a finally.
+ * only when stderr is a terminal and not --quiet (STYLE.md §6.5); else, given a heartbeat
+ * (heartbeat.ts), a line every interval saying the same. The caller stops it in a finally.
  */
 import cliProgress from 'cli-progress';
+
+import type { Heartbeat } from './heartbeat.js';
 
 export interface SweepProgress {
   /** One more point finished. */
@@ -12,8 +14,23 @@ export interface SweepProgress {
   stop(): void;
 }
 
-export function createSweepProgress(options: { enabled: boolean; totalPoints: number; jobs: number }): SweepProgress {
-  if (!options.enabled) return { increment: () => undefined, stop: () => undefined };
+export function createSweepProgress(options: { enabled: boolean; totalPoints: number; jobs: number; heartbeat?: Heartbeat }): SweepProgress {
+  const heartbeat = options.heartbeat;
+  if (!options.enabled) {
+    if (heartbeat === undefined) return { increment: () => undefined, stop: () => undefined };
+    // No terminal: the heartbeat's line every interval says how far the sweep is.
+    let done = 0;
+    const say = (): void => heartbeat.status(`sweep ${done}/${options.totalPoints} points`);
+    say();
+    return {
+      increment: () => {
+        done += 1;
+        say();
+        heartbeat.tick();
+      },
+      stop: () => heartbeat.stop(),
+    };
+  }
   const bar = new cliProgress.SingleBar(
     {
       format: `sweep [{bar}] {value}/{total} points | {jobs} workers | {eta_formatted} left`,

@@ -108,7 +108,9 @@ export interface CliResult {
  * `test/fixtures/…`), with stdout and stderr as pipes: never a TTY.
  */
 export function migsim(args: readonly string[], env: Record<string, string | undefined> = {}): CliResult {
-  const childEnv: Record<string, string | undefined> = { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, MIGSIM_DEBUG: undefined, ...env };
+  // No heartbeat (stderr is a pipe here): a run slowed past 10 s by a loaded machine must
+  // not add a line to the stderr a test compares; heartbeat.test.ts turns it on.
+  const childEnv: Record<string, string | undefined> = { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, MIGSIM_DEBUG: undefined, MIGSIM_HEARTBEAT_SEC: '0', ...env };
   for (const key of Object.keys(childEnv)) if (childEnv[key] === undefined) delete childEnv[key];
   const result = spawnSync(process.execPath, ['bin/migsim.js', ...args], {
     cwd: REPO_ROOT,
@@ -133,7 +135,7 @@ export interface Interrupted {
  * output to wait for), sends SIGINT and waits for the exit (SIGKILL after 15 s).
  */
 export async function interrupt(args: string[], ready: ((stdout: string) => boolean) | null, delayMs: number): Promise<Interrupted> {
-  const child = spawn(process.execPath, ['bin/migsim.js', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['bin/migsim.js', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MIGSIM_HEARTBEAT_SEC: '0' } });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

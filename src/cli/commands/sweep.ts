@@ -21,6 +21,7 @@ import { formatSweepCsv, sweepColumns } from '../../io/sweep-csv.js';
 import { formatSweepJson } from '../../io/results-json.js';
 import { checkOutputPaths } from '../../io/output-paths.js';
 import { writeFileAtomic } from '../../io/write-atomic.js';
+import { createHeartbeat, heartbeatAllowed, heartbeatIntervalSec } from '../../report/heartbeat.js';
 import { createSweepProgress } from '../../report/sweep-progress.js';
 import { escapeControlChars } from '../../report/terminal-text.js';
 import { progressAllowed } from '../../report/progress.js';
@@ -92,13 +93,15 @@ export async function sweepCommand(file: string, options: SweepOptions): Promise
 
   const jobs = Math.max(1, Math.min(options.jobs ?? availableParallelism(), tasks.length));
   checkSweepMemory(file, pointBytes, jobs, options.jobs === null ? 'one worker thread per core, the default' : `--jobs ${options.jobs}`, limit);
-  const progress = createSweepProgress({ enabled: progressAllowed({ json: false, quiet: options.quiet }), totalPoints: tasks.length, jobs });
+  const heartbeat = createHeartbeat({ intervalSec: heartbeatAllowed({ quiet: options.quiet }) ? heartbeatIntervalSec() : 0 });
+  const progress = createSweepProgress({ enabled: progressAllowed({ json: false, quiet: options.quiet }), totalPoints: tasks.length, jobs, heartbeat });
   let replies: Map<number, SweepReply & { ok: true }>;
   try {
     // Ctrl-C terminates the workers and throws InterruptedError (exit 130) before the CSV is written.
     replies = await withInterruptGuard(() => runPool(data, tasks, jobs, () => progress.increment()));
   } finally {
     progress.stop();
+    heartbeat.stop();
   }
 
   const rows: string[][] = [];
