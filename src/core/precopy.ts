@@ -192,14 +192,15 @@ export class Precopy {
   private roundUnaccepted = 0;
   private roundBytes = 0;
 
-  constructor(config: MigrationConfig, memory: GuestMemory, pageSizeBytes: number, hooks: MigrationHooks, gatherFirst: boolean) {
+  /** `writeBytes`: per pfn, its writers' largest bytesPerWrite, 0 for none (XBZRLE's deltas; wire/xbzrle.ts). */
+  constructor(config: MigrationConfig, memory: GuestMemory, pageSizeBytes: number, hooks: MigrationHooks, gatherFirst: boolean, writeBytes: Uint16Array | null = null) {
     this.config = config;
     this.memory = memory;
     this.hooks = hooks;
     this.totalPages = memory.totalPages;
     this.pageSizeBytes = pageSizeBytes;
     this.dirty = new Bitmap(memory.totalPages);
-    this.transport = createTransport(config, pageSizeBytes);
+    this.transport = createTransport(config, pageSizeBytes, { staleWords: memory.stale.words, writeBytes });
     this.detectZero = this.transport.sendsAsZero(true);
     this.slotBudgetBytes = config.bandwidthBytesPerSec * config.rateSlotSec;
     const memoryGiB = (memory.totalPages * pageSizeBytes) / 2 ** 30;
@@ -562,13 +563,14 @@ export class Precopy {
       const m = 1 << (pfn & 31);
       const contentZero = (zeroWords[w] & m) !== 0;
       dirtyWords[w] &= ~m;
-      staleWords[w] &= ~m;
       quietWords[w] &= ~m;
       if (contentZero) dstWords[w] &= ~m;
       else dstWords[w] |= m;
       if (contentZero && detectZero) zero++;
       else normal++;
+      // The transport sees whether the page changed since its last send (`stale`, XBZRLE).
       slotBytes += transport.sendPage(pfn, contentZero);
+      staleWords[w] &= ~m;
       position = pfn + 1;
       t = anchorSec + (normalBase + normal) * normalSec + (zeroBase + zero) * zeroSec + eosPart;
       if (maxTotal !== null && transport.wireBytes >= maxTotal) {
@@ -939,6 +941,7 @@ export class Precopy {
       if (bits === 0) continue;
       dirtyWords[w] = 0;
       const zeroBits = zeroWords[w] & bits;
+      this.transport.finalWord?.(w, bits, zeroBits);
       staleWords[w] &= ~bits;
       memory.quiet.words[w] &= ~bits;
       dstWords[w] = (dstWords[w] & ~bits) | (bits & ~zeroWords[w]);

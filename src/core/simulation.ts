@@ -172,6 +172,12 @@ class Simulation {
     const strategies = hint === null ? [] : migration.postcopy === null ? hint.strategies : hint.strategies.filter((name) => name !== 'free-page-hint');
     const fph = strategies.includes('free-page-hint') ? hint!.freePageHint : null;
     const gatherFirst = fph !== null && fph.timing === 'before-logging';
+    // XBZRLE's delta sizes: each page's writers' bytesPerWrite (0: none, a full-page change).
+    let writeBytes: Uint16Array | null = null;
+    if (migration.xbzrle !== null) {
+      writeBytes = new Uint16Array(totalPages);
+      this.writers.forEach((writer, i) => writer.markWorkingSet(writeBytes!, Math.min(writerSpecs[i].bytesPerWrite, 0xffff)));
+    }
     this.precopy = new Precopy(migration, this.memory, guest.pageSizeBytes, {
       onSetup: (t) => this.strategy?.start((this.clock.nowSec = t)),
       onStopHints: (t) => {
@@ -189,7 +195,7 @@ class Simulation {
         this.lane.postcopy = engine;
       },
       onRound: (round) => onRound?.(round),
-    }, gatherFirst);
+    }, gatherFirst, writeBytes);
     if (hint !== null && strategies.length > 0) {
       this.strategy = createStrategy(strategies === hint.strategies ? hint : { ...hint, strategies }, {
         memory: this.memory,

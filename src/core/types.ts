@@ -65,6 +65,11 @@ export interface WriteStream {
    * slows in proportion below (endings/guest-throttle.ts). 1 = CPU-bound.
    */
   cpuShare: number;
+  /**
+   * Bytes one write changes in a page, in one run (XBZRLE's delta, wire/xbzrle.ts): 8, a
+   * counter's store; the page size for a full-page write.
+   */
+  bytesPerWrite: number;
 }
 
 export interface ChurnStream {
@@ -189,8 +194,11 @@ export interface MultifdConfig {
 export interface XbzrleConfig {
   /** xbzrle-cache-size (QEMU's default 64 MiB). */
   cacheSizeBytes: number;
-  /** Bytes a page sent again changed in one run since its cached copy (the page size: all). */
-  bytesPerWrite: number;
+  /**
+   * The migration thread's CPU per page while XBZRLE runs (copy the page, xbzrle_encode_buffer
+   * against the cached copy, copy it into the cache): bounds the sender's time per page.
+   */
+  encodeCostSec: number;
 }
 
 export interface MigrationConfig {

@@ -279,6 +279,18 @@ export class Writer {
     this.drawnCount = count;
   }
 
+  /**
+   * Raises out[pfn] to `value` over the working set (kept where larger): XBZRLE's per-page
+   * write size (wire/xbzrle.ts). Setup only.
+   */
+  markWorkingSet(out: Uint16Array, value: number): void {
+    for (let i = 0; i < this.workingSetPages; i++) {
+      const extent = Math.floor(i / this.extentPages);
+      const pfn = this.extentStarts[extent] + (i - extent * this.extentPages);
+      if (out[pfn] < value) out[pfn] = value;
+    }
+  }
+
   /** The working-set index of a zipf or sequential write. */
   private nextIndexSlow(): number {
     if (this.pattern === 'zipf') return this.ranks!.map(this.zipf!.sample(this.rng) - 1);

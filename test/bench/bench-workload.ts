@@ -21,7 +21,7 @@ export function benchWorkload(memoryGiB: number, hints: string): Workload {
       {
         durationSec: null,
         writes: [
-          { ratePagesPerSec: 1_000_000, workingSetBytes: memoryBytes / 64, extentBytes: 2 * 2 ** 20, pattern: 'uniform', skew: 0.99, arrivals: 'even', vcpu: null, cpuShare: 1 },
+          { ratePagesPerSec: 1_000_000, workingSetBytes: memoryBytes / 64, extentBytes: 2 * 2 ** 20, pattern: 'uniform', skew: 0.99, arrivals: 'even', vcpu: null, cpuShare: 1, bytesPerWrite: 8 },
         ],
         churn: [],
         trace: null,
@@ -47,7 +47,7 @@ export function throughputWorkload(memoryGiB: number, workingSetGiB: number): Wo
       {
         durationSec: null,
         writes: [
-          { ratePagesPerSec: 2_000_000, workingSetBytes: workingSetGiB * GiB, extentBytes: 2 * 2 ** 20, pattern: 'uniform', skew: 0.99, arrivals: 'even', vcpu: null, cpuShare: 1 },
+          { ratePagesPerSec: 2_000_000, workingSetBytes: workingSetGiB * GiB, extentBytes: 2 * 2 ** 20, pattern: 'uniform', skew: 0.99, arrivals: 'even', vcpu: null, cpuShare: 1, bytesPerWrite: 8 },
         ],
         churn: [],
         trace: null,

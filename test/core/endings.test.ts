@@ -126,7 +126,7 @@ test('property: after the switch every missing page reaches the destination exac
 });
 
 function writer(overrides: Partial<WriteStream>): WriteStream {
-  return { ratePagesPerSec: 0, workingSetBytes: 0, extentBytes: 16 * KiB, pattern: 'sequential', skew: 0.99, arrivals: 'even', vcpu: null, cpuShare: 1, ...overrides };
+  return { ratePagesPerSec: 0, workingSetBytes: 0, extentBytes: 16 * KiB, pattern: 'sequential', skew: 0.99, arrivals: 'even', vcpu: null, cpuShare: 1, bytesPerWrite: 8, ...overrides };
 }
 
 function postcopy(overrides: Partial<PostcopyConfig> = {}): PostcopyConfig {

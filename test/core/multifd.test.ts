@@ -101,7 +101,7 @@ function randomWorkload(p: {
     phases: [
       {
         durationSec: null,
-        writes: p.rate === 0 ? [] : [{ ratePagesPerSec: p.rate, workingSetBytes: 2 * MiB, extentBytes: 2 * MiB, pattern: 'uniform', skew: 0.99, arrivals: 'poisson', vcpu: null, cpuShare: 1 }],
+        writes: p.rate === 0 ? [] : [{ ratePagesPerSec: p.rate, workingSetBytes: 2 * MiB, extentBytes: 2 * MiB, pattern: 'uniform', skew: 0.99, arrivals: 'poisson', vcpu: null, cpuShare: 1, bytesPerWrite: 8 }],
         churn: [],
         trace: null,
       },

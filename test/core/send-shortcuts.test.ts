@@ -83,6 +83,7 @@ test('sending whole words, firing commuting events ahead and skipping quiet writ
                 arrivals: w.arrivals,
                 vcpu: null,
                 cpuShare: 1,
+                bytesPerWrite: 8,
               })),
               churn: p.churnRate === 0 ? [] : [{ rateBlocksPerSec: p.churnRate, orders: [{ order: 0, weight: 0.9 }, { order: 3, weight: 0.1 }], lifetimeSec: 0.05, fill: 'data', arrivals: 'poisson', vcpu: null }],
               trace: null,

@@ -8,7 +8,7 @@ const { KiB, MiB, GiB } = UNITS;
 const NORMAL_PAGE_BYTES = 8 + 4096;
 
 function writer(overrides: Partial<WriteStream>): WriteStream {
-  return { ratePagesPerSec: 0, workingSetBytes: 0, extentBytes: 2 * MiB, pattern: 'uniform', skew: 0.99, arrivals: 'even', vcpu: null, cpuShare: 1, ...overrides };
+  return { ratePagesPerSec: 0, workingSetBytes: 0, extentBytes: 2 * MiB, pattern: 'uniform', skew: 0.99, arrivals: 'even', vcpu: null, cpuShare: 1, bytesPerWrite: 8, ...overrides };
 }
 
 function churn(overrides: Partial<ChurnStream>): ChurnStream {

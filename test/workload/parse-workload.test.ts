@@ -168,6 +168,7 @@ describe('parseWorkload defaults', () => {
             arrivals: 'even',
             vcpu: null,
             cpuShare: 1,
+            bytesPerWrite: 8,
           },
         ],
         churn: [],
@@ -483,17 +484,19 @@ describe('parseWorkload errors', () => {
     rejects(withTop('migration: {multifd: {channels: 0}}\n'), `${FILE}: migration.multifd.channels must be between 1 and 255 (got 0)`);
     rejects(withTop('migration: {multifd: {zeroPageDetection: fast}}\n'), `${FILE}: migration.multifd.zeroPageDetection must be one of multifd, legacy, none (got fast)`);
     rejects(withTop('migration: {xbzrle: {cacheSize: 1KiB}}\n'), `${FILE}: migration.xbzrle.cacheSize must be at least a page (4096 bytes) (got 1KiB)`);
-    rejects(withTop('migration: {xbzrle: {bytesPerWrite: 0}}\n'), `${FILE}: migration.xbzrle.bytesPerWrite must be between 1 and 4096 (got 0)`);
+    rejects(withTop('phases:\n  - writes:\n      - {rate: 10/s, workingSet: 4MiB, bytesPerWrite: 0}\n'), `${FILE}: phases[0].writes[0].bytesPerWrite must be between 1 and 4096 (got 0)`);
     rejects(
       withTop('migration: {xbzrle: {}, multifd: {}}\n'),
       `${FILE}: migration.xbzrle cannot be combined with multifd (QEMU sends multifd pages without the XBZRLE cache) (got {})`,
     );
   });
 
-  it('reads xbzrle with QEMU defaults: a 64 MiB cache, 8-byte writes; page for full-page writes', () => {
-    const base = 'guest:\n  memory: 1GiB\n  initial: {used: 256MiB}\nmigration:\n';
-    assert.deepEqual(parse(base + '  xbzrle: {}\n').migration.xbzrle, { cacheSizeBytes: 64 * 2 ** 20, bytesPerWrite: 8 });
-    assert.deepEqual(parse(base + '  xbzrle: {cacheSize: 8MiB, bytesPerWrite: page}\n').migration.xbzrle, { cacheSizeBytes: 8 * 2 ** 20, bytesPerWrite: 4096 });
+  it('reads xbzrle with QEMU defaults: a 64 MiB cache, 1.2 µs a page; writers change 8 bytes, page for full-page writes', () => {
+    const base = 'guest:\n  memory: 1GiB\n  initial: {used: 256MiB}\n';
+    const writes = 'phases:\n  - writes:\n      - {rate: 10/s, workingSet: 4MiB}\n      - {rate: 10/s, workingSet: 4MiB, bytesPerWrite: page}\n      - {rate: 10/s, workingSet: 4MiB, bytesPerWrite: 300}\n';
+    assert.deepEqual(parse(base + 'migration:\n  xbzrle: {}\n').migration.xbzrle, { cacheSizeBytes: 64 * 2 ** 20, encodeCostSec: 1.2e-6 });
+    assert.deepEqual(parse(base + 'migration:\n  xbzrle: {cacheSize: 8MiB, encodeCost: 2us}\n').migration.xbzrle, { cacheSizeBytes: 8 * 2 ** 20, encodeCostSec: 2e-6 });
+    assert.deepEqual(parse(base + writes).phases[0].writes.map((w) => w.bytesPerWrite), [8, 4096, 300]);
   });
 
   it('reads multifd with QEMU 10 defaults', () => {

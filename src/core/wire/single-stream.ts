@@ -24,8 +24,8 @@ export class SingleStream implements Transport {
   readonly zeroPageBytes: number;
   private readonly detectZero: boolean;
   readonly eosBytes: number;
-  private readonly deviceStateBytes: number;
-  private readonly linkBytesPerSec: number;
+  readonly deviceStateBytes: number;
+  readonly linkBytesPerSec: number;
   private readonly file: QemuFile;
   private markWireBytes = 0;
 

@@ -69,6 +69,12 @@ export interface Transport {
    */
   endIteration(): number;
   /**
+   * Stop-and-copy, before `sendFinal`: the pages of bitmap word `wordIndex` set in `bits`
+   * (`zeroBits`: zero content), in pfn order, while the guest's `stale` bits still say
+   * which changed since sent. Only a transport that treats pages one by one (XBZRLE) needs it.
+   */
+  finalWord?(wordIndex: number, bits: number, zeroBits: number): void;
+  /**
    * Stop-and-copy: the rest of the pages, the EOS and the device state at link speed,
    * uncapped. Adds them to `wireBytes`; returns the seconds they take.
    */

@@ -16,17 +16,26 @@
  * replaces its slot with a zero page (xbzrle_cache_zero_page: no miss counted).
  * While XBZRLE runs pages are copied into QEMUFile's buffer (ram_save_page: send_async off).
  *
- * The model of what changed: a page sent again changed `bytesPerWrite` bytes in one run
- * since its cached copy (a counter: every write to it hits the same word, so the run does
- * not grow with the number of writes), or the whole page (`bytesPerWrite` = page size). The
- * run lies past the page's first 128 bytes, as the testbed's dirtier stores (guest/wl.c:
- * word (pass mod 512)), so xbzrle_encode_buffer writes a 2-byte zero-run length, the run's
- * uleb128 length and the run's bytes (the trailing zero run is left out).
+ * What changed (page content beyond "zero or not" is not simulated): a hit page not written
+ * since it was last sent (GuestMemory's `stale` bit clear: dirtied after the sync but before
+ * its send, then sent with the write in it) is unchanged: xbzrle_encode_buffer returns 0 and
+ * nothing is sent. A written one changed in one run of its writer's `bytesPerWrite` bytes
+ * (a counter: every write hits the same bytes, so the run does not grow with the number of
+ * writes; the page size for full-page writes and for pages no writer owns, such as
+ * allocations). QEMU ≥ 5.1 counts every hit in `pages` (save_xbzrle_page counts before it
+ * encodes, so encoding-rate sees unchanged pages): the calibration's hints-off runs show
+ * 7895 and 10134 pages for 58666 and 73375 bytes, 7.4 and 7.2 bytes a page, below the 13
+ * of any 8-byte delta: about half the hits were unchanged.
+ *
+ * The encoding's length follows xbzrle_encode_buffer exactly for one run of n changed bytes
+ * at offset o: uleb128(o) for the zero run, uleb128(n), the n bytes; the trailing zero run
+ * is left out. The run is taken to lie at offset 128 (a 2-byte zero-run length, as for 31
+ * of a page's 32 aligned 128-byte positions), or at 0 when it does not fit after it.
+ * Stop-and-copy encodes too (QEMU's last_stage: the same save_xbzrle_page).
  *
  * Not modelled: the age is the number of completed bitmap walks (QEMU's dirty_sync_count:
- * one sync per round); the sender's clock counts an XBZRLE page as a normal page's time
- * (at a rate limit the bytes pace the rounds, not this); stop-and-copy sends its pages as
- * the single stream does (QEMU encodes them too: last_stage).
+ * one sync per round); the sender's time per page is the longest of the single stream's
+ * and `encodeCost` for every page, bulk stage included (its clock counts pages by kind).
  */
 import type { MigrationConfig, XbzrleConfig } from '../types.js';
 import { QemuFile } from './qemu-file.js';
@@ -35,8 +44,10 @@ import type { Transport } from './transport.js';
 
 /** CACHED_PAGE_LIFETIME (page_cache.c). */
 const CACHED_PAGE_LIFETIME = 2;
-/** 8-byte page header, ENCODING_FLAG_XBZRLE (1), be16 encoded length (2). */
+/** After the 8-byte page header: ENCODING_FLAG_XBZRLE (1), be16 encoded length (2). */
 const XBZRLE_EXTRA_BYTES = 1 + 2;
+/** Where a changed run is taken to start in its page (see above). */
+const RUN_OFFSET_BYTES = 128;
 
 /** uleb128_encode_small's length. */
 function ulebBytes(n: number): number {
@@ -44,13 +55,26 @@ function ulebBytes(n: number): number {
 }
 
 /**
- * xbzrle_encode_buffer's length for a page whose `changedBytes` changed in one run past its
- * first 128 bytes; −1 when it does not fit in a page (overflow), 0 when nothing changed.
+ * xbzrle_encode_buffer's length for a page whose `changedBytes` changed in one run at
+ * `offsetBytes` (default: 128, or 0 when the run does not fit after it): the zero run's
+ * uleb128 length, the run's, the run; −1 when that exceeds a page (overflow), 0 when
+ * nothing changed.
  */
-export function xbzrleEncodedBytes(changedBytes: number, pageSizeBytes: number): number {
+export function xbzrleEncodedBytes(changedBytes: number, pageSizeBytes: number, offsetBytes = changedBytes + RUN_OFFSET_BYTES <= pageSizeBytes ? RUN_OFFSET_BYTES : 0): number {
   if (changedBytes === 0) return 0;
-  const len = 2 + ulebBytes(changedBytes) + changedBytes;
+  const len = ulebBytes(offsetBytes) + ulebBytes(changedBytes) + changedBytes;
   return len > pageSizeBytes ? -1 : len;
+}
+
+/** What XBZRLE reads of the guest: which pages were written since sent, and by what. */
+export interface XbzrleGuestView {
+  /** GuestMemory.stale's words: set by a write, cleared when the page is sent. */
+  staleWords: Uint32Array;
+  /**
+   * Per pfn, the largest `bytesPerWrite` of the writers whose working set holds it (at most
+   * 65535), or 0 when none does: a full-page change. null: every page changes whole.
+   */
+  writeBytes: Uint16Array | null;
 }
 
 export class Xbzrle implements Transport {
@@ -66,14 +90,20 @@ export class Xbzrle implements Transport {
   /** Per cache slot: the pfn it holds (−1: empty) and its age (it_addr, it_age). */
   private readonly slotPfn: Int32Array;
   private readonly slotAge: Float64Array;
-  /** The bytes a hit page sends: its header, flag, length and encoding; −1 overflow. */
-  private readonly encodedBytes: number;
+  private readonly staleWords: Uint32Array | null;
+  private readonly writeBytes: Uint16Array | null;
+  /** The bytes a hit page sends after a full-page change (−1: it overflows). */
+  private readonly fullPageBytes: number;
   private started = false;
   private age = 0;
+  /** Stop-and-copy: what its pages put on the wire (finalWord). */
+  private finalPageBytes = 0;
+  private finalPages = 0;
 
-  constructor(config: MigrationConfig, xbzrle: XbzrleConfig, pageSizeBytes: number) {
+  /** `guest` null: every hit page changed whole (the unit tests' bare transport). */
+  constructor(config: MigrationConfig, xbzrle: XbzrleConfig, pageSizeBytes: number, guest: XbzrleGuestView | null = null) {
     this.stream = new SingleStream(config, pageSizeBytes);
-    this.normalPageSec = this.stream.normalPageSec;
+    this.normalPageSec = Math.max(this.stream.normalPageSec, xbzrle.encodeCostSec);
     this.zeroPageSec = this.stream.zeroPageSec;
     this.eosSec = this.stream.eosSec;
     this.pageSizeBytes = pageSizeBytes;
@@ -85,8 +115,15 @@ export class Xbzrle implements Transport {
     this.slotMask = slots - 1;
     this.slotPfn = new Int32Array(slots).fill(-1);
     this.slotAge = new Float64Array(slots);
-    const encoded = xbzrleEncodedBytes(Math.min(xbzrle.bytesPerWrite, pageSizeBytes), pageSizeBytes);
-    this.encodedBytes = encoded > 0 ? wire.pageHeaderBytes + XBZRLE_EXTRA_BYTES + encoded : encoded;
+    this.staleWords = guest === null ? null : guest.staleWords;
+    this.writeBytes = guest === null ? null : guest.writeBytes;
+    this.fullPageBytes = this.hitBytes(pageSizeBytes);
+  }
+
+  /** A hit page's bytes on the wire when `changedBytes` changed: header, flag, length, encoding; −1 overflow, 0 unchanged. */
+  private hitBytes(changedBytes: number): number {
+    const encoded = xbzrleEncodedBytes(changedBytes, this.pageSizeBytes);
+    return encoded > 0 ? this.headerBytes + XBZRLE_EXTRA_BYTES + encoded : encoded;
   }
 
   get counters() {
@@ -98,37 +135,52 @@ export class Xbzrle implements Transport {
   }
 
   sendPage(pfn: number, zero: boolean): number {
-    const zeroSent = zero && this.stream.sendsAsZero(true);
     if (!this.started) {
+      const zeroSent = zero && this.stream.sendsAsZero(true);
       // SingleStream's send: the page's data queued by reference.
       const m = 1 << (pfn & 31);
       this.wireBytes += zeroSent ? this.stream.zeroPageBytes : this.stream.normalPageBytes;
       return this.file.queuePages(m, zeroSent ? m : 0);
     }
+    return this.copied(this.encode(pfn, zero));
+  }
+
+  /**
+   * Once XBZRLE runs: the page through the cache (ram_save_page with xbzrle_started):
+   * returns its bytes on the wire and counts QEMU's xbzrle-cache counters.
+   */
+  private encode(pfn: number, zero: boolean): number {
     const slot = pfn & this.slotMask;
     const c = this.stream.counters;
-    if (zeroSent) {
+    if (zero && this.stream.sendsAsZero(true)) {
       // save_zero_page, then xbzrle_cache_zero_page (cache_insert with the zero page).
       this.insert(slot, pfn);
-      return this.copied(this.stream.zeroPageBytes);
+      return this.stream.zeroPageBytes;
     }
     if (this.slotPfn[slot] !== pfn) {
       c.xbzrleCacheMiss++;
       this.insert(slot, pfn);
-      return this.copied(this.stream.normalPageBytes);
+      return this.stream.normalPageBytes;
     }
     this.slotAge[slot] = this.age;
-    const bytes = this.encodedBytes;
-    if (bytes === 0) return 0;
+    // Counted before encoding (QEMU ≥ 5.1): unchanged and overflowing pages too.
+    c.xbzrlePages++;
+    const stale = this.staleWords;
+    let bytes: number;
+    if (stale !== null && (stale[pfn >>> 5] & (1 << (pfn & 31))) === 0) bytes = 0;
+    else {
+      const changed = this.writeBytes === null ? 0 : this.writeBytes[pfn];
+      bytes = changed === 0 ? this.fullPageBytes : this.hitBytes(Math.min(changed, this.pageSizeBytes));
+    }
+    if (bytes === 0) return 0; // xbzrle_encode_buffer found no change: nothing sent
     if (bytes < 0) {
       c.xbzrleOverflow++;
       c.xbzrleBytes += this.pageSizeBytes;
-      return this.copied(this.stream.normalPageBytes);
+      return this.stream.normalPageBytes;
     }
-    c.xbzrlePages++;
     // xbzrle-cache bytes leave out the 8-byte page header (save_xbzrle_page: "bytes_xbzrle - 8").
     c.xbzrleBytes += bytes - this.headerBytes;
-    return this.copied(bytes);
+    return bytes;
   }
 
   /** cache_insert: refused while another address's copy is fresh. */
@@ -140,8 +192,21 @@ export class Xbzrle implements Transport {
   }
 
   private copied(bytes: number): number {
+    if (bytes === 0) return 0;
     this.wireBytes += bytes;
     return this.file.queueCopied(bytes);
+  }
+
+  /** Stop-and-copy's pages go through the cache too (save_xbzrle_page in the last stage). */
+  finalWord(wordIndex: number, bits: number, zeroBits: number): void {
+    let rest = bits;
+    while (rest !== 0) {
+      const low = rest & -rest;
+      const pfn = wordIndex * 32 + 31 - Math.clz32(low);
+      rest ^= low;
+      this.finalPageBytes += this.started ? this.encode(pfn, (zeroBits & low) !== 0) : (zeroBits & low) !== 0 && this.stream.sendsAsZero(true) ? this.stream.zeroPageBytes : this.stream.normalPageBytes;
+      this.finalPages++;
+    }
   }
 
   /** Every page goes one by one through the cache: a word is never taken at once. */
@@ -168,10 +233,24 @@ export class Xbzrle implements Transport {
     return this.file.flushWith(eosBytes);
   }
 
+  /**
+   * The pages finalWord saw, at the link's speed or the sender's per-page time, whichever
+   * is longer, then the EOS and the device state (as the single stream).
+   */
   sendFinal(normalPages: number, zeroPages: number): number {
-    const before = this.stream.wireBytes;
-    const sec = this.stream.sendFinal(normalPages, zeroPages);
-    this.wireBytes += this.stream.wireBytes - before;
-    return sec;
+    if (this.finalPages !== normalPages + zeroPages) {
+      // No finalWord calls: the single stream's send of the counts.
+      const before = this.stream.wireBytes;
+      const sec = this.stream.sendFinal(normalPages, zeroPages);
+      this.wireBytes += this.stream.wireBytes - before;
+      return sec;
+    }
+    const pageBytes = this.finalPageBytes;
+    const tailBytes = this.stream.eosBytes + this.stream.deviceStateBytes;
+    this.finalPageBytes = 0;
+    this.finalPages = 0;
+    this.wireBytes += pageBytes + tailBytes;
+    const link = this.stream.linkBytesPerSec;
+    return Math.max(pageBytes / link, normalPages * this.normalPageSec + zeroPages * this.zeroPageSec) + tailBytes / link;
   }
 }

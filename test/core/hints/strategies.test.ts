@@ -117,7 +117,7 @@ test('property: allocator invariants hold under every strategy; no page is lost,
 });
 
 function writer(overrides: Partial<WriteStream>): WriteStream {
-  return { ratePagesPerSec: 0, workingSetBytes: 0, extentBytes: 2 * MiB, pattern: 'uniform', skew: 0.99, arrivals: 'even', vcpu: null, cpuShare: 1, ...overrides };
+  return { ratePagesPerSec: 0, workingSetBytes: 0, extentBytes: 2 * MiB, pattern: 'uniform', skew: 0.99, arrivals: 'even', vcpu: null, cpuShare: 1, bytesPerWrite: 8, ...overrides };
 }
 
 function churn(overrides: Partial<ChurnStream>): ChurnStream {
