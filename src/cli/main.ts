@@ -293,6 +293,9 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--domjobinfo <file>', 'instead of or beside --log: virsh domjobinfo output (one block per poll, or --completed)')
     .option('--workload <file>', 'with --log/--domjobinfo: the workload describing that guest and migration')
     .option('--run <label>', "with --log/--domjobinfo: the simulated run to compare with ('none' or a hint label)", 'none')
+    .addOption(
+      new Option('--set <key=value>', "with --log/--domjobinfo: override a field of --workload, repeatable, as run --set (e.g. --set migration.downtimeLimit=300ms)").argParser(collectSet),
+    )
     .option('--csv <file>', 'write the comparison table as CSV (- for stdout, instead of the tables)')
     .option('--json', 'print every comparison (each repetition, the mean, the simulation, the error and target) and derived value as one JSON document instead of the tables')
     .option('--max-memory <size>', 'refuse workloads whose simulation needs more memory than this size, e.g. 8GiB (default: MIGSIM_MAX_MEMORY, else the machine\'s total memory)')
@@ -312,6 +315,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
             domjobinfo: options.domjobinfo ?? null,
             workload: options.workload,
             run: options.run,
+            set: options.set ?? [],
             csv: options.csv ?? null,
             color: options.color !== false,
             quiet: options.quiet === true,
@@ -321,6 +325,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
         );
         return;
       }
+      if (options.set !== undefined) throw new UsageError('--set is for --log/--domjobinfo: a calibration directory keeps its workloads as they are');
       const { calibrateCommand, defaultCalibrationData } = await import('./commands/calibrate.js');
       setExitCode(
         await calibrateCommand(dir ?? defaultCalibrationData(), {

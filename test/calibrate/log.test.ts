@@ -75,6 +75,27 @@ describe('calibrate --log', () => {
     assert.match(rows.get('total_bytes')!, /,110909694,/);
   });
 
+  it('--set overrides a field of --workload as run --set does; a bad key is one line, exit 2', () => {
+    const args = ['calibrate', '--log', `${FIXTURES}/query-migrate-1gib-idle-uncapped.jsonl`, '--workload', 'validation/qemu10-tcg-uncapped/workloads/idle-1gib.yaml', '--csv', '-'];
+    const simulated = (stdout: string): Map<string, number> => new Map(stdout.trim().split('\n').slice(1).map((line) => [line.split(',')[3], Number(line.split(',')[7])]));
+    const base = migsim(args);
+    // 1 000 000 B more device state: the stop-copy and the total grow by exactly that.
+    const set = migsim([...args, '--set', 'migration.wire.deviceState=1125268B']);
+    assert.equal(set.status, 0, set.stderr);
+    const before = simulated(base.stdout);
+    const after = simulated(set.stdout);
+    assert.equal(after.get('stop_copy_bytes')! - before.get('stop_copy_bytes')!, 1_000_000);
+    assert.equal(after.get('total_bytes')! - before.get('total_bytes')!, 1_000_000);
+    assert.equal(after.get('iteration_1_bytes'), before.get('iteration_1_bytes'));
+    const unknown = migsim([...args, '--set', 'migration.nope=1']);
+    assert.equal(unknown.status, 2);
+    assert.equal(unknown.stdout, '');
+    assert.equal(unknown.stderr, 'migsim: validation/qemu10-tcg-uncapped/workloads/idle-1gib.yaml: migration.nope is not a known field\n');
+    const withDir = migsim(['calibrate', 'validation/qemu10-tcg-1gib', '--set', 'migration.downtimeLimit=1s']);
+    assert.equal(withDir.status, 2);
+    assert.equal(withDir.stderr, 'migsim: --set is for --log/--domjobinfo: a calibration directory keeps its workloads as they are\n');
+  });
+
   const bad: [string, string[], string][] = [
     ['a query-dirty-rate reply', ['--log', `${FIXTURES}/query-migrate-wrong-command.jsonl`], `${FIXTURES}/query-migrate-wrong-command.jsonl: line 1: return.status is \"measured\": not a reply of query-migrate (it looks like query-dirty-rate)`],
     ['a missing field', ['--log', `${FIXTURES}/query-migrate-missing-normal.jsonl`], `${FIXTURES}/query-migrate-missing-normal.jsonl: line 1: return.ram.normal must be a number >= 0 (got undefined)`],

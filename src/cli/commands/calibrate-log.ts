@@ -25,6 +25,8 @@ export interface CalibrateLogOptions {
   workload: string;
   /** The simulated run to compare with (`none`, or a hint label). */
   run: string;
+  /** `key=value` overrides of the workload, as run --set. */
+  set?: readonly string[];
   csv: string | null;
   color: boolean;
   quiet: boolean;
@@ -48,7 +50,7 @@ export async function calibrateLogCommand(options: CalibrateLogOptions): Promise
   if (measured === null) {
     throw new UsageError(`${source}: the last sample's status is ${samples[samples.length - 1].status}, not completed: poll until the migration ends (or add --domjobinfo with virsh domjobinfo --completed)`);
   }
-  const loaded = loadWorkloads([options.workload], {});
+  const loaded = loadWorkloads([options.workload], { sets: options.set ?? [] });
   checkMemoryLimit(loaded, { maxMemory: options.maxMemory, maxEvents: options.maxEvents ?? null });
   const labels = loaded[0].workload.hints.map((hint) => hint.label);
   if (options.run !== 'none' && !labels.includes(options.run)) {
