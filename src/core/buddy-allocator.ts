@@ -3,8 +3,9 @@
  * orders 0..maxOrder inclusive (Linux ≥ 6.4 MAX_PAGE_ORDER semantics), mirroring
  * mm/page_alloc.c: __rmqueue_smallest + expand() to allocate, __free_one_page with
  * buddy_merge_likely() to free. No per-CPU lists, compaction, reclaim, watermarks or
- * guard pages here (the engine owns policy, docs/model.md §1.3). State is struct-of-arrays
- * indexed by pfn, 9 bytes per page (plus 1 bit with enableReporting()); only
+ * guard pages here (the engine owns policy, docs/model.md §1.3). State is struct-of-arrays:
+ * the order of free block heads by pfn (1 byte per page), and the free lists' links (see
+ * LINKS_SHARED_BELOW_ORDER); plus 1 bit per page with enableReporting(). Only
  * checkInvariants() allocates after construction.
  */
 
@@ -15,6 +16,18 @@ import { InvariantError } from './errors.js';
 const MAX_TOTAL_PAGES = 2147483647;
 /** 1 << order must stay a positive int32: order ≤ 30 (4 TiB blocks of 4 KiB pages). */
 const MAX_SUPPORTED_ORDER = 30;
+/**
+ * Free-list links (next, prev: Int32 pfns) of blocks of order < 6 share one pair of arrays
+ * indexed by pfn; each higher order has its own pair indexed by pfn >> order. Links are
+ * written only when a block is listed, so only the 4 KiB host pages of the link arrays that
+ * hold a listed block's slot are ever backed. With one pair by pfn, free max-order blocks
+ * (one head every 1024 pages) backed every 4 KiB page of both arrays, 8 B per guest page
+ * (issue 15: 8.26 B/page for the 1 TiB bench guest); by pfn >> order the same heads fill
+ * 8 B per 1024 pages. Low orders stay shared so that a long run with churn everywhere
+ * backs at most 8 + 16/64 B of links per page (8 B before this split): a block of order
+ * o ≥ 6 costs 8 B per 2^o pages at most.
+ */
+const LINKS_SHARED_BELOW_ORDER = 6;
 
 /**
  * Notified by free() as blocks coalesce, for hint strategies that track merges
@@ -36,7 +49,8 @@ export interface MergeListener {
 /**
  * Free lists, one per order, are doubly linked through block-head pfns:
  *
- *   head[order] → pfn → next[pfn] → … → tail[order], and back through prev[], −1 ends.
+ *   head[order] → pfn → next(pfn) → … → tail[order], and back through prev(), −1 ends,
+ *   where next(pfn) = nextByOrder[order][pfn >> linkShift[order]].
  *
  * freeOrder[pfn] is the order of the free block headed at pfn, −1 for every other page
  * (allocated pages and non-head pages of free blocks); Linux keeps the same fact in
@@ -47,10 +61,15 @@ export class BuddyAllocator {
   readonly totalPages: number;
   /** Largest order (inclusive): blocks of up to 2^maxOrder pages. */
   readonly maxOrder: number;
-  /** Next block head on the same free list, or −1. Read-only for callers. */
-  readonly next: Int32Array;
-  /** Previous block head on the same free list, or −1. Read-only for callers. */
-  readonly prev: Int32Array;
+  /**
+   * Per order: the next block head on the same free list, or −1, at index pfn >>
+   * linkShift[order] (LINKS_SHARED_BELOW_ORDER: orders below it share one array).
+   */
+  private readonly nextByOrder: Int32Array[];
+  /** Per order: the previous block head on the same free list, or −1, as nextByOrder. */
+  private readonly prevByOrder: Int32Array[];
+  /** Per order: the shift from a head pfn to its link slot (0 or the order). */
+  private readonly linkShift: Int32Array;
   /** Order of the free block headed at pfn, or −1. Read-only for callers. */
   readonly freeOrder: Int8Array;
   /** First block head per order (the next one alloc takes), or −1. Read-only for callers. */
@@ -71,10 +90,12 @@ export class BuddyAllocator {
 
   /**
    * An allocator with NO free blocks (every page allocated); add the initial layout with
-   * addFreeBlock(). Allocates 9 bytes per page.
+   * addFreeBlock(). Allocates 1 byte per page, and 8 + 16/64 bytes per page of links
+   * that the host backs only where blocks get listed. `linksSharedBelowOrder` moves the
+   * split of LINKS_SHARED_BELOW_ORDER (tests vary it; the lists do not depend on it).
    * @throws RangeError unless 1 ≤ totalPages ≤ 2^31 − 1 and 0 ≤ maxOrder ≤ 30.
    */
-  constructor(totalPages: number, maxOrder = 10) {
+  constructor(totalPages: number, maxOrder = 10, linksSharedBelowOrder = LINKS_SHARED_BELOW_ORDER) {
     if (!(Number.isInteger(totalPages) && totalPages >= 1 && totalPages <= MAX_TOTAL_PAGES)) {
       throw new RangeError(`buddy allocator pages must be an integer in [1, 2^31 - 1] (got ${totalPages})`);
     }
@@ -85,8 +106,18 @@ export class BuddyAllocator {
     this.maxOrder = maxOrder;
     // Links are written when a block goes on a list and read only for listed blocks, so
     // they are not filled: untouched pages of a fresh array cost the host nothing.
-    this.next = new Int32Array(totalPages);
-    this.prev = new Int32Array(totalPages);
+    const sharedNext = new Int32Array(totalPages);
+    const sharedPrev = new Int32Array(totalPages);
+    this.nextByOrder = [];
+    this.prevByOrder = [];
+    this.linkShift = new Int32Array(maxOrder + 1);
+    for (let order = 0; order <= maxOrder; order++) {
+      const shared = order < linksSharedBelowOrder;
+      // A block of order o heads at pfn ≤ totalPages − 2^o, so pfn >> o < totalPages >> o.
+      this.nextByOrder.push(shared ? sharedNext : new Int32Array(totalPages >>> order));
+      this.prevByOrder.push(shared ? sharedPrev : new Int32Array(totalPages >>> order));
+      this.linkShift[order] = shared ? 0 : order;
+    }
     this.freeOrder = new Int8Array(totalPages).fill(-1);
     this.head = new Int32Array(maxOrder + 1).fill(-1);
     this.tail = new Int32Array(maxOrder + 1).fill(-1);
@@ -208,16 +239,16 @@ export class BuddyAllocator {
     if (!(pfn >= 0 && pfn < this.totalPages) || this.freeOrder[pfn] !== order) {
       throw new InvariantError(`rotateToFront: pfn ${pfn} does not head a free block of order ${order}`);
     }
-    const next = this.next, prev = this.prev;
+    const next = this.nextByOrder[order], prev = this.prevByOrder[order], shift = this.linkShift[order];
     const first = this.head[order];
     if (first === pfn) return;
     const last = this.tail[order];
-    const before = prev[pfn];
+    const before = prev[pfn >> shift];
     // [first … before] [pfn … last]  →  [pfn … last] [first … before]
-    next[last] = first;
-    prev[first] = last;
-    next[before] = -1;
-    prev[pfn] = -1;
+    next[last >> shift] = first;
+    prev[first >> shift] = last;
+    next[before >> shift] = -1;
+    prev[pfn >> shift] = -1;
     this.head[order] = pfn;
     this.tail[order] = before;
   }
@@ -278,7 +309,8 @@ export class BuddyAllocator {
 
   /** The block head after pfn on its free list, or −1. pfn must head a free block. */
   nextOf(pfn: number): number {
-    return this.next[pfn];
+    const order = this.freeOrder[pfn];
+    return this.nextByOrder[order][pfn >> this.linkShift[order]];
   }
 
   /**
@@ -291,12 +323,13 @@ export class BuddyAllocator {
    * @throws InvariantError naming the first violation found.
    */
   checkInvariants(): void {
-    const { totalPages, maxOrder, next, prev, freeOrder, head, tail, nrFree } = this;
+    const { totalPages, maxOrder, freeOrder, head, tail, nrFree } = this;
     // 0 = not seen, 1 = inside a listed free block, 2 = head of a listed free block
     const seen = new Uint8Array(totalPages);
     let listedPages = 0;
     for (let order = 0; order <= maxOrder; order++) {
       const blockPages = 2 ** order;
+      const next = this.nextByOrder[order], prev = this.prevByOrder[order], shift = this.linkShift[order];
       let listed = 0;
       let previous = -1;
       let pfn = head[order];
@@ -310,8 +343,8 @@ export class BuddyAllocator {
         if (freeOrder[pfn] !== order) {
           throw new InvariantError(`free list ${order}: block ${pfn} has freeOrder ${freeOrder[pfn]}`);
         }
-        if (prev[pfn] !== previous) {
-          throw new InvariantError(`free list ${order}: block ${pfn} has prev ${prev[pfn]}, expected ${previous}`);
+        if (prev[pfn >> shift] !== previous) {
+          throw new InvariantError(`free list ${order}: block ${pfn} has prev ${prev[pfn >> shift]}, expected ${previous}`);
         }
         if (seen[pfn] === 2) {
           throw new InvariantError(`free list ${order}: block ${pfn} is listed twice (cycle or shared link)`);
@@ -325,7 +358,7 @@ export class BuddyAllocator {
         seen[pfn] = 2;
         listed++;
         previous = pfn;
-        pfn = next[pfn];
+        pfn = next[pfn >> shift];
       }
       if (tail[order] !== previous) {
         throw new InvariantError(`free list ${order}: tail is ${tail[order]}, last block is ${previous}`);
@@ -428,25 +461,25 @@ export class BuddyAllocator {
 
   /** Linux __add_to_free_list (+ set_buddy_order): link at the head or tail, count. */
   private addToFreeList(pfn: number, order: number, toTail: boolean): void {
-    const next = this.next, prev = this.prev;
+    const next = this.nextByOrder[order], prev = this.prevByOrder[order], shift = this.linkShift[order];
     if (toTail) {
       const last = this.tail[order];
-      prev[pfn] = last;
-      next[pfn] = -1;
+      prev[pfn >> shift] = last;
+      next[pfn >> shift] = -1;
       if (last === -1) {
         this.head[order] = pfn;
       } else {
-        next[last] = pfn;
+        next[last >> shift] = pfn;
       }
       this.tail[order] = pfn;
     } else {
       const first = this.head[order];
-      next[pfn] = first;
-      prev[pfn] = -1;
+      next[pfn >> shift] = first;
+      prev[pfn >> shift] = -1;
       if (first === -1) {
         this.tail[order] = pfn;
       } else {
-        prev[first] = pfn;
+        prev[first >> shift] = pfn;
       }
       this.head[order] = pfn;
     }
@@ -457,17 +490,17 @@ export class BuddyAllocator {
 
   /** Linux __del_page_from_free_list: unlink, clear the order, count. */
   private delFromFreeList(pfn: number, order: number): void {
-    const next = this.next, prev = this.prev;
-    const after = next[pfn], before = prev[pfn];
+    const next = this.nextByOrder[order], prev = this.prevByOrder[order], shift = this.linkShift[order];
+    const after = next[pfn >> shift], before = prev[pfn >> shift];
     if (before === -1) {
       this.head[order] = after;
     } else {
-      next[before] = after;
+      next[before >> shift] = after;
     }
     if (after === -1) {
       this.tail[order] = before;
     } else {
-      prev[after] = before;
+      prev[after >> shift] = before;
     }
     this.freeOrder[pfn] = -1;
     this.nrFree[order]--;

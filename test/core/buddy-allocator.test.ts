@@ -264,7 +264,7 @@ test('checkInvariants reports unmerged buddies and overlapping blocks', () => {
 type Command =
   | { kind: 'alloc'; order: number }
   | { kind: 'free' | 'freeToTail' | 'freeHalves'; pick: number }
-  | { kind: 'removeFree'; pick: number };
+  | { kind: 'removeFree' | 'rotateToFront'; pick: number };
 
 const commandArbitrary: fc.Arbitrary<Command> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('alloc' as const), order: fc.nat(12) }) },
@@ -272,6 +272,7 @@ const commandArbitrary: fc.Arbitrary<Command> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('freeToTail' as const), pick: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('freeHalves' as const), pick: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('removeFree' as const), pick: fc.nat() }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('rotateToFront' as const), pick: fc.nat() }) },
 );
 
 interface Block { pfn: number; order: number }
@@ -300,11 +301,13 @@ test('property: random alloc/free sequences keep every invariant and match the r
       fc.nat(),
       fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }),
       fc.array(commandArbitrary, { maxLength: 150 }),
-      (maxOrder, wholeBlocks, remainderSeed, wholeBlockFree, commands) => {
+      fc.integer({ min: 0, max: 6 }),
+      (maxOrder, wholeBlocks, remainderSeed, wholeBlockFree, commands, linksSharedBelowOrder) => {
         const blockPages = 2 ** maxOrder;
         const remainderPages = remainderSeed % blockPages;
         const totalPages = wholeBlocks * blockPages + remainderPages;
-        const allocator = new BuddyAllocator(totalPages, maxOrder);
+        // Links by pfn below the split, by pfn >> order from it (0: every order its own array).
+        const allocator = new BuddyAllocator(totalPages, maxOrder, linksSharedBelowOrder);
         const reference = new ReferenceBuddy(totalPages, maxOrder);
         const listener = new RecordingListener();
         allocator.mergeListener = listener;
@@ -373,6 +376,16 @@ test('property: random alloc/free sequences keep every invariant and match the r
               allocator.removeFree(freePfn, order);
               reference.remove(freePfn, order);
               live.push({ pfn: freePfn, order });
+              break;
+            }
+            case 'rotateToFront': {
+              // list_rotate_to_front (page reporting): the blocks before pfn go behind the tail
+              const candidates = [...reference.orderOfFreeHead].sort((a, b) => a[0] - b[0]);
+              if (candidates.length === 0) break;
+              const [freePfn, order] = candidates[command.pick % candidates.length];
+              allocator.rotateToFront(freePfn, order);
+              const list = reference.lists[order], at = list.indexOf(freePfn);
+              reference.lists[order] = [...list.slice(at), ...list.slice(0, at)];
               break;
             }
           }
