@@ -95,5 +95,7 @@ export function logMetrics(samples: readonly MigrateSample[]): RunMetrics | null
     xbzrle: null,
     // MigrateSample does not carry cpu-throttle-percentage: compared only from calibration folders.
     firstThrottleIteration: null,
+    // A query-migrate log of a postcopy run is not segmented here: compared as pre-copy.
+    postcopy: null,
   };
 }

@@ -8,6 +8,9 @@
  * measured rows come from polling query-migrate every 5 ms, so a boundary can shift a
  * few milliseconds of traffic into the next row: a row numbered past the last iteration
  * (before stop-copy) is such a spill-over and is added to the last iteration.
+ * With postcopy the last sync is the discard-bitmap sync of postcopy_start (dirty-sync-count =
+ * iterations + 1), there is no stop-copy, and what the source sent after the switch is
+ * QEMU's postcopy-bytes (the samples with status postcopy-active).
  * Pure: no I/O.
  */
 import type { RoundStats, RunResult } from '../core/types.js';
@@ -48,15 +51,19 @@ export interface RunMetrics {
    * of that round; null when the throttle never rose.
    */
   firstThrottleIteration: number | null;
+  /** After a postcopy switch (else null): postcopy-bytes, postcopy-requests, postcopy-blocktime (null: not measured). */
+  postcopy: { bytes: number; requests: number; blocktimeSec: number | null } | null;
 }
 
 /** Metrics of a real migration. */
 export function measuredMetrics(run: MeasuredRun): RunMetrics {
-  const iterationCount = run.dirtySyncCount - 2;
+  const postcopy = run.iterations.some((row) => row.phase === 'postcopy');
+  const iterationCount = run.dirtySyncCount - (postcopy ? 1 : 2);
   const iterations: IterationMetrics[] = [];
   for (let k = 0; k < iterationCount; k++) iterations.push({ bytes: 0, normalPages: 0, zeroPages: 0 });
   const stopCopy: IterationMetrics = { bytes: 0, normalPages: 0, zeroPages: 0 };
   for (const row of run.iterations) {
+    if (row.phase === 'postcopy') continue;
     const target = row.phase === 'stop-copy' || iterationCount === 0 ? stopCopy : iterations[Math.min(row.iteration, iterationCount) - 1];
     target.bytes += row.transferredBytes;
     target.normalPages += row.normalPages;
@@ -80,6 +87,7 @@ export function measuredMetrics(run: MeasuredRun): RunMetrics {
     transport: run.xbzrle !== null ? 'xbzrle' : run.multifdBytes > 0 ? 'multifd' : 'single',
     xbzrle: run.xbzrle,
     firstThrottleIteration: firstThrottled(run.samples),
+    postcopy: postcopy ? { bytes: run.postcopyBytes, requests: run.postcopyRequests, blocktimeSec: run.blocktimeSec } : null,
   };
 }
 
@@ -113,7 +121,7 @@ export function newlyDirtiedPages(syncs: readonly MeasuredSync[]): number[] {
 
 /** Metrics of a simulated run (one of simulateWorkload's results). */
 export function simulatedMetrics(result: RunResult): RunMetrics {
-  const rounds = result.rounds.filter((round) => round.kind !== 'stop-copy');
+  const rounds = result.rounds.filter((round) => round.kind === 'bulk' || round.kind === 'iterate');
   const stopCopyRound = result.rounds.find((round) => round.kind === 'stop-copy');
   const toMetrics = (round: RoundStats | undefined): IterationMetrics => ({
     bytes: round?.bytes ?? 0,
@@ -148,6 +156,10 @@ export function simulatedMetrics(result: RunResult): RunMetrics {
     transport: result.rounds.some((round) => round.multifdBytes > 0) ? 'multifd' : xbzrleRan ? 'xbzrle' : 'single',
     xbzrle: xbzrleRan ? xbzrle : null,
     firstThrottleIteration: firstThrottledRound(rounds),
+    postcopy:
+      result.summary.ending === 'postcopy'
+        ? { bytes: result.summary.postcopyBytes, requests: result.summary.postcopyRequests, blocktimeSec: result.summary.blocktimeSec }
+        : null,
   };
 }
 

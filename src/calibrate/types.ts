@@ -16,7 +16,8 @@ export interface MeasuredXbzrle {
 export interface MeasuredIteration {
   /** QEMU's dirty-sync-count of the samples (iteration k starts at sync k). */
   iteration: number;
-  phase: 'precopy' | 'stop-copy';
+  /** `postcopy`: the samples after migrate-start-postcopy took effect (status postcopy-active). */
+  phase: 'precopy' | 'stop-copy' | 'postcopy';
   transferredBytes: number;
   normalPages: number;
   zeroPages: number;
@@ -80,6 +81,12 @@ export interface MeasuredRun {
    * skipped, or overflowed; save_xbzrle_page counts before it encodes).
    */
   xbzrle: MeasuredXbzrle | null;
+  /** postcopy-bytes: what the source sent after the postcopy switch (0 without postcopy). */
+  postcopyBytes: number;
+  /** postcopy-requests: pages the destination asked for. */
+  postcopyRequests: number;
+  /** The destination's postcopy-blocktime (capability postcopy-blocktime), or null when absent. */
+  blocktimeSec: number | null;
   normalPages: number;
   zeroPages: number;
   dirtySyncCount: number;

@@ -91,6 +91,13 @@ export function noOpHintMessages(simulated: readonly SimulatedWorkload[]): strin
       const hint = workload.hints.find((candidate) => candidate.label === summary.run);
       const order = hint?.freePageHint?.order ?? hint?.mergeNotifier?.order ?? hint?.pageReporting?.minOrder ?? null;
       if (order === null || hint?.unaccepted != null) continue;
+      if (workload.migration.postcopy !== null && hint?.freePageHint != null) {
+        // The simulation drops free-page-hint under postcopy, as QEMU does (simulation.ts).
+        messages.push(
+          `warning: ${escapeControlChars(summary.workload)}/${escapeControlChars(summary.run)} made no hint call: QEMU does not run free page hinting with postcopy-ram (migration.postcopy), so the run is the same as none`,
+        );
+        continue;
+      }
       const pageSizeBytes = workload.guest.pageSizeBytes;
       messages.push(
         `warning: ${escapeControlChars(summary.workload)}/${escapeControlChars(summary.run)} made no hint call: no free block of guest.pageSize x 2^${order} = ${blockText(pageSizeBytes * 2 ** order)} (guest.pageSize ${blockText(pageSizeBytes)}) was found, so the run is the same as none`,

@@ -101,7 +101,7 @@ function readRun(runDir: string, name: string, scenario: string, hints: boolean,
     const at = `row ${index + 2}`;
     return {
       iteration: numberField(iterationsFile, `${at} iteration`, row.iteration),
-      phase: row.phase.startsWith('stop-copy') ? 'stop-copy' : 'precopy',
+      phase: row.phase.startsWith('stop-copy') ? 'stop-copy' : row.phase.startsWith('postcopy') ? 'postcopy' : 'precopy',
       transferredBytes: numberField(iterationsFile, `${at} d_transferred`, row.d_transferred),
       normalPages: numberField(iterationsFile, `${at} d_normal`, row.d_normal),
       zeroPages: numberField(iterationsFile, `${at} d_duplicate`, row.d_duplicate),
@@ -158,6 +158,14 @@ function readRun(runDir: string, name: string, scenario: string, hints: boolean,
     multifdBytes: ram['multifd-bytes'] === undefined ? 0 : numberField(summaryFile, 'ram.multifd-bytes', ram['multifd-bytes']),
     downtimeBytes: numberField(summaryFile, 'ram.downtime-bytes', ram['downtime-bytes']),
     xbzrle: readXbzrle(summaryFile, final['xbzrle-cache']),
+    // Absent in older QEMUs' query-migrate: counted as no postcopy.
+    postcopyBytes: ram['postcopy-bytes'] === undefined ? 0 : numberField(summaryFile, 'ram.postcopy-bytes', ram['postcopy-bytes']),
+    postcopyRequests: ram['postcopy-requests'] === undefined ? 0 : numberField(summaryFile, 'ram.postcopy-requests', ram['postcopy-requests']),
+    // The destination reports it (ms) only with capability postcopy-blocktime.
+    blocktimeSec:
+      summary.dst_final_query_migrate?.['postcopy-blocktime'] === undefined
+        ? null
+        : numberField(summaryFile, 'dst_final_query_migrate.postcopy-blocktime', summary.dst_final_query_migrate['postcopy-blocktime']) / 1e3,
     normalPages: numberField(summaryFile, 'ram.normal', ram.normal),
     zeroPages: numberField(summaryFile, 'ram.duplicate', ram.duplicate),
     dirtySyncCount: numberField(summaryFile, 'ram.dirty-sync-count', ram['dirty-sync-count']),
@@ -182,6 +190,7 @@ function readXbzrle(file: string, cache: unknown): MeasuredXbzrle | null {
 
 interface SummaryJson {
   final_query_migrate?: Record<string, unknown> & { ram?: Record<string, unknown> };
+  dst_final_query_migrate?: Record<string, unknown>;
   src_migrate_parameters?: Record<string, unknown>;
   trace_bitmap_syncs?: { t_s: number; event: string; args: string }[];
 }

@@ -23,6 +23,7 @@ function valueText(unit: MetricUnit, value: number | null): string {
     case 'pages':
       return Number.isInteger(value) ? String(value) : value.toFixed(1);
     case 'iterations':
+    case 'count':
       return Number.isInteger(value) ? String(value) : value.toFixed(1);
   }
 }

@@ -97,6 +97,7 @@ test('iteration counts agree when they differ only by a phantom iteration of the
     transport: 'single',
     xbzrle: null,
     firstThrottleIteration: null,
+    postcopy: null,
   });
   assert.equal(iterationsAgree(metrics(1, 0), metrics(1, 0)), true);
   assert.equal(iterationsAgree(metrics(2, 1), metrics(1, 0)), true);
@@ -155,6 +156,7 @@ test('auto-converge targets: the first throttled iteration within 1 of every rep
     transport: 'single',
     xbzrle: null,
     firstThrottleIteration,
+    postcopy: null,
   });
   const status = (simFirst: number | null, simBytes: number, reps: [number | null, number][]) => {
     const rows = compareRun('s', false, 'none', reps.map(([first, bytes], i) => ({ name: `rep${i + 1}`, metrics: metrics(first, bytes) })), metrics(simFirst, simBytes), 'auto-converge').rows;

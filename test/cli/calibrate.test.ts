@@ -102,4 +102,14 @@ test('calibrate on qemu10-tcg-features compares the scenarios that have a worklo
   const xbzrleOff = rows('xbzrle_dirty', false);
   assert.deepEqual(targeted(xbzrleOff), ['total_bytes 5% met', 'xbzrle_cache_miss 10% met', 'xbzrle_overflow 10% met']);
   assert.deepEqual(xbzrleOff.find((row) => row.key === 'xbzrle_cache_miss')!.measured, [17029, 16614]);
+  // Postcopy: the bytes after the switch (postcopy-bytes), page requests and the
+  // destination's blocktime, as each summary.json has them; iterations end at the discard sync.
+  const postcopyOff = rows('postcopy_dirty', false);
+  const row = (key: string): Row => postcopyOff.find((candidate) => candidate.key === key)!;
+  assert.deepEqual(targeted(postcopyOff), ['postcopy_bytes 10% met', 'total_bytes 2% met']);
+  assert.deepEqual(row('postcopy_bytes').measured, [58026479, 55055183]);
+  assert.deepEqual(row('postcopy_requests').measured, [3, 3]);
+  assert.deepEqual(row('blocktime_s').measured, [0.079, 0.118]);
+  assert.deepEqual(row('iterations').measured, [2, 2]);
+  assert.equal(postcopyOff.some((candidate) => candidate.key === 'stop_copy_bytes'), false);
 });

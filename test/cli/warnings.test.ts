@@ -35,4 +35,12 @@ describe('warnings', () => {
       'migsim: warning: tiny/free-page-hint made no hint call: no free block of guest.pageSize x 2^10 = 2 GiB (guest.pageSize 2 MiB) was found, so the run is the same as none',
     ]);
   });
+
+  it('postcopy: a free-page-hint run says QEMU does not hint under postcopy-ram', () => {
+    const result = migsim(['run', 'test/fixtures/tiny.yaml', '--hints', 'free-page-hint', '-q', '--set', 'migration.postcopy.start.afterRound=1']);
+    assert.equal(result.status, 0, result.stderr);
+    assert.deepEqual(warnings(result.stderr), [
+      'migsim: warning: tiny/free-page-hint made no hint call: QEMU does not run free page hinting with postcopy-ram (migration.postcopy), so the run is the same as none',
+    ]);
+  });
 });
