@@ -28,6 +28,8 @@ import type { MeasuredRun } from './types.js';
 
 export interface GuestShape {
   memoryBytes: number;
+  /** A scenario's own memory when the scenarios differ in size (validation/qemu10-tcg-uncapped: 1, 2, 4 GiB). */
+  memoryBytesByScenario?: ReadonlyMap<string, number>;
   pageSizeBytes: number;
   maxOrder: number;
   pageblockOrder: number;
@@ -44,6 +46,20 @@ export interface DerivedValue {
   unit: DerivedUnit;
   /** Which runs it comes from and how, in one line. */
   how: string;
+}
+
+/**
+ * The swiotlb bounce buffer Linux reserves at boot when RAM lies above 4 GiB
+ * (pci_swiotlb_detect: max_possible_pfn > MAX_DMA32_PFN): IO_TLB_DEFAULT_SIZE, 64 MiB,
+ * allocated from memblock and never written, so neither free nor holding data. A guest
+ * has RAM above 4 GiB exactly when its buddyinfo lists a Normal zone (x86-64: DMA below
+ * 16 MiB, DMA32 below 4 GiB). validation/qemu10-tcg-uncapped: the 4 GiB guest reserves
+ * 102 148 KiB more than the 2 GiB one (memory − MemTotal), 32 768 of them the larger memmap.
+ */
+const SWIOTLB_BYTES = 64 * 2 ** 20;
+
+function swiotlbPages(run: MeasuredRun, pageSizeBytes: number): number {
+  return run.guest.buddyinfo.some((zone) => zone.zone === 'Normal') ? SWIOTLB_BYTES / pageSizeBytes : 0;
 }
 
 /** THP's recommended min_free_kbytes, in pageblocks per zone: 2 + MIGRATE_PCPTYPES². */
@@ -84,15 +100,18 @@ interface ScenarioGuest {
 
 /** Every derived value, scenarios in the order of `runs`. */
 export function deriveParameters(runs: readonly MeasuredRun[], shape: GuestShape): DerivedValue[] {
-  const memoryPages = shape.memoryBytes / shape.pageSizeBytes;
+  const memoryPagesOf = (scenario: string): number => (shape.memoryBytesByScenario?.get(scenario) ?? shape.memoryBytes) / shape.pageSizeBytes;
   const scenarios = [...new Set(runs.map((run) => run.scenario))];
   const guests: ScenarioGuest[] = scenarios.map((scenario) => {
+    const memoryPages = memoryPagesOf(scenario);
     const own = runs.filter((run) => run.scenario === scenario);
     const off = own.filter((run) => !run.hints);
     const blockPages = 2 ** shape.pageblockOrder;
     return {
       scenario,
-      usedPages: mean(own.map((run) => memoryPages - run.guest.freePages)),
+      // The swiotlb's zero pages are not used (the model's used pages hold data): the model
+      // keeps them with the free zero pages.
+      usedPages: mean(own.map((run) => memoryPages - run.guest.freePages - swiotlbPages(run, shape.pageSizeBytes))),
       fragmentation: mean(own.map((run) => freeSmallBlockPages(run, shape.maxOrder) / run.guest.freePages)),
       minFreePages: mean(own.map((run) => thpMinFreePages(run, blockPages, shape.pageSizeBytes))),
       fillPages: mean(own.map((run) => run.guest.fillBytes / shape.pageSizeBytes)),
@@ -100,8 +119,12 @@ export function deriveParameters(runs: readonly MeasuredRun[], shape: GuestShape
       freeDirtyPages: NaN,
     };
   });
-  const base = guests.find((guest) => guest.fillPages === 0 && !Number.isNaN(guest.nonZeroPages));
+  // A fill's base is the scenario without a fill of the same memory size (the same guest
+  // before its fill); with one size, the first such scenario.
+  const baseOf = (guest: ScenarioGuest): ScenarioGuest | undefined =>
+    guests.find((other) => other.fillPages === 0 && !Number.isNaN(other.nonZeroPages) && memoryPagesOf(other.scenario) === memoryPagesOf(guest.scenario));
   for (const guest of guests) {
+    const base = baseOf(guest);
     if (guest.fillPages === 0) guest.freeDirtyPages = guest.nonZeroPages - guest.usedPages;
     else if (base !== undefined) guest.freeDirtyPages = base.usedPages + guest.fillPages - guest.usedPages;
   }
@@ -110,7 +133,15 @@ export function deriveParameters(runs: readonly MeasuredRun[], shape: GuestShape
   const page = (pages: number): number => Math.round(pages) * shape.pageSizeBytes;
   for (const guest of guests) {
     const s = guest.scenario;
-    values.push({ scenario: s, path: 'guest.initial.used', value: page(guest.usedPages), unit: 'bytes', how: 'memory - nr_free_pages, mean of the runs' });
+    const base = baseOf(guest);
+    const swiotlb = runs.some((run) => run.scenario === s && swiotlbPages(run, shape.pageSizeBytes) > 0);
+    values.push({
+      scenario: s,
+      path: 'guest.initial.used',
+      value: page(guest.usedPages),
+      unit: 'bytes',
+      how: swiotlb ? 'memory - nr_free_pages - the 64 MiB swiotlb (RAM above 4 GiB: a Normal zone), mean of the runs' : 'memory - nr_free_pages, mean of the runs',
+    });
     if (guest.fillPages === 0) {
       values.push({
         scenario: s,
@@ -151,8 +182,10 @@ export function deriveParameters(runs: readonly MeasuredRun[], shape: GuestShape
   if (link !== null) values.push({ scenario: null, path: 'migration.linkBandwidth', value: link.value, unit: 'bytes/s', how: link.how });
 
   const withOldData = guests.filter((guest) => Number.isFinite(guest.freeDirtyPages));
-  if (withOldData.length > 0) {
-    const most = withOldData.reduce((a, b) => (b.freeDirtyPages > a.freeDirtyPages ? b : a));
+  // zeroRate needs the polls: a run whose samples.csv was left out (too large) cannot give it.
+  const polled = withOldData.filter((guest) => (rep1(runs, guest.scenario, true)?.samples.length ?? 0) >= 3);
+  if (polled.length > 0) {
+    const most = polled.reduce((a, b) => (b.freeDirtyPages > a.freeDirtyPages ? b : a));
     const least = withOldData.reduce((a, b) => (b.freeDirtyPages < a.freeDirtyPages ? b : a));
     const zero = estimateZeroRate(runs, most, shape);
     if (zero !== null) {

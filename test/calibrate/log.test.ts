@@ -67,7 +67,7 @@ describe('virsh domjobinfo', () => {
 
 describe('calibrate --log', () => {
   it('prints measured vs simulated per iteration and exits 0', () => {
-    const result = migsim(['calibrate', '--log', `${FIXTURES}/query-migrate-1gib-idle-uncapped.jsonl`, '--workload', 'validation/qemu10-tcg-uncapped/workloads/idle-1gib.yaml', '--csv', '-']);
+    const result = migsim(['calibrate', '--log', `${FIXTURES}/query-migrate-1gib-idle-uncapped.jsonl`, '--workload', 'validation/qemu10-tcg-uncapped/workloads/1024mib_idle.yaml', '--csv', '-']);
     assert.equal(result.stderr, '');
     assert.equal(result.status, 0);
     const rows = new Map(result.stdout.trim().split('\n').slice(1).map((line) => [line.split(',')[3], line]));
@@ -76,7 +76,7 @@ describe('calibrate --log', () => {
   });
 
   it('--set overrides a field of --workload as run --set does; a bad key is one line, exit 2', () => {
-    const args = ['calibrate', '--log', `${FIXTURES}/query-migrate-1gib-idle-uncapped.jsonl`, '--workload', 'validation/qemu10-tcg-uncapped/workloads/idle-1gib.yaml', '--csv', '-'];
+    const args = ['calibrate', '--log', `${FIXTURES}/query-migrate-1gib-idle-uncapped.jsonl`, '--workload', 'validation/qemu10-tcg-uncapped/workloads/1024mib_idle.yaml', '--csv', '-'];
     const simulated = (stdout: string): Map<string, number> => new Map(stdout.trim().split('\n').slice(1).map((line) => [line.split(',')[3], Number(line.split(',')[7])]));
     const base = migsim(args);
     // 1 000 000 B more device state: the stop-copy and the total grow by exactly that.
@@ -90,7 +90,7 @@ describe('calibrate --log', () => {
     const unknown = migsim([...args, '--set', 'migration.nope=1']);
     assert.equal(unknown.status, 2);
     assert.equal(unknown.stdout, '');
-    assert.equal(unknown.stderr, 'migsim: validation/qemu10-tcg-uncapped/workloads/idle-1gib.yaml: migration.nope is not a known field\n');
+    assert.equal(unknown.stderr, 'migsim: validation/qemu10-tcg-uncapped/workloads/1024mib_idle.yaml: migration.nope is not a known field\n');
     const withDir = migsim(['calibrate', 'validation/qemu10-tcg-1gib', '--set', 'migration.downtimeLimit=1s']);
     assert.equal(withDir.status, 2);
     assert.equal(withDir.stderr, 'migsim: --set is for --log/--domjobinfo: a calibration directory keeps its workloads as they are\n');

@@ -131,6 +131,7 @@ export async function calibrateCommand(dataDir: string, options: CalibrateOption
   const derivedRows = () =>
     deriveParameters(runs, {
       memoryBytes: workloads[0].guest.memoryBytes,
+      memoryBytesByScenario: new Map(scenarios.map((scenario, index) => [scenario, workloads[index].guest.memoryBytes])),
       pageSizeBytes: workloads[0].guest.pageSizeBytes,
       maxOrder: workloads[0].guest.maxOrder,
       pageblockOrder: workloads[0].guest.pageblockOrder,
