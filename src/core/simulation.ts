@@ -20,6 +20,7 @@ import { PRIORITY_GUEST, PRIORITY_HINT, Precopy } from './precopy.js';
 import type { PostcopyEngine } from './endings/postcopy.js';
 import { PostcopyVcpus } from './endings/postcopy-vcpus.js';
 import { throttleScale } from './endings/guest-throttle.js';
+import { DirtyLimitThrottle } from './endings/dirty-limit.js';
 import type { InterleavedEvents } from './precopy.js';
 import { newCostCounters } from './result-columns.js';
 import type { HintConfig, RoundStats, RunResult, StrategyName, Workload, WriteStream } from './types.js';
@@ -77,6 +78,8 @@ const SOURCE_CHURN = 3;
 const SOURCE_FREE = 4;
 const SOURCE_STRATEGY = 5;
 const SOURCE_TRACE = 6;
+/** dirty-limit's period timer (endings/dirty-limit.ts). */
+const SOURCE_DIRTY_LIMIT = 7;
 
 class Simulation {
   private readonly workload: Workload;
@@ -101,6 +104,10 @@ class Simulation {
   private readonly writerBytesPerSec: Float64Array;
   /** The destination's vCPUs once postcopy runs, else null. */
   private postcopyVcpus: PostcopyVcpus | null = null;
+  /** dirty-limit's per-vCPU sleep once in service, else null. */
+  private dirtyLimit: DirtyLimitThrottle | null = null;
+  /** When dirty-limit next adjusts (its period's end), or Infinity. */
+  private dirtyLimitSec = Infinity;
   private readonly traces: TraceReplay[] = [];
   /** Order-0 per-CPU lists (`guest.pcp`), or null. */
   private readonly pcp: PcpCache | null;
@@ -188,7 +195,7 @@ class Simulation {
       onStartHints: (t) => this.strategy?.start((this.clock.nowSec = t)),
       onSwitchover: (t) => this.strategy?.done((this.clock.nowSec = t)),
       onThrottle: (percent) => this.applyThrottle(percent),
-      onDirtyLimit: (bytesPerSec) => this.applyDirtyLimit(bytesPerSec),
+      onDirtyLimit: (bytesPerSec, timeSec) => this.startDirtyLimit(bytesPerSec, timeSec),
       onPause: () => this.pauseGuest(),
       onPostcopy: (resumeSec) => this.startDestination(resumeSec),
       onPostcopyRunning: (engine) => {
@@ -261,6 +268,8 @@ class Simulation {
       } else if (source === SOURCE_FREE) {
         this.memory.currentVcpu = 0;
         this.fireFree();
+      } else if (source === SOURCE_DIRTY_LIMIT) {
+        this.adjustDirtyLimit();
       } else if (source === SOURCE_TRACE) {
         this.memory.currentVcpu = 0;
         this.traces[index].fire(this.memory, this.buddy, this.workload.guest.initOnAlloc, this.workload.guest.initOnFree, this.costs);
@@ -294,6 +303,7 @@ class Simulation {
     const traces = this.traces;
     for (let i = 0; i < traces.length; i++) this.consider(traces[i].nextTime, PRIORITY_GUEST, SOURCE_TRACE, i);
     if (strategy !== null) this.consider(strategy.nextGuestSec, PRIORITY_GUEST, SOURCE_STRATEGY, -1);
+    this.consider(this.dirtyLimitSec, PRIORITY_GUEST, SOURCE_DIRTY_LIMIT, -1);
   }
 
   /** The writer whose event is earliest (the first declared at equal times), or −1. */
@@ -342,6 +352,10 @@ class Simulation {
         otherSec = traces[i].nextTime;
         otherPriority = PRIORITY_GUEST;
       }
+    }
+    if (this.dirtyLimitSec < otherSec) {
+      otherSec = this.dirtyLimitSec;
+      otherPriority = PRIORITY_GUEST;
     }
     this.otherSec = otherSec;
     this.otherPriority = otherPriority;
@@ -398,6 +412,7 @@ class Simulation {
     for (let i = 0; i < this.churns.length; i++) if (this.churns[i].clock.nextTime < otherSec) otherSec = this.churns[i].clock.nextTime;
     if (this.frees.nextTime < otherSec) otherSec = this.frees.nextTime;
     for (let i = 0; i < this.traces.length; i++) if (this.traces[i].nextTime < otherSec) otherSec = this.traces[i].nextTime;
+    if (this.dirtyLimitSec < otherSec) otherSec = this.dirtyLimitSec;
     for (;;) {
       if (precopy.isGathering) return lastSec;
       const nextSec = strategy.nextGuestSec;
@@ -465,17 +480,27 @@ class Simulation {
   }
 
   /**
-   * dirty-limit: every vCPU's writers together dirty at most `bytesPerSec` (each slowed in
-   * the same proportion). Churn and hint work are not capped (they dirty little), and the
-   * limit holds from the first period on (dirtylimit.c reaches it over a few periods).
+   * dirty-limit comes into service (migration_dirty_limit_guest): every vCPU gets the
+   * quota, and dirtylimit.c's stat thread adjusts each vCPU's sleep at the end of every
+   * period (endings/dirty-limit.ts). Its writers (summed per vCPU at their full rates) slow
+   * together; churn and hint work are not capped (they dirty little).
    */
-  private applyDirtyLimit(bytesPerSec: number): void {
-    const perVcpu = new Float64Array(this.workload.guest.vcpus);
-    this.writers.forEach((_, i) => (perVcpu[this.writerVcpus[i]] += this.writerBytesPerSec[i]));
-    this.writers.forEach((writer, i) => {
-      const rate = perVcpu[this.writerVcpus[i]];
-      writer.clock.setScale(rate > bytesPerSec ? bytesPerSec / rate : 1);
-    });
+  private startDirtyLimit(bytesPerSec: number, timeSec: number): void {
+    const vcpus = this.workload.guest.vcpus;
+    const natural = new Float64Array(vcpus);
+    this.writers.forEach((_, i) => (natural[this.writerVcpus[i]] += this.writerBytesPerSec[i]));
+    const migration = this.workload.migration;
+    const limit = new DirtyLimitThrottle(bytesPerSec, migration.dirtyLimit!.periodSec, migration.tracking.ringSize, this.workload.guest.pageSizeBytes, natural);
+    limit.start(timeSec);
+    this.dirtyLimit = limit;
+    this.dirtyLimitSec = limit.nextSec;
+  }
+
+  /** A dirty-limit period ended: the sleeps move toward the quota, the writers follow. */
+  private adjustDirtyLimit(): void {
+    const limit = this.dirtyLimit!;
+    if (limit.tick()) this.writers.forEach((writer, i) => writer.clock.setScale(limit.scale(this.writerVcpus[i])));
+    this.dirtyLimitSec = limit.nextSec;
   }
 
   /** pauseAfterRound: the guest stops (its writers and churn; the run ends with stop-and-copy). */
@@ -491,6 +516,11 @@ class Simulation {
    */
   private startDestination(resumeSec: number): PostcopyVcpus {
     const memory = this.memory;
+    // The destination's vCPUs run without the source's dirty limit.
+    if (this.dirtyLimit !== null) {
+      this.dirtyLimitSec = Infinity;
+      for (const writer of this.writers) writer.clock.setScale(1);
+    }
     memory.trackingOn = false;
     // With tracking off no write is quiet (GuestMemory.quiet): destination writes go the full path.
     memory.resetQuiet();
