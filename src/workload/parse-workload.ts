@@ -601,8 +601,8 @@ function parseMigration(m: FieldReader, guest: ParsedGuestConfig, phases: readon
 /**
  * `multifd:` turns QEMU's multifd capability on (an empty map: every default). Defaults
  * are QEMU 10's: multifd-channels 2, zero-page-detection multifd (since 9.0), packets of
- * MULTIFD_PACKET_SIZE 512 KiB; `channelRate` (no QEMU parameter: a channel thread's send
- * CPU) is unlimited unless given, so the link bounds the channels.
+ * MULTIFD_PACKET_SIZE 512 KiB; `channelRate` (no QEMU parameter: what one channel thread's
+ * CPU sends a second) 4.4 GB/s, `none` for no bound but the link's.
  */
 function parseMultifd(f: FieldReader, pageSizeBytes: number): MultifdConfig {
   const packetPages = f.quantity('packetPages', integer({ min: 1 }), Math.max(1, Math.floor((512 * KiB) / pageSizeBytes)));
@@ -610,7 +610,13 @@ function parseMultifd(f: FieldReader, pageSizeBytes: number): MultifdConfig {
     channels: f.quantity('channels', integer({ min: 1, max: 255 }), 2),
     packetPages,
     zeroPageDetection: f.choice('zeroPageDetection', ['multifd', 'legacy', 'none'] as const, 'multifd'),
-    channelRateBytesPerSec: f.quantityOrNone('channelRate', positive(parseByteRate), null) ?? Infinity,
+    // 4.4 GB/s: 4096 B per 0.92 us, a channel thread's CPU per normal page in two uncapped
+    // real runs with 4 channels (validation/issue12-testbed/multifd4_uncapped_garbage_*:
+    // cpu-threads.csv, the four send threads' utime + stime, 0.21 s in both runs, less the
+    // zero check of their 61k zero pages at scanRate 10 GB/s, 0.025 s, over 201k normal
+    // pages; CPU time, so the host's load of 11-13 does not inflate it; ±10% from the
+    // 10 ms clock tick).
+    channelRateBytesPerSec: f.quantityOrNone('channelRate', positive(parseByteRate), 4.4e9) ?? Infinity,
     // MultiFDPacket_t: 12-byte MultiFDPacketHdr_t, pages_alloc, normal_pages, zero_pages,
     // next_packet_size (4 each), packet_num (8), unused64[4] (32), ramblock[256] = 320,
     // then one 8-byte offset per page the packet can hold.

@@ -510,7 +510,7 @@ migration:
       channels: 4,
       packetPages: 128,
       zeroPageDetection: 'multifd',
-      channelRateBytesPerSec: Infinity,
+      channelRateBytesPerSec: 4.4e9,
       packetHeaderBytes: 1344,
       initPacketBytes: 64,
     });

@@ -25,7 +25,8 @@
  *   completion a last one (src-trace.log: multifd_send_sync_main at setup, at each wrap
  *   and at completion; multifd-bytes = 1344·packets + 4·64 + 4096·normal pages exactly).
  * - Time: the channels together send at min(link, channels × channelRate); the packet
- *   header is shared out over its pages; scanning for zero pages is spread over the
+ *   header is shared out over its pages; a normal page's send (`sendCost`) and load
+ *   (`loadCost`) are spread over the channels; scanning for zero pages is spread over the
  *   channels (multifd) or stays on the migration thread (legacy).
  */
 import type { MigrationConfig, MultifdConfig } from '../types.js';
@@ -80,16 +81,24 @@ export class Multifd implements Transport {
     const channelsBytesPerSec = Math.min(config.linkBandwidthBytesPerSec, multifd.channels * multifd.channelRateBytesPerSec);
     const headerShare = multifd.packetHeaderBytes / multifd.packetPages;
     const scanSec = pageSizeBytes / config.scanRateBytesPerSec;
+    // A normal page: its data and header share at the link's rate or the channels' (a
+    // channel thread's send work is `channelRate`: in multifd the migration thread only
+    // queues the page, 0.2 us of its CPU a page in validation/issue12-testbed's uncapped
+    // runs, so `sendCost`, the single stream's per-page work, does not apply), and the
+    // destination's load spread over its receive channels (the per-page pipeline of
+    // single-stream.ts, `channels` wide). A non-zero page's zero check stops at its first
+    // non-zero word: not counted.
     const dataSec = (pageSizeBytes + headerShare) / channelsBytesPerSec;
+    const normalSec = Math.max(dataSec, config.loadCostSec / multifd.channels);
+    this.normalPageSec = normalSec;
     if (this.zeroInChannels) {
-      this.normalPageSec = Math.max(dataSec, scanSec / multifd.channels);
-      this.zeroPageSec = Math.max(headerShare / channelsBytesPerSec, scanSec / multifd.channels);
+      // Found by the channels' whole-page check; the destination's channels check theirs.
+      this.zeroPageSec = Math.max(headerShare / channelsBytesPerSec, scanSec / multifd.channels, config.zeroLoadCostSec / multifd.channels);
     } else if (this.zeroOnMain) {
-      this.normalPageSec = Math.max(dataSec, scanSec);
-      this.zeroPageSec = Math.max(wire.zeroPageBytes / config.linkBandwidthBytesPerSec, scanSec);
+      // The migration thread checks and sends them on the main stream, as one stream does.
+      this.zeroPageSec = Math.max(wire.zeroPageBytes / config.linkBandwidthBytesPerSec, scanSec, config.zeroLoadCostSec);
     } else {
-      this.normalPageSec = dataSec;
-      this.zeroPageSec = dataSec;
+      this.zeroPageSec = normalSec;
     }
     this.eosSec = wire.eosBytes / config.linkBandwidthBytesPerSec;
     // Setup: every channel's MultiFDInit_t, then the first sync's packets.
