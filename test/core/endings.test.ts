@@ -48,16 +48,17 @@ function landings(preempt: boolean, faults: [number, number][]): { log: [number,
 test('postcopy on 16 pages: pushed in pfn order; a fault on pfn 12 at 0.0625 s jumps the queue after the page in flight', () => {
   const { log, engine } = landings(false, [[12, 0.0625]]);
   // The request reaches the source at 0.3125 s while pfn 3 is on the wire (0.25–0.375):
-  // it goes next, then the walk goes on at pfn 5.
+  // it goes next, then the walk goes on after it (ram_find_and_save_block keeps the served
+  // page as last_page) at pfn 15, and wraps to 5, 8 and 9 (zero pages: 0.0625 s each).
   assert.deepEqual(log, [
     [1, 0.125],
     [2, 0.25],
     [3, 0.375],
     [12, 0.5],
-    [5, 0.625],
-    [8, 0.6875],
-    [9, 0.75],
-    [15, 0.875],
+    [15, 0.625],
+    [5, 0.75],
+    [8, 0.8125],
+    [9, 0.875],
   ]);
   assert.deepEqual([engine.pushedPages, engine.requestedPages, engine.requests], [7, 1, 1]);
   assert.equal(engine.bytes, 6 * NORMAL_PAGE_BYTES + 2 * 9);
@@ -79,9 +80,10 @@ test('postcopy-preempt: the request goes on its own channel when ready; the page
 });
 
 test('a request goes before the walk once ready; one for a page the walk sent first is counted and dropped', () => {
-  // A fault on pfn 5 at 0: ready at 0.25 s, when pfn 2 ends, so it goes before pfn 3.
+  // A fault on pfn 5 at 0: ready at 0.25 s, when pfn 2 ends, so it goes before pfn 3; the
+  // walk goes on after 5 and wraps to 3 last.
   const { log, engine } = landings(false, [[5, 0]]);
-  assert.deepEqual(log.map(([pfn]) => pfn), [1, 2, 5, 3, 8, 9, 12, 15]);
+  assert.deepEqual(log.map(([pfn]) => pfn), [1, 2, 5, 8, 9, 12, 15, 3]);
   // A fault on pfn 15 at 0.7 s: ready at 0.95 s, but the walk sent it 0.75–0.875 s.
   const late = landings(false, [[15, 0.7]]);
   assert.deepEqual(late.log.map(([pfn]) => pfn), [1, 2, 3, 5, 8, 9, 12, 15]);

@@ -6,7 +6,11 @@
  *
  * - The source pushes them in the background in pfn order from pfn 0
  *   (ram_postcopy_send_discard_bitmap resets last_seen_block and last_page), one page after
- *   another at max-postcopy-bandwidth (QEMU's default 0: unlimited, so the link).
+ *   another at max-postcopy-bandwidth (QEMU's default 0: unlimited, so the link). A
+ *   request served on the main channel moves the walk: ram_find_and_save_block stores the
+ *   served page as last_page, so the push goes on after it, and wraps to pfn 0 at the end
+ *   (find_dirty_block). With preempt the request goes through the postcopy channel's own
+ *   search state (ram_save_host_page_urgent) and the walk stays where it was.
  * - A destination vCPU that touches a page not received faults (userfaultfd MISSING), the
  *   destination requests it (migrate_send_rp_req_pages) and the vCPU waits. The source
  *   serves queued requests before the bitmap walk (get_queued_page). Without preempt the
@@ -205,10 +209,12 @@ export class PostcopyEngine {
     let pfn = this.wire.preempt ? NONE : this.takeReadyRequest(atSec);
     const requested = pfn !== NONE;
     if (!requested) {
+      if (this.remainingPages === 0) return;
       pfn = this.position < this.memory.totalPages ? this.notReceived.nextSet(this.position) : -1;
+      if (pfn < 0) pfn = this.notReceived.nextSet(0);
       if (pfn < 0) return;
-      this.position = pfn + 1;
     }
+    this.position = pfn + 1;
     this.mainPfn = pfn;
     this.mainEndSec = atSec + this.send(pfn, requested);
   }
