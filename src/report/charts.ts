@@ -112,6 +112,19 @@ function byteKindColumns(columns: readonly string[]): string[] {
   return columns.filter((column) => column.endsWith('_bytes') && column !== 'cumulative_bytes');
 }
 
+/** Bytes of an XBZRLE page's header (save_page_header's be64 offset|flags). */
+const XBZRLE_PAGE_HEADER_BYTES = 8;
+
+/**
+ * Wire bytes a kind's column leaves out: QEMU's xbzrle_counters.bytes (and so the
+ * xbzrle_bytes column) counts each encoded page without its 8-byte page header
+ * (save_xbzrle_page: `bytes_xbzrle - 8`), which is on the wire all the same.
+ */
+function headerBytes(row: ResultRow, column: string): number {
+  if (column !== 'xbzrle_bytes' || row.xbzrle_pages === undefined) return 0;
+  return XBZRLE_PAGE_HEADER_BYTES * num(row, 'xbzrle_pages');
+}
+
 /**
  * What a round's bytes were sent as, in stack order. Every `<kind>_bytes` column the rows
  * carry (`multifd_bytes`, `xbzrle_bytes`, …) is a kind of its own; of the rest of `bytes`,
@@ -121,7 +134,7 @@ function byteKindColumns(columns: readonly string[]): string[] {
  * stop-copy, the device state).
  */
 export function bytesByKind(row: ResultRow, kindColumns: readonly string[]): { kind: string; bytes: number }[] {
-  const explicit = kindColumns.map((column) => ({ kind: column.slice(0, -'_bytes'.length).replace(/_/g, ' '), bytes: num(row, column) }));
+  const explicit = kindColumns.map((column) => ({ kind: column.slice(0, -'_bytes'.length).replace(/_/g, ' '), bytes: num(row, column) + headerBytes(row, column) }));
   let rest = num(row, 'bytes') - explicit.reduce((sum, kind) => sum + kind.bytes, 0);
   const kinds: { kind: string; bytes: number }[] = [];
   if (!kindColumns.includes('zero_bytes')) {
@@ -194,6 +207,33 @@ function roundOrder(group: RoundGroup): string[] {
 
 const RUN_FACET_COLUMNS = 3;
 
+/** Pixels a round label needs (`stop`, `125` at 11 px) on the narrowest round axis. */
+const ROUND_LABEL_PX = 28;
+
+/**
+ * The round axis: every label when they fit in a panel; else round 1, every `step`-th round
+ * (1, 2 or 5 times a power of ten) and always `stop` and `post`, which Vega's overlap
+ * removal would otherwise drop first (they come last), leaving the stop-copy bar unnamed.
+ */
+export function roundAxis(rounds: readonly string[]): Record<string, unknown> {
+  const bandPx = PANEL_WIDTH / rounds.length;
+  if (bandPx >= ROUND_LABEL_PX) return { labelAngle: 0 };
+  let step = 1;
+  for (let decade = 1; step * bandPx < ROUND_LABEL_PX; decade *= 10) {
+    step = [1, 2, 5].map((factor) => factor * decade).find((candidate) => candidate * bandPx >= ROUND_LABEL_PX) ?? 10 * decade;
+  }
+  const firstNamed = rounds.findIndex((label) => label === 'stop' || label === 'post');
+  const gapBands = Math.ceil(ROUND_LABEL_PX / bandPx);
+  const values = rounds.filter((label, index) => {
+    if (label === 'stop' || label === 'post') return true;
+    const round = Number(label);
+    if (round !== 1 && round % step !== 0) return false;
+    // A numbered label too close to `stop` gives way to it.
+    return firstNamed < 0 || firstNamed - index >= gapBands;
+  });
+  return { labelAngle: 0, values, labelOverlap: false };
+}
+
 function bytesPerRoundCharts(group: RoundGroup, heading: string, stem: string, kindColumns: readonly string[]): Chart[] {
   const data: Record<string, string | number>[] = [];
   let maxRound = 0;
@@ -236,7 +276,7 @@ function bytesPerRoundCharts(group: RoundGroup, heading: string, stem: string, k
       width: PANEL_WIDTH,
       height: PANEL_HEIGHT,
       mark: { type: 'bar', tooltip: true },
-      encoding: { x: { field: 'round', type: 'ordinal', sort: rounds, title: 'round', axis: { labelAngle: 0 } }, color, tooltip, ...encoding },
+      encoding: { x: { field: 'round', type: 'ordinal', sort: rounds, title: 'round', axis: roundAxis(rounds) }, color, tooltip, ...encoding },
     },
   });
   const linear: Chart = {
@@ -342,7 +382,7 @@ function dirtyChart(group: RoundGroup, heading: string, stem: string): Chart {
   const rounds = roundOrder(group).filter((label) => data.some((datum) => datum.round === label));
   const many = group.runs.length > 3;
   const encoding = {
-    x: { field: 'round', type: 'ordinal', sort: rounds, title: 'round', axis: { labelAngle: 0 } },
+    x: { field: 'round', type: 'ordinal', sort: rounds, title: 'round', axis: roundAxis(rounds) },
     y: { field: 'dirty_pages', type: 'quantitative', title: 'pages dirtied' },
     color: { field: 'run', type: 'nominal', title: 'run', sort: group.runs },
     tooltip: [

@@ -43,6 +43,7 @@ function scriptJson(value: unknown): string {
 export function columnLabel(column: string): string {
   return column
     .replace(/_s$/, '')
+    .replace(/^vcpu_(\w+)_s_list$/, '$1 per vCPU')
     .replace(/_pct$/, ' (%)')
     .replace(/_/g, ' ')
     .replace(/\bcpu\b/g, 'CPU');
@@ -57,6 +58,10 @@ const INTEGER = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 export function humanCell(column: string, value: string | number | boolean | undefined): { text: string; exact: string | null; numeric: boolean } {
   if (value === undefined) return { text: '', exact: null, numeric: false };
   if (typeof value === 'boolean') return { text: value ? 'yes' : 'no', exact: null, numeric: false };
+  // A `;`-separated list of seconds (vcpu_blocktime_s_list): each in human units.
+  if (typeof value === 'string' && column.endsWith('_s_list') && value !== '') {
+    return { text: value.split(';').map((sec) => formatDuration(Number(sec)).replace(/\bus\b/, 'µs')).join(', '), exact: `${value} s`, numeric: true };
+  }
   if (typeof value === 'string') return { text: value, exact: null, numeric: false };
   if (column.endsWith('_s')) return { text: formatDuration(value).replace(/\bus\b/, 'µs'), exact: `${value} s`, numeric: true };
   if (column === 'bytes' || column.endsWith('_bytes')) return { text: sizeText(value), exact: `${INTEGER.format(value)} B`, numeric: true };

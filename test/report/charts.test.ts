@@ -11,7 +11,7 @@ import { before, describe, it } from 'node:test';
 
 import type { RunResult } from '../../src/core/types.js';
 import { chartsOfResults, roundRows, STANDARD_SUMMARY_COLUMNS, summaryRows } from '../../src/report/chart-rows.js';
-import { bytesByKind, FONT_STACK, isGeometric, parameterAxis, roundCharts, summaryCharts, type Chart } from '../../src/report/charts.js';
+import { bytesByKind, FONT_STACK, isGeometric, parameterAxis, roundAxis, roundCharts, summaryCharts, type Chart } from '../../src/report/charts.js';
 import { compileWithWarnings, renderSvg } from '../../src/report/render-chart.js';
 import { makeRun, REPO_ROOT } from '../cli/helpers.js';
 import { allElements, parseXml, select, texts, type XmlElement } from './xml.js';
@@ -110,6 +110,24 @@ describe('chart specifications', () => {
       { kind: 'zero', bytes: 300 },
       { kind: 'multifd', bytes: 9700 },
     ]);
+  });
+
+  it('XBZRLE pages count their 8-byte header, which xbzrle_bytes leaves out as QEMU does', () => {
+    // 8192 pages of an 8-byte store: 14 bytes of delta each in xbzrle_bytes, 22 on the wire.
+    const row = { zero_pages: '0', bytes: String(8192 * 22 + 4104 * 10), xbzrle_bytes: String(8192 * 14), xbzrle_pages: '8192' };
+    assert.deepEqual(bytesByKind(row, ['xbzrle_bytes']), [
+      { kind: 'normal', bytes: 4104 * 10 },
+      { kind: 'zero', bytes: 0 },
+      { kind: 'xbzrle', bytes: 8192 * 22 },
+    ]);
+  });
+
+  it('a long round axis names round 1, every step-th round and always stop and post', () => {
+    const rounds = (n: number, ...named: string[]) => [...Array.from({ length: n }, (_, index) => String(index + 1)), ...named];
+    assert.deepEqual(roundAxis(rounds(9, 'stop')), { labelAngle: 0 });
+    assert.deepEqual(roundAxis(rounds(26, 'stop')).values, ['1', '5', '10', '15', '20', 'stop']);
+    assert.deepEqual(roundAxis(rounds(350, 'stop')).values, ['1', '50', '100', '150', '200', '250', '300', 'stop']);
+    assert.deepEqual(roundAxis(rounds(20, 'stop', 'post')).values, ['1', '5', '10', '15', 'stop', 'post']);
   });
 
   it('the per-round charts stack whatever byte kinds the rows carry', () => {
