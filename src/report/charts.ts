@@ -551,9 +551,17 @@ function sweepCharts(rows: readonly ResultRow[], column: string, options: Summar
   const shapes = ENDING_SHAPES.filter((entry) => endings.includes(entry.ending));
   // An ending that is none of ours (a newer CSV) still gets a point: a diamond.
   for (const ending of new Set(endings)) if (!shapes.some((entry) => entry.ending === ending)) shapes.push({ ending, shape: 'diamond' });
-  const shape = { field: 'ending', type: 'nominal', title: 'ending', scale: { domain: shapes.map((entry) => entry.ending), range: shapes.map((entry) => entry.shape) } };
+  // When every run converged the shapes say nothing: no legend for them, the subtitle says so.
+  const allConverged = shapes.length === 1 && shapes[0].ending === 'converged';
+  const shape = {
+    field: 'ending',
+    type: 'nominal',
+    title: 'ending',
+    scale: { domain: shapes.map((entry) => entry.ending), range: shapes.map((entry) => entry.shape) },
+    ...(allConverged ? { legend: null } : {}),
+  };
   const cancelled = endings.includes('cancelled');
-  const baseSubtitle = `one line per run; the point's shape says how the run ended${axis?.log === true ? `; ${column} on a log axis (a geometric sweep)` : ''}`;
+  const baseSubtitle = `one line per run; ${allConverged ? 'every run converged' : "the point's shape says how the run ended"}${axis?.log === true ? `; ${column} on a log axis (a geometric sweep)` : ''}`;
   const charts: Chart[] = [];
   for (const plot of SUMMARY_PLOTS) {
     if (!rows.some((row) => row[plot.column] !== undefined && text(row, plot.column) !== '')) continue;

@@ -171,6 +171,11 @@ describe('chart specifications', () => {
     const charts = summaryCharts(old, SWEEP_COLUMNS.slice(0, -2), { standardColumns: STANDARD_SUMMARY_COLUMNS });
     const text = JSON.stringify(charts[0].spec);
     assert.match(text, /"domain":\["converged","not converged"\],"range":\["circle","cross"\]/);
+    // Every run converged: the shapes say nothing, so no ending legend; the subtitle says it.
+    const converged = sweepRows().map((row) => ({ ...row, ending: 'converged' }));
+    const [total] = summaryCharts(converged, SWEEP_COLUMNS, { standardColumns: STANDARD_SUMMARY_COLUMNS });
+    assert.match(JSON.stringify(total.spec), /"range":\["circle"\]\},"legend":null/);
+    assert.match(JSON.stringify(total.spec), /"every run converged"/);
     // Postcopy's columns get charts only when some run used postcopy.
     assert.deepEqual(charts.map((chart) => chart.name), ['summary-total-bytes', 'summary-downtime']);
     const postcopy = sweepRows().map((row) => ({ ...row, ending: 'postcopy', blocktime_s: row.run === 'none' ? '0.2' : '0.1', no_rollback_s: '0.3' }));
