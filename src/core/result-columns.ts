@@ -135,7 +135,12 @@ export const SUMMARY_FIELDS = [
   { field: 'downtimeOverLimit', column: 'downtime_over_limit', kind: 'boolean' },
   { field: 'throttleSteps', column: 'throttle_steps', kind: 'count' },
   { field: 'postcopyBytes', column: 'postcopy_bytes', kind: 'count' },
-  { field: 'postcopyRequests', column: 'postcopy_requests', kind: 'count' },
+  {
+    field: 'postcopyRequests',
+    column: 'postcopy_requests',
+    kind: 'count',
+    plot: { stem: 'postcopy-requests', title: 'postcopy page requests', yLabel: 'page requests', scale: 1, whenNonZero: true },
+  },
   {
     field: 'blocktimeSec',
     column: 'blocktime_s',
