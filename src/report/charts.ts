@@ -112,6 +112,13 @@ function byteKindColumns(columns: readonly string[]): string[] {
   return columns.filter((column) => column.endsWith('_bytes') && column !== 'cumulative_bytes');
 }
 
+/**
+ * Byte columns that count part of another: multifd compression's payload
+ * (multifd_compressed_bytes) travels in the multifd packets that multifd_bytes counts, so
+ * the `multifd` kind is what is left of them (packet headers, uncompressed pages).
+ */
+const PART_OF: Readonly<Record<string, string>> = { multifd_compressed_bytes: 'multifd_bytes' };
+
 /** Bytes of an XBZRLE page's header (save_page_header's be64 offset|flags). */
 const XBZRLE_PAGE_HEADER_BYTES = 8;
 
@@ -134,7 +141,13 @@ function headerBytes(row: ResultRow, column: string): number {
  * stop-copy, the device state).
  */
 export function bytesByKind(row: ResultRow, kindColumns: readonly string[]): { kind: string; bytes: number }[] {
-  const explicit = kindColumns.map((column) => ({ kind: column.slice(0, -'_bytes'.length).replace(/_/g, ' '), bytes: num(row, column) + headerBytes(row, column) }));
+  // A column that is part of another (multifd_compressed_bytes within multifd_bytes) is
+  // taken out of it, so the stack adds up to `bytes` once.
+  const explicit = kindColumns.map((column) => {
+    const parts = kindColumns.filter((other) => PART_OF[other] === column);
+    const bytes = num(row, column) + headerBytes(row, column) - parts.reduce((sum, part) => sum + num(row, part), 0);
+    return { kind: column.slice(0, -'_bytes'.length).replace(/_/g, ' '), bytes: Math.max(0, bytes) };
+  });
   let rest = num(row, 'bytes') - explicit.reduce((sum, kind) => sum + kind.bytes, 0);
   const kinds: { kind: string; bytes: number }[] = [];
   if (!kindColumns.includes('zero_bytes')) {

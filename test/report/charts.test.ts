@@ -112,6 +112,17 @@ describe('chart specifications', () => {
     ]);
   });
 
+  it('multifd compression: the compressed payload is a kind of its own, out of the multifd packets it travels in', () => {
+    // 1000 B of packets, 700 of them compressed pages; the main stream's 64 B of markers.
+    const row = { zero_pages: '0', bytes: '1064', multifd_bytes: '1000', multifd_compressed_bytes: '700' };
+    assert.deepEqual(bytesByKind(row, ['multifd_bytes', 'multifd_compressed_bytes']), [
+      { kind: 'normal', bytes: 64 },
+      { kind: 'zero', bytes: 0 },
+      { kind: 'multifd', bytes: 300 },
+      { kind: 'multifd compressed', bytes: 700 },
+    ]);
+  });
+
   it('XBZRLE pages count their 8-byte header, which xbzrle_bytes leaves out as QEMU does', () => {
     // 8192 pages of an 8-byte store: 14 bytes of delta each in xbzrle_bytes, 22 on the wire.
     const row = { zero_pages: '0', bytes: String(8192 * 22 + 4104 * 10), xbzrle_bytes: String(8192 * 14), xbzrle_pages: '8192' };
