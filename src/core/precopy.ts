@@ -29,6 +29,7 @@ import { PostcopyEngine, type PageArrivals } from './endings/postcopy.js';
 import { AfterSync, SwitchoverPolicy } from './endings/switchover-policy.js';
 import { createTransport } from './wire/create-transport.js';
 import type { Transport, TransportCounters } from './wire/transport.js';
+import type { CompressionContent } from './wire/multifd-compression.js';
 import { newTransportCounters } from './wire/transport.js';
 
 /**
@@ -192,15 +193,27 @@ export class Precopy {
   private roundUnaccepted = 0;
   private roundBytes = 0;
 
-  /** `writeBytes`: per pfn, its writers' largest bytesPerWrite, 0 for none (XBZRLE's deltas; wire/xbzrle.ts). */
-  constructor(config: MigrationConfig, memory: GuestMemory, pageSizeBytes: number, hooks: MigrationHooks, gatherFirst: boolean, writeBytes: Uint16Array | null = null) {
+  /**
+   * `writeBytes`: per pfn, its writers' largest bytesPerWrite, 0 for none (XBZRLE's deltas;
+   * wire/xbzrle.ts). `content`: what memory holds at the start, for multifd compression
+   * (wire/multifd-compression.ts).
+   */
+  constructor(
+    config: MigrationConfig,
+    memory: GuestMemory,
+    pageSizeBytes: number,
+    hooks: MigrationHooks,
+    gatherFirst: boolean,
+    writeBytes: Uint16Array | null = null,
+    content: CompressionContent | null = null,
+  ) {
     this.config = config;
     this.memory = memory;
     this.hooks = hooks;
     this.totalPages = memory.totalPages;
     this.pageSizeBytes = pageSizeBytes;
     this.dirty = new Bitmap(memory.totalPages);
-    this.transport = createTransport(config, pageSizeBytes, { staleWords: memory.stale.words, writeBytes });
+    this.transport = createTransport(config, pageSizeBytes, { staleWords: memory.stale.words, writeBytes }, content);
     this.detectZero = this.transport.sendsAsZero(true);
     this.slotBudgetBytes = config.bandwidthBytesPerSec * config.rateSlotSec;
     const memoryGiB = (memory.totalPages * pageSizeBytes) / 2 ** 30;
@@ -777,13 +790,14 @@ export class Precopy {
   }
 
   /** What the transport counted since the last round ended (once per round: allocates). */
-  private roundCounters(): Pick<RoundStats, 'multifdBytes' | 'multifdPackets' | 'multifdSyncs' | 'xbzrleBytes' | 'xbzrlePages' | 'xbzrleCacheMiss' | 'xbzrleOverflow'> {
+  private roundCounters(): Pick<RoundStats, 'multifdBytes' | 'multifdPackets' | 'multifdSyncs' | 'multifdCompressedBytes' | 'xbzrleBytes' | 'xbzrlePages' | 'xbzrleCacheMiss' | 'xbzrleOverflow'> {
     const now = this.transport.counters;
     const start = this.roundStartCounters;
     const counts = {
       multifdBytes: now.multifdBytes - start.multifdBytes,
       multifdPackets: now.multifdPackets - start.multifdPackets,
       multifdSyncs: now.multifdSyncs - start.multifdSyncs,
+      multifdCompressedBytes: now.multifdCompressedBytes - start.multifdCompressedBytes,
       xbzrleBytes: now.xbzrleBytes - start.xbzrleBytes,
       xbzrlePages: now.xbzrlePages - start.xbzrlePages,
       xbzrleCacheMiss: now.xbzrleCacheMiss - start.xbzrleCacheMiss,

@@ -185,6 +185,7 @@ export const ROUND_FIELDS = [
   { field: 'xbzrleCacheMiss', column: 'xbzrle_cache_miss', kind: 'count' },
   { field: 'xbzrleOverflow', column: 'xbzrle_overflow', kind: 'count' },
   { field: 'throttlePct', column: 'throttle_pct', kind: 'number' },
+  { field: 'multifdCompressedBytes', column: 'multifd_compressed_bytes', kind: 'count' },
 ] as const satisfies readonly RoundFieldSpec[];
 
 /** The summary columns `plot` draws against a swept parameter, in table order. */

@@ -202,7 +202,7 @@ class Simulation {
         this.lane.postcopy = engine;
       },
       onRound: (round) => onRound?.(round),
-    }, gatherFirst, writeBytes);
+    }, gatherFirst, writeBytes, migration.multifd?.compression ? { allocatedAtStart: this.memory.allocated, writers: this.writers } : null);
     if (hint !== null && strategies.length > 0) {
       this.strategy = createStrategy(strategies === hint.strategies ? hint : { ...hint, strategies }, {
         memory: this.memory,

@@ -70,6 +70,11 @@ export interface WriteStream {
    * counter's store; the page size for a full-page write.
    */
   bytesPerWrite: number;
+  /**
+   * With multifd compression: how well the pages this writer writes compress (page size
+   * over compressed size, docs/model.md §3.3). Absent or null: the compression's compressRatio.
+   */
+  compressRatio?: number | null;
 }
 
 export interface ChurnStream {
@@ -188,6 +193,28 @@ export interface MultifdConfig {
   packetHeaderBytes: number;
   /** MultiFDInit_t, sent once per channel at setup (64 bytes). */
   initPacketBytes: number;
+  /** multifd-compression; absent or null: none (wire/multifd-compression.ts). */
+  compression?: MultifdCompressionConfig | null;
+}
+
+export type MultifdCompressionMethod = 'zlib' | 'zstd';
+
+/**
+ * QEMU's multifd-compression zlib | zstd (migration/multifd-zlib.c, multifd-zstd.c): each
+ * channel compresses its packet's normal pages into one buffer (docs/model.md §3.3).
+ */
+export interface MultifdCompressionConfig {
+  method: MultifdCompressionMethod;
+  /** multifd-zlib-level (0–9) or multifd-zstd-level (0–20); QEMU's default 1. */
+  level: number;
+  /** Guest bytes one channel thread compresses per second (its CPU). */
+  threadRateBytesPerSec: number;
+  /** Page size over compressed size for memory in use when the migration starts. */
+  compressRatio: number;
+  /** The same for free memory's stale content. */
+  freeCompressRatio: number;
+  /** Compressed bytes of a zero page, when zero pages are compressed (zeroPageDetection none). */
+  zeroPageBytes: number;
 }
 
 /** QEMU's xbzrle capability (migration/ram.c save_xbzrle_page; wire/xbzrle.ts). */

@@ -140,6 +140,8 @@ class ArrivalClock {
  */
 export class Writer {
   readonly clock: ArrivalClock;
+  /** The writes' compressRatio under multifd compression; null: the compression's. */
+  readonly compressRatio: number | null;
   private readonly rng: Rng;
   private readonly pattern: WritePattern;
   private readonly extentStarts: Int32Array;
@@ -174,6 +176,7 @@ export class Writer {
     totalPages: number,
   ) {
     this.rng = new Rng(seed, streamName);
+    this.compressRatio = spec.compressRatio ?? null;
     this.pattern = spec.pattern;
     this.extentPages = Math.max(1, Math.floor(spec.extentBytes / pageSizeBytes));
     this.isUniform = this.pattern === 'uniform';
@@ -203,6 +206,15 @@ export class Writer {
     const rate = this.workingSetPages > 0 ? spec.ratePagesPerSec : 0;
     this.clock = new ArrivalClock(startSec, endSec, rate, spec.arrivals, this.rng);
     this.drawn = new Int32Array(spec.arrivals === 'even' ? DRAW_AHEAD : 1);
+  }
+
+  /** Sets `classes[pfn] = value` for every page of the working set (multifd-compression.ts). */
+  markContentClass(classes: Uint8Array, value: number): void {
+    const starts = this.extentStarts;
+    for (let index = 0; index < this.workingSetPages; index++) {
+      const extent = Math.floor(index / this.extentPages);
+      classes[starts[extent] + (index - extent * this.extentPages)] = value;
+    }
   }
 
   /** The pfn the current event writes. Allocation-free, and small enough for V8 to inline. */

@@ -31,6 +31,8 @@ import type {
   GuestConfig,
   InitialState,
   MigrationConfig,
+  MultifdCompressionConfig,
+  MultifdCompressionMethod,
   MultifdConfig,
   XbzrleConfig,
   Phase,
@@ -124,7 +126,7 @@ const GUEST_KEYS = [
 const PCP_KEYS = ['high', 'batch'] as const;
 const INITIAL_KEYS = ['used', 'freeDirty', 'fragmentation', 'layout', 'buddyinfo'] as const;
 const PHASE_KEYS = ['duration', 'writes', 'churn', 'trace'] as const;
-const WRITE_KEYS = ['rate', 'workingSet', 'extent', 'pattern', 'skew', 'arrivals', 'vcpu', 'cpuShare', 'bytesPerWrite'] as const;
+const WRITE_KEYS = ['rate', 'workingSet', 'extent', 'pattern', 'skew', 'arrivals', 'vcpu', 'cpuShare', 'bytesPerWrite', 'compressRatio'] as const;
 const CHURN_KEYS = ['rate', 'order', 'lifetime', 'fill', 'arrivals', 'vcpu'] as const;
 const MIGRATION_KEYS = [
   'preset',
@@ -151,6 +153,8 @@ const MIGRATION_KEYS = [
   'autoConverge',
   'multifd',
   'xbzrle',
+  // Only to refuse it: compression is multifd's (migration.multifd.compression).
+  'compression',
   ...ENDING_KEYS,
 ] as const;
 const TRACKING_KEYS = [
@@ -165,7 +169,8 @@ const TRACKING_KEYS = [
 ] as const;
 const WIRE_KEYS = ['pageHeader', 'zeroPage', 'eos', 'deviceState', 'zeroPageDetection', 'flushIovecs'] as const;
 const XBZRLE_KEYS = ['cacheSize', 'encodeCost'] as const;
-const MULTIFD_KEYS = ['channels', 'packetPages', 'zeroPageDetection', 'channelRate'] as const;
+const MULTIFD_KEYS = ['channels', 'packetPages', 'zeroPageDetection', 'channelRate', 'compression'] as const;
+const COMPRESSION_KEYS = ['method', 'level', 'threadRate', 'compressRatio', 'freeCompressRatio'] as const;
 const AUTO_CONVERGE_KEYS = ['enabled', 'initial', 'increment', 'max', 'triggerThreshold', 'tailslow'] as const;
 
 
@@ -500,6 +505,8 @@ function parseWrite(w: FieldReader, guest: ParsedGuestConfig): WriteStream {
     // 8: a counter's 8-byte store, as the testbed's dirtier (guest/wl.c `word` mode); `page`
     // for a full-page write (every delta overflows).
     bytesPerWrite: w.raw('bytesPerWrite') === 'page' ? pageSizeBytes : w.quantity('bytesPerWrite', integer({ min: 1, max: pageSizeBytes }), 8),
+    // Only when given (absent: the compression's compressRatio; types.ts).
+    ...(w.has('compressRatio') ? { compressRatio: w.quantity('compressRatio', positive((v) => parseNumber(v))) } : {}),
   };
 }
 
@@ -590,11 +597,21 @@ function parseMigration(m: FieldReader, guest: ParsedGuestConfig, phases: readon
     tracking: parseTracking(m.child('tracking', TRACKING_KEYS), preset, guest.pageSizeBytes),
     wire: parseWire(m.child('wire', WIRE_KEYS), preset),
     autoConverge: parseAutoConverge(m.child('autoConverge', AUTO_CONVERGE_KEYS)),
-    multifd: m.has('multifd') ? parseMultifd(m.child('multifd', MULTIFD_KEYS), guest.pageSizeBytes) : null,
+    multifd: m.has('multifd') ? parseMultifd(m.child('multifd', MULTIFD_KEYS), guest.pageSizeBytes, warnings) : null,
     xbzrle: m.has('xbzrle') ? parseXbzrle(m.child('xbzrle', XBZRLE_KEYS), guest.pageSizeBytes) : null,
   };
   // Multifd's send path (ram_save_target_page_multifd) never reaches the XBZRLE cache.
   if (base.multifd !== null && base.xbzrle !== null) m.fail('xbzrle', 'cannot be combined with multifd (QEMU sends multifd pages without the XBZRLE cache)');
+  // QEMU 10 takes multifd-compression without the multifd capability and does nothing with
+  // it (validation/issue12-compression/README.md); a workload saying so is a mistake.
+  if (m.has('compression')) m.fail('compression', 'needs multifd: write it as migration.multifd.compression (multifd-compression applies only to multifd channels)');
+  if (!base.multifd?.compression) {
+    phases.forEach((phase, p) =>
+      phase.writes.forEach((w, i) => {
+        if (w.compressRatio != null) warnings.push({ field: `phases[${p}].writes[${i}].compressRatio`, problem: 'changes nothing without migration.multifd.compression' });
+      }),
+    );
+  }
   return { ...base, ...parseEndings(m, base, phases) };
 }
 
@@ -604,9 +621,12 @@ function parseMigration(m: FieldReader, guest: ParsedGuestConfig, phases: readon
  * MULTIFD_PACKET_SIZE 512 KiB; `channelRate` (no QEMU parameter: what one channel thread's
  * CPU sends a second) 4.4 GB/s, `none` for no bound but the link's.
  */
-function parseMultifd(f: FieldReader, pageSizeBytes: number): MultifdConfig {
+function parseMultifd(f: FieldReader, pageSizeBytes: number, warnings: WorkloadWarning[]): MultifdConfig {
   const packetPages = f.quantity('packetPages', integer({ min: 1 }), Math.max(1, Math.floor((512 * KiB) / pageSizeBytes)));
+  const compression = parseCompression(f, pageSizeBytes, warnings);
   return {
+    // Only with compression on (absent: none; types.ts).
+    ...(compression === null ? {} : { compression }),
     channels: f.quantity('channels', integer({ min: 1, max: 255 }), 2),
     packetPages,
     zeroPageDetection: f.choice('zeroPageDetection', ['multifd', 'legacy', 'none'] as const, 'multifd'),
@@ -624,6 +644,63 @@ function parseMultifd(f: FieldReader, pageSizeBytes: number): MultifdConfig {
     // MultiFDInit_t: magic, version, uuid[16], id, unused1[7], unused2[4] (8 each).
     initPacketBytes: 64,
   };
+}
+
+// Real QEMU 10's multifd-bytes over the idle 1 GiB guest's non-zero pages (4 channels,
+// level 1): payload = multifd-bytes - packet headers, ratio = normal pages x 4096 / payload
+// (validation/issue12-compression/README.md: zlib 26507 pages, zstd 26494).
+const ZLIB_IDLE_RATIO = 2.765;
+const ZSTD_IDLE_RATIO = 2.619;
+
+/**
+ * multifd-compression's defaults per method at QEMU's default level 1 (docs/model.md §3.3):
+ * - compressRatio: real QEMU 10's multifd-bytes on the testbed's idle 1 GiB guest (its
+ *   non-zero pages: kernel, initramfs, page cache), validation/issue12-compression;
+ * - threadRate: one core compressing silesia.tar, the facebook/zstd README's benchmark
+ *   table (zstd 1.4.0 -1: 530 MB/s, zlib 1.2.11 -1: 110 MB/s);
+ * - zeroPageBytes: a zero page in a stream of them, level 1 (node:zlib, zstd CLI).
+ */
+const COMPRESSION_DEFAULTS: Record<MultifdCompressionMethod, { compressRatio: number; threadRateBytesPerSec: number; zeroPageBytes: number; maxLevel: number }> = {
+  zlib: { compressRatio: ZLIB_IDLE_RATIO, threadRateBytesPerSec: 110e6, zeroPageBytes: 18, maxLevel: 9 },
+  zstd: { compressRatio: ZSTD_IDLE_RATIO, threadRateBytesPerSec: 530e6, zeroPageBytes: 1, maxLevel: 20 },
+};
+
+/**
+ * `multifd.compression`: a method name, or a map {method, level, threadRate, compressRatio,
+ * freeCompressRatio}; absent or `none`: no compression (QEMU's default).
+ */
+function parseCompression(f: FieldReader, pageSizeBytes: number, warnings: WorkloadWarning[]): MultifdCompressionConfig | null {
+  if (!f.has('compression')) return null;
+  const methods = ['none', 'zlib', 'zstd'] as const;
+  const short = typeof f.raw('compression') === 'string';
+  const c = short ? null : f.child('compression', COMPRESSION_KEYS);
+  const method = short ? f.choice('compression', methods, 'none') : c!.choice('method', methods, 'none');
+  if (method === 'none' || c === null) return method === 'none' ? null : compressionDefaults(method);
+  const d = COMPRESSION_DEFAULTS[method];
+  // QEMU's migrate_params_check: multifd-zlib-level 0..9, multifd-zstd-level 0..20.
+  const level = c.quantity('level', integer({ min: 0, max: d.maxLevel }), 1);
+  if (level !== 1 && !(c.has('compressRatio') && c.has('threadRate'))) {
+    warnings.push({ field: `${c.path}.level`, problem: `${level} changes nothing unless compressRatio and threadRate are given (their defaults are level 1's)` });
+  }
+  const threadRateBytesPerSec = c.quantity('threadRate', positive((v) => {
+    const rate = parseRate(v);
+    return rate.unit === 'count' ? rate.perSec * pageSizeBytes : rate.perSec;
+  }), d.threadRateBytesPerSec);
+  const ratio = positive((v) => parseNumber(v));
+  const compressRatio = c.quantity('compressRatio', ratio, d.compressRatio);
+  return {
+    method,
+    level,
+    threadRateBytesPerSec,
+    compressRatio,
+    freeCompressRatio: c.quantity('freeCompressRatio', ratio, compressRatio),
+    zeroPageBytes: d.zeroPageBytes,
+  };
+}
+
+function compressionDefaults(method: MultifdCompressionMethod): MultifdCompressionConfig {
+  const d = COMPRESSION_DEFAULTS[method];
+  return { method, level: 1, threadRateBytesPerSec: d.threadRateBytesPerSec, compressRatio: d.compressRatio, freeCompressRatio: d.compressRatio, zeroPageBytes: d.zeroPageBytes };
 }
 
 /**

@@ -56,6 +56,7 @@ export function makeRun(
       multifdBytes: 0,
       multifdPackets: 0,
       multifdSyncs: 0,
+      multifdCompressedBytes: 0,
       xbzrleBytes: 0,
       xbzrlePages: 0,
       xbzrleCacheMiss: 0,

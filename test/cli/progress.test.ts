@@ -31,6 +31,7 @@ const round = (number: number): RoundStats => ({
   multifdBytes: 0,
   multifdPackets: 0,
   multifdSyncs: 0,
+  multifdCompressedBytes: 0,
   xbzrleBytes: 0,
   xbzrlePages: 0,
   xbzrleCacheMiss: 0,

@@ -8,6 +8,8 @@ const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
 
 const FILE = 'workloads/tiny.yaml';
+/** The zstd default compressRatio (src/workload/parse-workload.ts COMPRESSION_DEFAULTS). */
+const ZSTD_RATIO = 2.619;
 
 /** The smallest valid workload: everything else is a default. */
 const MINIMAL = `# A 1 GiB guest with a quarter of its memory in use, idle.
@@ -497,6 +499,43 @@ describe('parseWorkload errors', () => {
     assert.deepEqual(parse(base + 'migration:\n  xbzrle: {}\n').migration.xbzrle, { cacheSizeBytes: 64 * 2 ** 20, encodeCostSec: 1.2e-6 });
     assert.deepEqual(parse(base + 'migration:\n  xbzrle: {cacheSize: 8MiB, encodeCost: 2us}\n').migration.xbzrle, { cacheSizeBytes: 8 * 2 ** 20, encodeCostSec: 2e-6 });
     assert.deepEqual(parse(base + writes).phases[0].writes.map((w) => w.bytesPerWrite), [8, 4096, 300]);
+  });
+
+  it('reads multifd compression: QEMU names and level-1 defaults, the short form, writers\' ratios', () => {
+    const base = 'guest:\n  memory: 1GiB\n  initial: {used: 256MiB}\n';
+    const zstd = parse(base + 'migration:\n  multifd: {compression: zstd}\n');
+    assert.deepEqual(zstd.migration.multifd?.compression, { method: 'zstd', level: 1, threadRateBytesPerSec: 530e6, compressRatio: ZSTD_RATIO, freeCompressRatio: ZSTD_RATIO, zeroPageBytes: 1 });
+    const zlib = parse(
+      base +
+        'phases: [{writes: [{rate: 1/s, workingSet: 4MiB, compressRatio: 1.5}]}]\n' +
+        'migration:\n  multifd: {compression: {method: zlib, level: 6, threadRate: 10000/s, compressRatio: 2.5, freeCompressRatio: 1}}\n',
+    );
+    assert.deepEqual(zlib.migration.multifd?.compression, { method: 'zlib', level: 6, threadRateBytesPerSec: 10000 * 4096, compressRatio: 2.5, freeCompressRatio: 1, zeroPageBytes: 18 });
+    assert.equal(zlib.phases[0].writes[0].compressRatio, 1.5);
+    assert.deepEqual(zlib.warnings, []);
+    assert.equal(parse(base + 'migration:\n  multifd: {compression: {method: none}}\n').migration.multifd?.compression, undefined);
+    // A level with the level-1 defaults changes nothing, and a writer's ratio without compression neither.
+    assert.deepEqual(parse(base + 'migration:\n  multifd: {compression: {method: zlib, level: 9}}\n').warnings, [
+      { field: 'migration.multifd.compression.level', problem: '9 changes nothing unless compressRatio and threadRate are given (their defaults are level 1\'s)' },
+    ]);
+    assert.deepEqual(parse(base + 'phases: [{writes: [{rate: 1/s, workingSet: 4MiB, compressRatio: 2}]}]\n').warnings, [
+      { field: 'phases[0].writes[0].compressRatio', problem: 'changes nothing without migration.multifd.compression' },
+    ]);
+  });
+
+  it('rejects compression without multifd, unknown methods and QEMU\'s out-of-range levels', () => {
+    rejects(
+      withTop('migration: {compression: zlib}\n'),
+      `${FILE}: migration.compression needs multifd: write it as migration.multifd.compression (multifd-compression applies only to multifd channels) (got zlib)`,
+    );
+    rejects(withTop('migration: {multifd: {compression: lz4}}\n'), `${FILE}: migration.multifd.compression must be one of none, zlib, zstd (got lz4)`);
+    rejects(withTop('migration: {multifd: {compression: {method: qpl}}}\n'), `${FILE}: migration.multifd.compression.method must be one of none, zlib, zstd (got qpl)`);
+    rejects(withTop('migration: {multifd: {compression: {method: zlib, level: 10}}}\n'), `${FILE}: migration.multifd.compression.level must be between 0 and 9 (got 10)`);
+    rejects(withTop('migration: {multifd: {compression: {method: zstd, level: 21}}}\n'), `${FILE}: migration.multifd.compression.level must be between 0 and 20 (got 21)`);
+    rejects(withTop('migration: {multifd: {compression: {method: zstd, compressRatio: 0}}}\n'), `${FILE}: migration.multifd.compression.compressRatio must be > 0 (got 0)`);
+    rejects(withTop('migration: {multifd: {compression: {method: zstd, threadRate: 0}}}\n'), `${FILE}: migration.multifd.compression.threadRate must be > 0 (got 0)`);
+    rejects(withTop('migration: {multifd: {compression: {method: zstd, ratio: 2}}}\n'), `${FILE}: migration.multifd.compression.ratio is not a known field`);
+    rejects(withTop('phases: [{writes: [{rate: 1/s, workingSet: 4MiB, compressRatio: -1}]}]\n'), `${FILE}: phases[0].writes[0].compressRatio must be > 0 (got -1)`);
   });
 
   it('reads multifd with QEMU 10 defaults', () => {

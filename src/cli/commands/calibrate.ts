@@ -121,6 +121,7 @@ export async function calibrateCommand(dataDir: string, options: CalibrateOption
             reps.map((run) => ({ name: `rep${run.rep}`, metrics: measuredMetrics(run) })),
             simulatedMetrics(result),
             workload.migration.autoConverge.enabled ? 'auto-converge' : 'precopy',
+            !!workload.migration.multifd?.compression,
           ),
         );
       }

@@ -28,8 +28,14 @@
  *   header is shared out over its pages; a normal page's send (`sendCost`) and load
  *   (`loadCost`) are spread over the channels; scanning for zero pages is spread over the
  *   channels (multifd) or stays on the migration thread (legacy).
+ * - Payload: what each page adds to its packet is the payload encoder's
+ *   (multifd-compression.ts: the page itself, or compressed by zlib/zstd); with
+ *   compression a channel's time per page is its compression CPU, and the link bounds the
+ *   compressed bytes through the rate slots.
  */
 import type { MigrationConfig, MultifdConfig } from '../types.js';
+import { rawPayload } from './multifd-compression.js';
+import type { MultifdPayload } from './multifd-compression.js';
 import { QemuFile } from './qemu-file.js';
 import { newTransportCounters } from './transport.js';
 import type { Transport } from './transport.js';
@@ -52,19 +58,22 @@ export class Multifd implements Transport {
   private readonly linkBytesPerSec: number;
   /** The main migration stream: EOS, MULTIFD_FLUSH and (legacy) zero pages. */
   private readonly main: QemuFile;
-  // The packet the migration thread is filling.
+  private readonly payload: MultifdPayload;
+  // The packet the migration thread is filling: its pages, and its payload's bytes.
   private packetFill = 0;
-  private packetNormal = 0;
+  private packetDataBytes = 0;
+  /** Stop-and-copy's payload bytes (finalWord), with a compressing payload. */
+  private finalDataBytes = 0;
   /** Bytes of the packets handed to channels and not yet seen by the rate limit, oldest first. */
   private readonly inFlight: Float64Array;
   private inFlightHead = 0;
   private inFlightCount = 0;
   // The state before the last sendWord (a word never hands a packet over).
   private markFill = 0;
-  private markNormal = 0;
+  private markDataBytes = 0;
   private markWireBytes = 0;
 
-  constructor(config: MigrationConfig, multifd: MultifdConfig, pageSizeBytes: number) {
+  constructor(config: MigrationConfig, multifd: MultifdConfig, pageSizeBytes: number, payload: MultifdPayload = rawPayload(pageSizeBytes)) {
     const wire = config.wire;
     this.channels = multifd.channels;
     this.packetPages = multifd.packetPages;
@@ -77,6 +86,7 @@ export class Multifd implements Transport {
     this.deviceStateBytes = wire.deviceStateBytes;
     this.linkBytesPerSec = config.linkBandwidthBytesPerSec;
     this.main = new QemuFile(wire.flushIovecs, wire.zeroPageBytes, wire.pageHeaderBytes, pageSizeBytes);
+    this.payload = payload;
     this.inFlight = new Float64Array(multifd.channels);
     const channelsBytesPerSec = Math.min(config.linkBandwidthBytesPerSec, multifd.channels * multifd.channelRateBytesPerSec);
     const headerShare = multifd.packetHeaderBytes / multifd.packetPages;
@@ -89,7 +99,11 @@ export class Multifd implements Transport {
     // single-stream.ts, `channels` wide). A non-zero page's zero check stops at its first
     // non-zero word: not counted.
     const dataSec = (pageSizeBytes + headerShare) / channelsBytesPerSec;
-    const normalSec = Math.max(dataSec, config.loadCostSec / multifd.channels);
+    // With compression a channel's time per page is its compression CPU (threadRate); the
+    // compressed bytes reach the link through the rate slots (docs/model.md §3.3).
+    const compression = payload.compressed ? (multifd.compression ?? null) : null;
+    const sendSec = compression === null ? dataSec : pageSizeBytes / (multifd.channels * compression.threadRateBytesPerSec);
+    const normalSec = Math.max(sendSec, config.loadCostSec / multifd.channels);
     this.normalPageSec = normalSec;
     if (this.zeroInChannels) {
       // Found by the channels' whole-page check; the destination's channels check theirs.
@@ -110,13 +124,14 @@ export class Multifd implements Transport {
     return zero && (this.zeroInChannels || this.zeroOnMain);
   }
 
-  sendPage(_pfn: number, zero: boolean): number {
+  sendPage(pfn: number, zero: boolean): number {
     if (zero && this.zeroOnMain) {
       this.wireBytes += this.zeroPageBytes;
       return this.main.queuePages(1, 1);
     }
     this.packetFill++;
-    if (!(zero && this.zeroInChannels)) this.packetNormal++;
+    if (!zero) this.packetDataBytes += this.payload.normalPageBytes(pfn);
+    else if (!this.zeroInChannels) this.packetDataBytes += this.payload.zeroPageBytes;
     return this.packetFill === this.packetPages ? this.handOver() : 0;
   }
 
@@ -124,10 +139,11 @@ export class Multifd implements Transport {
    * A word at once only when it fills no packet (no channel is involved): then only
    * legacy zero pages reach the main stream. Otherwise −1: page by page.
    */
-  sendWord(_wordIndex: number, bits: number, zeroBits: number, slotBytes: number, budgetBytes: number): number {
+  sendWord(wordIndex: number, bits: number, zeroBits: number, slotBytes: number, budgetBytes: number): number {
     let pages = 0;
-    let normal = 0;
+    let dataBytes = 0;
     let mainZero = 0;
+    const payload = this.payload;
     for (let rest = bits; rest !== 0; ) {
       const m = rest & -rest;
       rest ^= m;
@@ -135,13 +151,14 @@ export class Multifd implements Transport {
       if (zero && this.zeroOnMain) mainZero |= m;
       else {
         pages++;
-        if (!(zero && this.zeroInChannels)) normal++;
+        if (!zero) dataBytes += payload.normalPageBytes(wordIndex * 32 + 31 - Math.clz32(m));
+        else if (!this.zeroInChannels) dataBytes += payload.zeroPageBytes;
       }
     }
     if (this.packetFill + pages >= this.packetPages) return -1;
     this.main.mark();
     this.markFill = this.packetFill;
-    this.markNormal = this.packetNormal;
+    this.markDataBytes = this.packetDataBytes;
     this.markWireBytes = this.wireBytes;
     let slot = slotBytes;
     if (mainZero !== 0) {
@@ -155,14 +172,14 @@ export class Multifd implements Transport {
       }
     }
     this.packetFill += pages;
-    this.packetNormal += normal;
+    this.packetDataBytes += dataBytes;
     return slot;
   }
 
   takeBackWord(): void {
     this.main.rewind();
     this.packetFill = this.markFill;
-    this.packetNormal = this.markNormal;
+    this.packetDataBytes = this.markDataBytes;
     this.wireBytes = this.markWireBytes;
   }
 
@@ -185,6 +202,23 @@ export class Multifd implements Transport {
     return this.main.flushWith(this.eosBytes) + this.drain();
   }
 
+  /**
+   * Stop-and-copy's pages of one bitmap word, before sendFinal: a compressing payload's
+   * bytes depend on which pages they are.
+   */
+  finalWord(wordIndex: number, bits: number, zeroBits: number): void {
+    const payload = this.payload;
+    if (!payload.compressed) return;
+    let bytes = 0;
+    for (let rest = bits; rest !== 0; ) {
+      const m = rest & -rest;
+      rest ^= m;
+      if ((zeroBits & m) === 0) bytes += payload.normalPageBytes(wordIndex * 32 + 31 - Math.clz32(m));
+      else if (!this.zeroInChannels && !this.zeroOnMain) bytes += payload.zeroPageBytes;
+    }
+    this.finalDataBytes += bytes;
+  }
+
   sendFinal(normalPages: number, zeroPages: number): number {
     const inPackets = normalPages + (this.zeroOnMain ? 0 : zeroPages);
     const dataPages = this.zeroInChannels || this.zeroOnMain ? normalPages : normalPages + zeroPages;
@@ -192,15 +226,22 @@ export class Multifd implements Transport {
     // The packets' data (whole packets and the partial one; normal pages only).
     const pages = this.packetFill + inPackets;
     const packets = Math.ceil(pages / this.packetPages);
-    this.addMultifdBytes((dataPages + this.packetNormal) * this.pageSizeBytes + packets * this.packetHeaderBytes);
+    const finalData = this.payload.compressed ? this.finalDataBytes : dataPages * this.pageSizeBytes;
+    const dataBytes = finalData + this.packetDataBytes;
+    this.addMultifdBytes(dataBytes + packets * this.packetHeaderBytes);
+    if (this.payload.compressed) this.counters.multifdCompressedBytes += dataBytes;
     this.counters.multifdPackets += packets;
     this.packetFill = 0;
-    this.packetNormal = 0;
+    this.packetDataBytes = 0;
+    this.finalDataBytes = 0;
     this.drain();
     // The last sync, then EOS and the device state on the main stream.
     this.sync();
     this.wireBytes += this.eosBytes + this.deviceStateBytes;
-    return normalPages * this.normalPageSec + zeroPages * this.zeroPageSec + this.eosSec + this.deviceStateBytes / this.linkBytesPerSec;
+    let pagesSec = normalPages * this.normalPageSec + zeroPages * this.zeroPageSec;
+    // Compressed pages' times are the channels' CPU: the link may be slower still.
+    if (this.payload.compressed) pagesSec = Math.max(pagesSec, (dataBytes + packets * this.packetHeaderBytes) / this.linkBytesPerSec);
+    return pagesSec + this.eosSec + this.deviceStateBytes / this.linkBytesPerSec;
   }
 
   /** The partial packet goes, then a SYNC packet per channel; returns what the limit now sees. */
@@ -216,11 +257,12 @@ export class Multifd implements Transport {
 
   /** The packet being filled goes to a channel; returns the bytes of the one that leaves the lag. */
   private handOver(): number {
-    const bytes = this.packetHeaderBytes + this.packetNormal * this.pageSizeBytes;
+    const bytes = this.packetHeaderBytes + this.packetDataBytes;
     this.addMultifdBytes(bytes);
+    if (this.payload.compressed) this.counters.multifdCompressedBytes += this.packetDataBytes;
     this.counters.multifdPackets++;
     this.packetFill = 0;
-    this.packetNormal = 0;
+    this.packetDataBytes = 0;
     let seen = 0;
     const slots = this.inFlight.length;
     if (this.inFlightCount === slots) {

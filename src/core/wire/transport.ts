@@ -17,6 +17,8 @@ export interface TransportCounters {
   /** Multifd packets carrying pages, and multifd syncs. */
   multifdPackets: number;
   multifdSyncs: number;
+  /** With multifd compression: the packets' compressed payload (next_packet_size), part of multifdBytes. */
+  multifdCompressedBytes: number;
   /** xbzrle-cache's bytes (XBZRLE pages with their headers, and overflowed pages), pages, cache-miss, overflow. */
   xbzrleBytes: number;
   xbzrlePages: number;
@@ -25,7 +27,7 @@ export interface TransportCounters {
 }
 
 export function newTransportCounters(): TransportCounters {
-  return { multifdBytes: 0, multifdPackets: 0, multifdSyncs: 0, xbzrleBytes: 0, xbzrlePages: 0, xbzrleCacheMiss: 0, xbzrleOverflow: 0 };
+  return { multifdBytes: 0, multifdPackets: 0, multifdSyncs: 0, multifdCompressedBytes: 0, xbzrleBytes: 0, xbzrlePages: 0, xbzrleCacheMiss: 0, xbzrleOverflow: 0 };
 }
 
 export interface Transport {
