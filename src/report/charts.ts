@@ -548,9 +548,17 @@ function limitFor(options: SummaryChartOptions, workload: string): number | unde
  * on a log axis when the values span more than 20× (a non-converged point can be 100× the
  * rest); downtime gets the downtime limit when it is known.
  */
-function sweepCharts(rows: readonly ResultRow[], column: string, options: SummaryChartOptions, stem: string): Chart[] {
+/**
+ * `others`: the other swept parameters that vary (a grid of several axes): each of their
+ * combinations gets a line of its own with each run, named `run · key=value`.
+ */
+function sweepCharts(rows: readonly ResultRow[], column: string, options: SummaryChartOptions, stem: string, others: readonly string[] = []): Chart[] {
   const axis = parameterAxis(rows.map((row) => text(row, column)));
-  const runs = [...new Set(rows.map((row) => text(row, 'run')))];
+  const runNames = [...new Set(rows.map((row) => text(row, 'run')))];
+  const seriesOf = (row: ResultRow): string =>
+    [...(runNames.length > 1 ? [text(row, 'run')] : []), ...others.map((other) => `${other.slice(other.lastIndexOf('.') + 1)}=${text(row, other)}`)].join(' · ');
+  const series = others.length === 0 ? null : rows.map(seriesOf);
+  const runs = series === null ? runNames : [...new Set(series)];
   const workloads = [...new Set(rows.map((row) => text(row, 'workload')))];
   const xTitle = axis !== null && axis.unit !== '' ? `${column} (${axis.unit})` : column;
   const xs = rows.map((row, index) => (axis === null ? text(row, column) : axis.numbers[index]));
@@ -558,7 +566,7 @@ function sweepCharts(rows: readonly ResultRow[], column: string, options: Summar
     axis === null
       ? { field: 'x', type: 'ordinal', title: xTitle, sort: [...new Set(xs)], axis: { labelAngle: -30 } }
       : { field: 'x', type: 'quantitative', title: xTitle, scale: axis.log ? { type: 'log', nice: false } : { zero: false, nice: false } };
-  const color = { field: 'run', type: 'nominal', title: 'run', sort: runs };
+  const color = series === null ? { field: 'run', type: 'nominal', title: 'run', sort: runs } : { field: 'series', type: 'nominal', title: 'line', sort: runs };
   const facetWorkloads = workloads.length > 1;
   const endings = rows.map(endingOf);
   const shapes = ENDING_SHAPES.filter((entry) => endings.includes(entry.ending));
@@ -574,7 +582,7 @@ function sweepCharts(rows: readonly ResultRow[], column: string, options: Summar
     ...(allConverged ? { legend: null } : {}),
   };
   const cancelled = endings.includes('cancelled');
-  const baseSubtitle = `one line per run; ${allConverged ? 'every run converged' : "the point's shape says how the run ended"}${axis?.log === true ? `; ${column} on a log axis (a geometric sweep)` : ''}`;
+  const baseSubtitle = `one line per ${series === null ? 'run' : `run and ${others.join(', ')}`}; ${allConverged ? 'every run converged' : "the point's shape says how the run ended"}${axis?.log === true ? `; ${column} on a log axis (a geometric sweep)` : ''}`;
   const charts: Chart[] = [];
   for (const plot of SUMMARY_PLOTS) {
     if (!rows.some((row) => row[plot.column] !== undefined && text(row, plot.column) !== '')) continue;
@@ -590,6 +598,7 @@ function sweepCharts(rows: readonly ResultRow[], column: string, options: Summar
       return {
         workload: text(row, 'workload'),
         run: text(row, 'run'),
+        ...(series === null ? {} : { series: series[index] }),
         param: text(row, column),
         x: xs[index],
         value: round(num(row, plot.column) / scale, 6),
@@ -838,6 +847,9 @@ export function summaryCharts(rows: readonly ResultRow[], columns: readonly stri
   if (rows.length < 2) return [];
   const stem = options.stem ?? 'summary';
   const column = sweepColumn(rows, columns, options.x ?? null, options.standardColumns);
-  if (column !== null && column !== 'seed' && column !== 'workload') return sweepCharts(rows, column, options, stem);
+  if (column !== null && column !== 'seed' && column !== 'workload') {
+    const others = columns.filter((other) => other !== column && !options.standardColumns.has(other) && new Set(rows.map((row) => text(row, other))).size > 1);
+    return sweepCharts(rows, column, options, stem, others);
+  }
   return strategyCharts(rows, options, stem);
 }

@@ -196,6 +196,26 @@ describe('chart specifications', () => {
     assert.match(JSON.stringify(withPostcopy[2].spec), /"value":200,/, 'blocktime in ms');
   });
 
+  it('a grid of two axes: a line per run and value of the other axis, named by it', () => {
+    const rows: Record<string, string>[] = [];
+    for (const link of ['1Gbit/s', '10Gbit/s']) {
+      for (const method of ['none', 'zlib', 'zstd']) {
+        for (const run of ['none', 'free-page-hint']) {
+          rows.push({ 'migration.linkBandwidth': link, 'migration.multifd.compression': method, workload: 'w', run, seed: '1', total_bytes: String(method === 'none' ? 4e9 : 1.5e9), downtime_s: '0.1', converged: 'true', saved_bytes: '0', ending: 'converged', downtime_over_limit: 'false' });
+        }
+      }
+    }
+    const columns = ['migration.linkBandwidth', 'migration.multifd.compression', ...SWEEP_COLUMNS.slice(1)];
+    const [total] = summaryCharts(rows, columns, { standardColumns: STANDARD_SUMMARY_COLUMNS });
+    const spec = total.spec as { data: { values: { series: string; x: number }[] }; layer: { encoding: { color: { field: string; sort: string[] } } }[] };
+    assert.equal(spec.layer[0].encoding.color.field, 'series');
+    assert.deepEqual(spec.layer[0].encoding.color.sort, ['none · compression=none', 'free-page-hint · compression=none', 'none · compression=zlib', 'free-page-hint · compression=zlib', 'none · compression=zstd', 'free-page-hint · compression=zstd']);
+    assert.deepEqual(spec.data.values.filter((datum) => datum.series === 'none · compression=zlib').map((datum) => datum.x), [1, 10]);
+    // One run: the lines are named by the other axis alone.
+    const [single] = summaryCharts(rows.filter((row) => row.run === 'none'), columns, { standardColumns: STANDARD_SUMMARY_COLUMNS });
+    assert.deepEqual((single.spec as typeof spec).layer[0].encoding.color.sort, ['compression=none', 'compression=zlib', 'compression=zstd']);
+  });
+
   it('parameter axes: numbers with units, mixed units, geometric sweeps on a log axis, text as categories', () => {
     assert.deepEqual(parameterAxis(['1Gbit/s', '1.931Gbit/s', '3.728Gbit/s', '7.2Gbit/s']), { numbers: [1, 1.931, 3.728, 7.2], unit: 'Gbit/s', log: true });
     assert.deepEqual(parameterAxis(['64MiB/s', '512MiB/s', '1GiB/s']), { numbers: [0.0625, 0.5, 1], unit: 'GiB/s', log: false });
