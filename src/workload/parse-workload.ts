@@ -506,7 +506,7 @@ function parseWrite(w: FieldReader, guest: ParsedGuestConfig): WriteStream {
     // for a full-page write (every delta overflows).
     bytesPerWrite: w.raw('bytesPerWrite') === 'page' ? pageSizeBytes : w.quantity('bytesPerWrite', integer({ min: 1, max: pageSizeBytes }), 8),
     // Only when given (absent: the compression's compressRatio; types.ts).
-    ...(w.has('compressRatio') ? { compressRatio: w.quantity('compressRatio', positive((v) => parseNumber(v))) } : {}),
+    ...(w.has('compressRatio') ? { compressRatio: w.quantity('compressRatio', parseCompressRatio) } : {}),
   };
 }
 
@@ -686,7 +686,7 @@ function parseCompression(f: FieldReader, pageSizeBytes: number, warnings: Workl
     const rate = parseRate(v);
     return rate.unit === 'count' ? rate.perSec * pageSizeBytes : rate.perSec;
   }), d.threadRateBytesPerSec);
-  const ratio = positive((v) => parseNumber(v));
+  const ratio = parseCompressRatio;
   const compressRatio = c.quantity('compressRatio', ratio, d.compressRatio);
   return {
     method,
@@ -696,6 +696,14 @@ function parseCompression(f: FieldReader, pageSizeBytes: number, warnings: Workl
     freeCompressRatio: c.quantity('freeCompressRatio', ratio, compressRatio),
     zeroPageBytes: d.zeroPageBytes,
   };
+}
+
+/**
+ * Page size over compressed size: from 0.5 (zlib and zstd expand incompressible data by a
+ * few bytes a page at most: 0.9997) to 4096 (a byte a page).
+ */
+function parseCompressRatio(v: unknown): number {
+  return parseNumber(v, { min: 0.5, max: 4096 });
 }
 
 function compressionDefaults(method: MultifdCompressionMethod): MultifdCompressionConfig {

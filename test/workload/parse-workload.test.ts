@@ -532,10 +532,11 @@ describe('parseWorkload errors', () => {
     rejects(withTop('migration: {multifd: {compression: {method: qpl}}}\n'), `${FILE}: migration.multifd.compression.method must be one of none, zlib, zstd (got qpl)`);
     rejects(withTop('migration: {multifd: {compression: {method: zlib, level: 10}}}\n'), `${FILE}: migration.multifd.compression.level must be between 0 and 9 (got 10)`);
     rejects(withTop('migration: {multifd: {compression: {method: zstd, level: 21}}}\n'), `${FILE}: migration.multifd.compression.level must be between 0 and 20 (got 21)`);
-    rejects(withTop('migration: {multifd: {compression: {method: zstd, compressRatio: 0}}}\n'), `${FILE}: migration.multifd.compression.compressRatio must be > 0 (got 0)`);
+    rejects(withTop('migration: {multifd: {compression: {method: zstd, compressRatio: 0}}}\n'), `${FILE}: migration.multifd.compression.compressRatio must be between 0.5 and 4096 (got 0)`);
+    rejects(withTop('migration: {multifd: {compression: {method: zstd, freeCompressRatio: 1e-300}}}\n'), `${FILE}: migration.multifd.compression.freeCompressRatio must be between 0.5 and 4096 (got 1e-300)`);
     rejects(withTop('migration: {multifd: {compression: {method: zstd, threadRate: 0}}}\n'), `${FILE}: migration.multifd.compression.threadRate must be > 0 (got 0)`);
     rejects(withTop('migration: {multifd: {compression: {method: zstd, ratio: 2}}}\n'), `${FILE}: migration.multifd.compression.ratio is not a known field`);
-    rejects(withTop('phases: [{writes: [{rate: 1/s, workingSet: 4MiB, compressRatio: -1}]}]\n'), `${FILE}: phases[0].writes[0].compressRatio must be > 0 (got -1)`);
+    rejects(withTop('phases: [{writes: [{rate: 1/s, workingSet: 4MiB, compressRatio: -1}]}]\n'), `${FILE}: phases[0].writes[0].compressRatio must be between 0.5 and 4096 (got -1)`);
   });
 
   it('reads multifd with QEMU 10 defaults', () => {
