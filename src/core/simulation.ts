@@ -222,7 +222,7 @@ class Simulation {
     const strategy = this.strategy;
     const lane = this.lane;
     const guestSteps = strategy === null ? null : new GuestStepLane(strategy, this.memory, this.clock);
-    const merged = guestSteps === null ? null : new MergedLane(lane, guestSteps);
+    const merged = guestSteps === null ? null : new MergedLane(lane, guestSteps, this.memory.granulePages);
     let lastEventSec = 0;
     for (;;) {
       if (strategy !== null && precopy.isGathering && strategy.gatheringDone) precopy.endGathering(lastEventSec);
@@ -652,6 +652,17 @@ class WriterLane implements InterleavedEvents {
   }
 
   horizonSec = Infinity;
+  /**
+   * Pages [avoidFromPfn, avoidFromPfn + avoidSpanPages) that fireBeforeHorizon also stops
+   * before, on its run path (runsAhead); span 0 = none. Set by MergedLane around one call.
+   */
+  avoidFromPfn = 0;
+  avoidSpanPages = 0;
+
+  /** Whether fireBeforeHorizon writes in runs (and honours the avoided range). */
+  runsAhead(): boolean {
+    return !this.costsSlowGuest && this.writer!.clock.isEven && this.postcopy === null;
+  }
 
   /**
    * Fires the writes strictly before `horizonSec`, stopping at the first to a page of word
@@ -662,7 +673,7 @@ class WriterLane implements InterleavedEvents {
     if (!(this.nextSec < this.horizonSec)) return true;
     const writer = this.writer!;
     const clock = writer.clock;
-    if (this.costsSlowGuest || !clock.isEven || this.postcopy !== null) {
+    if (!this.runsAhead()) {
       while (this.nextSec < this.horizonSec) {
         if (word >= 0 && !this.firesAheadOf(word)) return false;
         this.fire();
@@ -674,7 +685,7 @@ class WriterLane implements InterleavedEvents {
     for (;;) {
       const count = clock.countBefore(this.horizonSec, WRITE_RUN);
       if (count === 0) break;
-      const written = writer.writeNext(count, this.memory, word);
+      const written = writer.writeNext(count, this.memory, word, this.avoidFromPfn, this.avoidSpanPages);
       if (written > 0) clock.skip(written);
       if (written < count) {
         all = false;
@@ -749,11 +760,43 @@ class GuestStepLane implements InterleavedEvents {
   horizonSec = Infinity;
 
   fireBeforeHorizon(word: number): boolean {
+    // The rest of a block's zeroing in one call to the strategy, when it is known to be that.
+    if (this.nextSec < this.horizonSec && this.plainStepsEndPfn() >= 0 && !this.firePlainBefore(this.horizonSec, word)) return false;
     while (this.nextSec < this.horizonSec) {
       if (!this.firesAheadOf(word)) return false;
       this.fire(); // a plain page write schedules nothing, so it never asks to stop
     }
     return true;
+  }
+
+  /**
+   * When the steps from the next one on are plain page writes of consecutive pages, one
+   * each, with nothing else from the strategy in between (HintStrategy.plainStepsEndPfn):
+   * the end of those pages, else −1.
+   */
+  /**
+   * With plainStepsEndPfn() ≥ 0: the steps before `boundSec` in one call to the strategy,
+   * as fire() would one by one (vCPU 0, the shared clock at the last one's time). False
+   * when it stopped before a step to `word`.
+   */
+  firePlainBefore(boundSec: number, word: number): boolean {
+    const strategy = this.strategy;
+    this.memory.currentVcpu = 0;
+    const lastSec = strategy.firePlainStepsBefore!(boundSec, word);
+    if (lastSec >= 0) this.clock.nowSec = lastSec;
+    this.nextSec = strategy.nextGuestSec;
+    return !(this.nextSec < boundSec);
+  }
+
+  /** The page the next step writes when it is a plain page write, else −1. */
+  nextPagePfn(): number {
+    return this.strategy.nextStepPagePfn();
+  }
+
+  plainStepsEndPfn(): number {
+    const strategy = this.strategy;
+    if (strategy.plainStepsEndPfn === undefined || strategy.firePlainStepsBefore === undefined) return -1;
+    return strategy.nextStepPagePfn() < 0 ? -1 : strategy.plainStepsEndPfn();
   }
 
   fire(): boolean {
@@ -776,9 +819,12 @@ class MergedLane implements InterleavedEvents {
   private readonly writes: WriterLane;
   private readonly steps: GuestStepLane;
 
-  constructor(writes: WriterLane, steps: GuestStepLane) {
+  private readonly granulePages: number;
+
+  constructor(writes: WriterLane, steps: GuestStepLane, granulePages: number) {
     this.writes = writes;
     this.steps = steps;
+    this.granulePages = granulePages;
   }
 
   select(): void {
@@ -798,10 +844,45 @@ class MergedLane implements InterleavedEvents {
 
   horizonSec = Infinity;
 
+  /**
+   * The first part of fireBeforeHorizon when the strategy's steps are plain writes of a known page range
+   * (init_on_alloc zeroing the rest of a hint block, about one step per 0.5 µs against a
+   * write per µs: alternating, a run of writes is one write long). The writes before the
+   * horizon that touch neither `word` nor the range's tracking granules fire first, in one
+   * run, stopping before the first that does; then the steps before that write (writes go
+   * first at equal times), stopping before one in `word`. A write and a step on different
+   * pages and granules commute: each changes only its own page's flags and granule's log
+   * bits, the fault and buffer counters only add (a vCPU's PML buffer fills by the same
+   * count in either order), and neither reads the other's state: a step's time reads its
+   * own block's `populated`. Writes fired past a step that stops at `word` touch neither
+   * that word nor the block, so they commute with its sends, as writes fired ahead do.
+   * Returns false when it stopped at `word`; the general loop then goes on.
+   */
+  private fireApartBeforeHorizon(word: number): boolean {
+    const writes = this.writes, steps = this.steps;
+    const endPfn = steps.plainStepsEndPfn();
+    if (endPfn < 0 || !writes.runsAhead()) return true;
+    // The granules of the pages the steps will write (a coarse tracker logs whole granules).
+    const granule = this.granulePages;
+    const fromPfn = steps.nextPagePfn() - (steps.nextPagePfn() % granule);
+    const toPfn = Math.ceil(endPfn / granule) * granule;
+    writes.horizonSec = this.horizonSec;
+    writes.avoidFromPfn = fromPfn;
+    writes.avoidSpanPages = toPfn - fromPfn;
+    const writesAll = writes.fireBeforeHorizon(word);
+    writes.avoidSpanPages = 0;
+    // Steps strictly before the write that stopped the run (it goes first at equal times).
+    return steps.firePlainBefore(writesAll ? this.horizonSec : writes.nextSec, word);
+  }
+
   /** Runs of writes up to the next step, then the step, in time order (writes first at equal times). */
   fireBeforeHorizon(word: number): boolean {
     const writes = this.writes;
     const steps = this.steps;
+    if (writes.nextSec < this.horizonSec && steps.nextSec < this.horizonSec && !this.fireApartBeforeHorizon(word)) {
+      this.nextSec = Math.min(writes.nextSec, steps.nextSec);
+      return false;
+    }
     let all = true;
     for (;;) {
       const stepSec = steps.nextSec;

@@ -234,10 +234,10 @@ export class Writer {
 
   /**
    * Writes the next `count` pfns with non-zero data, as `count` nextPfn() and writePage()
-   * would, but stops before the first pfn in bitmap word `avoidWord` (−1: none). Returns
-   * how many it wrote.
+   * would, but stops before the first pfn in bitmap word `avoidWord` (−1: none) or in
+   * [avoidFromPfn, avoidFromPfn + avoidSpanPages) (span 0: none). Returns how many it wrote.
    */
-  writeNext(count: number, memory: GuestMemory, avoidWord: number): number {
+  writeNext(count: number, memory: GuestMemory, avoidWord: number, avoidFromPfn = 0, avoidSpanPages = 0): number {
     let written = 0;
     while (written < count) {
       if (this.drawnNext === this.drawnCount) this.drawAhead();
@@ -245,9 +245,11 @@ export class Writer {
       const from = this.drawnNext;
       let end = Math.min(from + (count - written), this.drawnCount);
       let blocked = false;
-      if (avoidWord >= 0) {
+      if (avoidWord >= 0 || avoidSpanPages > 0) {
         for (let i = from; i < end; i++) {
-          if (drawn[i] >>> 5 === avoidWord) {
+          const pfn = drawn[i];
+          // (pfn − from) as unsigned is below the span exactly when pfn is in the range.
+          if (pfn >>> 5 === avoidWord || (pfn - avoidFromPfn) >>> 0 < avoidSpanPages) {
             end = i;
             blocked = true;
             break;

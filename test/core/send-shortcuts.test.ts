@@ -41,8 +41,9 @@ test('sending whole words, firing commuting events ahead and skipping quiet writ
         seed: fc.integer({ min: 1, max: 1_000_000 }),
         memoryMiB: fc.constantFrom(32, 64, 96),
         // All free (and old data) puts the first hint block where the sender starts: its
-        // zeroing races the sends of the same words.
-        usedMiB: fc.constantFrom(0, 16),
+        // zeroing races the sends of the same words; 4 MiB used, with writers (2 MiB working sets), races it with
+        // writes fired in runs around the zeroing steps (MergedLane.fireApartBeforeHorizon).
+        usedMiB: fc.constantFrom(0, 4, 16),
         freeDirtyMiB: fc.constantFrom(0, 8, 24),
         writers: fc.array(
           fc.record({
@@ -76,7 +77,7 @@ test('sending whole words, firing commuting events ahead and skipping quiet writ
               durationSec: null,
               writes: (p.usedMiB === 0 ? [] : p.writers).map((w) => ({
                 ratePagesPerSec: w.rate,
-                workingSetBytes: w.workingSetMiB * MiB,
+                workingSetBytes: (p.usedMiB === 4 ? 2 : w.workingSetMiB) * MiB,
                 extentBytes: 2 * MiB,
                 pattern: w.pattern,
                 skew: 0.99,

@@ -129,6 +129,22 @@ export class FreePageHint implements HintStrategy {
     return this.nextZeroSec < Infinity ? this.blockPfn + this.zeroIndex : -1;
   }
 
+  /** The rest of the block being zeroed, unless a command start is pending (it would come between). */
+  plainStepsEndPfn(): number {
+    if (this.startPending || this.nextZeroSec === Infinity) return -1;
+    return this.blockPfn + this.blockPages;
+  }
+
+  firePlainStepsBefore(boundSec: number, avoidWord: number): number {
+    let lastSec = -1;
+    while (this.nextZeroSec < boundSec && !(this.startPending && this.commandStartSec <= this.nextZeroSec)) {
+      if ((this.blockPfn + this.zeroIndex) >>> 5 === avoidWord) break;
+      lastSec = this.nextZeroSec;
+      this.zeroNextPage();
+    }
+    return lastSec;
+  }
+
   fireGuest(): void {
     if (this.startPending && this.commandStartSec <= this.nextZeroSec) {
       this.beginCommand(this.commandStartSec);

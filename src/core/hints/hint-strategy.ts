@@ -40,6 +40,19 @@ export interface HintStrategy {
    * Such a step commutes with sends of other pages, so the sender may fire it ahead.
    */
   nextStepPagePfn(): number;
+  /**
+   * Optional. When nextStepPagePfn() ≥ 0: the steps from it on write the pages up to this
+   * pfn (exclusive), one each in pfn order, with no other step of the strategy in between
+   * (the rest of a hint block's zeroing), so the engine may fire writes to other pages
+   * around them in one run; −1 when that is not known (a command start is pending).
+   */
+  plainStepsEndPfn?(): number;
+  /**
+   * Optional, with plainStepsEndPfn: fires, as fireGuest would one by one, the plain page
+   * steps strictly before `boundSec`, stopping before one to a page of bitmap word
+   * `avoidWord`; returns the time of the last one fired, or −1 if none fired.
+   */
+  firePlainStepsBefore?(boundSec: number, avoidWord: number): number;
   /** The host sends a new command id (at setup and after each sync). */
   start(timeSec: number): void;
   /** STOP, just before a sync: reports arriving later are ignored. */
