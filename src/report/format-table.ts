@@ -412,7 +412,7 @@ export function formatSummaryTable(results: readonly RunResult[], options: Table
   }
   metric('downtime (ms)', (s) => downtimeCell(s, palette));
   if (baseline !== undefined && summaries.length > 1) {
-    metric('downtime vs none (ms)', (s) => changeCell(s, baseline, s.downtimeSec, baseline.downtimeSec, 1e3, 1, palette));
+    metric('downtime vs none (ms)', (s) => downtimeChangeCell(s, baseline, palette));
   }
   metric('expected downtime (ms)', (s) => (Number.isFinite(s.expectedDowntimeSec) ? (s.expectedDowntimeSec * 1e3).toFixed(1) : 'inf'));
   endingRows(summaries, metric, palette);
@@ -430,6 +430,16 @@ export function formatSummaryTable(results: readonly RunResult[], options: Table
  * A run's change against `none` of a quantity where less is better (time, downtime):
  * `-1.234 (-12.3%)`, green when it went down, red when it went up; `-` for none itself.
  */
+/**
+ * A run's downtime against none's. A cancelled migration has none (the guest stayed on
+ * the source): against it there is nothing to compare, so the cell says so.
+ */
+function downtimeChangeCell(summary: RunSummary, baseline: RunSummary, palette: Palette): CellInput {
+  if (summary !== baseline && baseline.ending === 'cancelled') return '- (none cancelled)';
+  if (summary !== baseline && summary.ending === 'cancelled') return '- (cancelled)';
+  return changeCell(summary, baseline, summary.downtimeSec, baseline.downtimeSec, 1e3, 1, palette);
+}
+
 function changeCell(
   summary: RunSummary,
   baseline: RunSummary,
@@ -548,7 +558,7 @@ export function formatCompactSummaryTable(results: readonly RunResult[], options
   metric('total time (s)', (s) => s.totalTimeSec.toFixed(3));
   metric('downtime (ms)', (s) => downtimeCell(s, palette));
   if (baseline !== undefined && summaries.length > 1) {
-    metric('downtime vs none (ms)', (s) => changeCell(s, baseline, s.downtimeSec, baseline.downtimeSec, 1e3, 1, palette));
+    metric('downtime vs none (ms)', (s) => downtimeChangeCell(s, baseline, palette));
   }
   endingRows(summaries, metric, palette);
   metric('lost pages', (s) => (s.lostPages > 0 ? { text: `${s.lostPages} (${s.lostZeroPages} zero)`, style: palette.bad } : '0'));
@@ -592,8 +602,9 @@ export function formatStrategyTable(results: readonly RunResult[], options: Tabl
       savedCell,
       String(s.rounds),
       s.totalTimeSec.toFixed(3),
-      (s.downtimeSec * 1e3).toFixed(1),
-      s.converged ? 'yes' : { text: 'no', style: palette.bad },
+      // A cancelled run has no downtime; a run that did not converge says how it ended.
+      s.ending === 'cancelled' ? '-' : (s.downtimeSec * 1e3).toFixed(1),
+      s.converged ? 'yes' : { text: s.ending === 'converged' ? 'no' : s.ending, style: s.ending === 'postcopy' || s.ending === 'paused' ? undefined : palette.bad },
       s.lostPages > 0 ? { text: String(s.lostPages), style: palette.bad } : '0',
     ];
   });

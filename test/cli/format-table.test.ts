@@ -158,6 +158,24 @@ describe('summary table', () => {
     assert.match(cancelled, /downtime \(ms\)\s+\|\s+- \(cancelled\)/);
   });
 
+  it('against a cancelled none there is no downtime to compare; the strategy table says how runs ended', () => {
+    const none = makeRun('none', { converged: false });
+    none.summary.ending = 'cancelled';
+    const fph = makeRun('free-page-hint', { savedBytes: 1000 });
+    const compact = formatCompactSummaryTable([none, fph]);
+    assert.match(compact, /downtime vs none \(ms\)\s+\|\s+-\s+- \(none cancelled\)/);
+    const wide = formatSummaryTable([none, fph]);
+    assert.match(wide, /downtime vs none \(ms\)\s+\|\s+-\s+- \(none cancelled\)/);
+    const postcopy = makeRun('page-reporting', { converged: false });
+    postcopy.summary.ending = 'postcopy';
+    const rows = formatStrategyTable([none, fph, postcopy]).split('\n');
+    // run | sent | saved | rounds | time | downtime | converged | lost
+    const cells = (run: string) => rows.find((line) => line.startsWith(run))!.split('|')[1].trim().split(/\s+/);
+    assert.deepEqual(cells('none').slice(-3), ['-', 'cancelled', '0']);
+    assert.deepEqual(cells('free-page-hint').slice(-2), ['yes', '0']);
+    assert.deepEqual(cells('page-reporting').slice(-2), ['postcopy', '0']);
+  });
+
   it('flags a downtime above the limit', () => {
     const run = makeRun('none');
     run.summary.downtimeOverLimit = true;
