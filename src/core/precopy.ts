@@ -103,6 +103,8 @@ export interface MigrationHooks extends GuestSlowdown {
   /** The postcopy engine that now serves the destination's faults. */
   onPostcopyRunning(engine: PostcopyEngine): void;
   onRound(round: RoundStats): void;
+  /** dirty-limit's sleep per full dirty ring now, µs, the largest over vCPUs (0 when off). */
+  dirtyLimitThrottleUs(): number;
 }
 
 /**
@@ -754,6 +756,7 @@ export class Precopy {
       dirtyPages: newlyDirty,
       ...this.roundCounters(),
       throttlePct: this.roundThrottlePct,
+      dirtyLimitThrottleUs: this.hooks.dirtyLimitThrottleUs(),
     };
     this.rounds.push(round);
     this.hooks.onRound(round);
@@ -784,6 +787,7 @@ export class Precopy {
       dirtyPages,
       ...this.roundCounters(),
       throttlePct: this.trigger.throttlePct,
+      dirtyLimitThrottleUs: this.hooks.dirtyLimitThrottleUs(),
     };
     this.rounds.push(round);
     this.hooks.onRound(round);

@@ -186,6 +186,7 @@ export const ROUND_FIELDS = [
   { field: 'xbzrleOverflow', column: 'xbzrle_overflow', kind: 'count' },
   { field: 'throttlePct', column: 'throttle_pct', kind: 'number' },
   { field: 'multifdCompressedBytes', column: 'multifd_compressed_bytes', kind: 'count' },
+  { field: 'dirtyLimitThrottleUs', column: 'dirty_limit_throttle_us', kind: 'count' },
 ] as const satisfies readonly RoundFieldSpec[];
 
 /** The summary columns `plot` draws against a swept parameter, in table order. */

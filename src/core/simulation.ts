@@ -202,6 +202,7 @@ class Simulation {
         this.lane.postcopy = engine;
       },
       onRound: (round) => onRound?.(round),
+      dirtyLimitThrottleUs: () => (this.dirtyLimit === null ? 0 : this.dirtyLimit.maxThrottleUs()),
     }, gatherFirst, writeBytes, migration.multifd?.compression ? { allocatedAtStart: this.memory.allocated, writers: this.writers } : null);
     if (hint !== null && strategies.length > 0) {
       this.strategy = createStrategy(strategies === hint.strategies ? hint : { ...hint, strategies }, {

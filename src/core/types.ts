@@ -349,6 +349,8 @@ export interface RoundStats extends TransportCounters {
   dirtyPages: number;
   /** cpu-throttle-percentage during the round (auto-converge; set at the sync that began it). */
   throttlePct: number;
+  /** dirty-limit's sleep per full dirty ring at the round's end, µs, the largest over vCPUs (QEMU's dirty-limit-throttle-time-per-round). */
+  dirtyLimitThrottleUs: number;
 }
 
 /** Guest-side and tracking costs of one run: derived from the table in result-columns.ts. */

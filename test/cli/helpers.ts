@@ -62,6 +62,7 @@ export function makeRun(
       xbzrleCacheMiss: 0,
       xbzrleOverflow: 0,
       throttlePct: 0,
+      dirtyLimitThrottleUs: 0,
       unacceptedPages: index === 0 ? (options.unacceptedPages ?? 0) : 0,
       bytes,
       cumulativeBytes,

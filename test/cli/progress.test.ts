@@ -37,6 +37,7 @@ const round = (number: number): RoundStats => ({
   xbzrleCacheMiss: 0,
   xbzrleOverflow: 0,
   throttlePct: 0,
+  dirtyLimitThrottleUs: 0,
   unacceptedPages: 0,
   bytes: 3 * 2 ** 20,
   cumulativeBytes: number * 3 * 2 ** 20,

@@ -110,3 +110,19 @@ test('property: the sleep stays within [0, 99 × ring_full_time] and the rate ne
     { numRuns: 200 },
   );
 });
+
+test('the per-round dirty_limit_throttle_us column shows the ramp on the comparison guest (quota 96 MB/s from 192)', async () => {
+  const { readWorkload } = await import('../../src/io/read-workload.js');
+  const { simulateRun } = await import('../../src/core/simulation.js');
+  const { fileURLToPath } = await import('node:url');
+  const root = fileURLToPath(new URL('../../../', import.meta.url));
+  const base = readWorkload(`${root}workloads/comparisons/dirtylimit-bandwidth.yaml`);
+  const workload = { ...base, migration: { ...base.migration, dirtyLimit: { vcpuDirtyLimitBytesPerSec: 96 * MiB, periodSec: 1 } } };
+  const result = simulateRun(workload, null);
+  const sleeps = result.rounds.slice(0, 8).map((round) => round.dirtyLimitThrottleUs);
+  // Triggered at the sync ending round 3 (10.0 s); each period adds 8333 µs (a gap under
+  // 50% of the rate) until within 25 MB/s: 192 → 174 → 160 → 147 → 137 → 128 → 120 MB/s; rounds
+  // last about 1.9 s, so a round sees two steps.
+  assert.deepEqual(sleeps, [0, 0, 0, 8333, 24999, 41665, 49998, 49998]);
+  assert.equal(result.summary.ending, 'converged');
+});

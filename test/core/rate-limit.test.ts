@@ -28,6 +28,7 @@ const NO_HOOKS: MigrationHooks = {
   onPostcopy: () => ({ arrived: () => false }),
   onPostcopyRunning() {},
   onRound() {},
+  dirtyLimitThrottleUs: () => 0,
 };
 
 function migration(overrides: { flushIovecs?: number; preset?: MigrationConfig['preset'] } = {}): MigrationConfig {

@@ -71,6 +71,13 @@ export class DirtyLimitThrottle {
     return fillSec / (fillSec + sleepSec);
   }
 
+  /** dirtylimit_throttle_time_per_round: the largest sleep over the vCPUs, µs. */
+  maxThrottleUs(): number {
+    let max = 0;
+    for (const us of this.throttleUsPerFull) if (us > max) max = us;
+    return max;
+  }
+
   /** The rate vCPU `vcpu` dirtied at over the period just ended, whole MB/s (vcpu_dirty_rate_get). */
   currentMBps(vcpu: number): number {
     return Math.floor((this.naturalBytesPerSec[vcpu] * this.scale(vcpu)) / MiB);

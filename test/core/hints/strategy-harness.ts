@@ -125,7 +125,7 @@ function harnessFor(workload: Workload, config: HintConfig, memory: GuestMemory,
     workload.migration,
     memory,
     workload.guest.pageSizeBytes,
-    { onDirtyLimit: noop, onPause: noop, onPostcopy: () => ({ arrived: () => false }), onPostcopyRunning: noop, onSetup: noop, onStopHints: noop, onStartHints: noop, onSwitchover: noop, onThrottle: noop, onRound: noop },
+    { onDirtyLimit: noop, onPause: noop, onPostcopy: () => ({ arrived: () => false }), onPostcopyRunning: noop, onSetup: noop, onStopHints: noop, onStartHints: noop, onSwitchover: noop, onThrottle: noop, onRound: noop, dirtyLimitThrottleUs: () => 0 },
     false,
   );
   const strategy = createStrategy(config, {

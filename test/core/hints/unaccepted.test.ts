@@ -32,7 +32,7 @@ function build(workload: Workload) {
   const buddy = new BuddyAllocator(16, 2);
   buildInitialLayout(workload.guest, workload.seed, memory, buddy);
   const noop = () => {};
-  const precopy = new Precopy(workload.migration, memory, 4096, { onDirtyLimit: noop, onPause: noop, onPostcopy: () => ({ arrived: () => false }), onPostcopyRunning: noop, onSetup: noop, onStopHints: noop, onStartHints: noop, onSwitchover: noop, onThrottle: noop, onRound: noop }, false);
+  const precopy = new Precopy(workload.migration, memory, 4096, { onDirtyLimit: noop, onPause: noop, onPostcopy: () => ({ arrived: () => false }), onPostcopyRunning: noop, onSetup: noop, onStopHints: noop, onStartHints: noop, onSwitchover: noop, onThrottle: noop, onRound: noop, dirtyLimitThrottleUs: () => 0 }, false);
   const costs = zeroCosts();
   const strategy = createStrategy(workload.hints[0], {
     memory, buddy, precopy, costs, guest: workload.guest, minWatermarkPages: 1, lowWatermarkPages: 1, clock: { nowSec: 0 },
