@@ -749,7 +749,8 @@ function strategyCharts(rows: readonly ResultRow[], options: SummaryChartOptions
       run: text(row, 'run'),
       seed: text(row, 'seed'),
       downtime_ms: downtime,
-      against: limit === undefined ? 'limit unknown' : downtime > limit * 1e3 ? 'above the limit' : 'within the limit',
+      // A cancelled migration has no downtime: its 0 is not 'within the limit'.
+      against: endingOf(row) === 'cancelled' ? 'cancelled: no downtime' : limit === undefined ? 'limit unknown' : downtime > limit * 1e3 ? 'above the limit' : 'within the limit',
       ...(limit === undefined ? {} : { limit_ms: round(limit * 1e3, 3) }),
     };
   });
@@ -759,13 +760,19 @@ function strategyCharts(rows: readonly ResultRow[], options: SummaryChartOptions
   const layers = bars(
     y,
     x,
-    { field: 'against', type: 'nominal', title: null, scale: present(['within the limit', 'above the limit', 'limit unknown'], ['#0072B2', '#D55E00', '#999999'], data.map((datum) => datum.against)) },
+    { field: 'against', type: 'nominal', title: null, scale: present(['within the limit', 'above the limit', 'limit unknown', 'cancelled: no downtime'], ['#0072B2', '#D55E00', '#999999', '#999999'], data.map((datum) => datum.against)) },
     { field: 'downtime_ms', type: 'quantitative', aggregate: 'mean', format: ',.1f' },
     [
       { field: 'run', type: 'nominal' },
       { field: 'downtime_ms', type: 'quantitative', aggregate: 'mean', title: 'downtime (ms)', format: ',.1f' },
     ],
   );
+  if (data.some((datum) => datum.against === 'cancelled: no downtime')) {
+    // A cancelled run's label says so rather than 0.0 (grouped by `against` to test it).
+    const label = layers[1] as { encoding: Record<string, unknown> };
+    label.encoding.detail = { field: 'against', type: 'nominal' };
+    label.encoding.text = { ...(label.encoding.text as object), condition: { test: "datum.against === 'cancelled: no downtime'", value: 'cancelled' } };
+  }
   if (known) {
     // The limit is a field of the same data, so each workload's panel gets its own line.
     layers.push({ mark: { type: 'rule', color: '#D55E00', strokeDash: [6, 4], strokeWidth: 1.5 }, encoding: { x: { field: 'limit_ms', type: 'quantitative', aggregate: 'max' } } });

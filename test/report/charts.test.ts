@@ -123,6 +123,20 @@ describe('chart specifications', () => {
     ]);
   });
 
+  it('per-strategy downtime: a cancelled run is no bar within the limit but labelled cancelled', async () => {
+    const none = makeRun('none', { converged: false });
+    none.summary.ending = 'cancelled';
+    none.summary.downtimeSec = 0;
+    const summary = summaryRows([none, makeRun('free-page-hint'), makeRun('page-reporting')]);
+    const downtime = summaryCharts(summary.rows, summary.columns, { standardColumns: STANDARD_SUMMARY_COLUMNS, x: 'workload', downtimeLimitSec: new Map([['*', 0.3]]) }).find((chart) => chart.name.endsWith('-downtime'))!;
+    const values = (downtime.spec as unknown as { data: { values: { run: string; against: string }[] } }).data.values;
+    assert.deepEqual(values.map((value) => [value.run, value.against]), [['none', 'cancelled: no downtime'], ['free-page-hint', 'within the limit'], ['page-reporting', 'within the limit']]);
+    assert.deepEqual((await compileWithWarnings(downtime.spec)).warnings, []);
+    const svg = parseXml(await renderSvg(downtime.spec));
+    assert.ok(texts(svg).includes('cancelled'), 'the label');
+    assert.ok(classTexts(svg, 'legend-label').includes('cancelled: no downtime'));
+  });
+
   it('XBZRLE pages count their 8-byte header, which xbzrle_bytes leaves out as QEMU does', () => {
     // 8192 pages of an 8-byte store: 14 bytes of delta each in xbzrle_bytes, 22 on the wire.
     const row = { zero_pages: '0', bytes: String(8192 * 22 + 4104 * 10), xbzrle_bytes: String(8192 * 14), xbzrle_pages: '8192' };
