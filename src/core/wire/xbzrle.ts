@@ -33,9 +33,12 @@
  * of a page's 32 aligned 128-byte positions), or at 0 when it does not fit after it.
  * Stop-and-copy encodes too (QEMU's last_stage: the same save_xbzrle_page).
  *
+ * Time: the sender's time per non-zero page is the longest of `sendCost`, `encodeCost` and
+ * `loadCost`, bulk stage included; the bytes are paced by max-bandwidth's slots (at most
+ * the link's rate), so a 22-byte delta does not take a page's time on the link.
+ *
  * Not modelled: the age is the number of completed bitmap walks (QEMU's dirty_sync_count:
- * one sync per round); the sender's time per page is the longest of the single stream's
- * and `encodeCost` for every page, bulk stage included (its clock counts pages by kind).
+ * one sync per round).
  */
 import type { MigrationConfig, XbzrleConfig } from '../types.js';
 import { QemuFile } from './qemu-file.js';
@@ -103,7 +106,11 @@ export class Xbzrle implements Transport {
   /** `guest` null: every hit page changed whole (the unit tests' bare transport). */
   constructor(config: MigrationConfig, xbzrle: XbzrleConfig, pageSizeBytes: number, guest: XbzrleGuestView | null = null) {
     this.stream = new SingleStream(config, pageSizeBytes);
-    this.normalPageSec = Math.max(this.stream.normalPageSec, xbzrle.encodeCostSec);
+    // The sender's time per non-zero page is its CPU work (send, encode, the destination's
+    // load), not a full page at link speed: a delta is 22 bytes, and max-bandwidth (never
+    // above the link: parse-workload clamps it) paces the bytes slot by slot. Its clock
+    // counts pages by kind, so a miss and a delta take the same time.
+    this.normalPageSec = Math.max(config.sendCostSec, xbzrle.encodeCostSec, config.loadCostSec);
     this.zeroPageSec = this.stream.zeroPageSec;
     this.eosSec = this.stream.eosSec;
     this.pageSizeBytes = pageSizeBytes;
