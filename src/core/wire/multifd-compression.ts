@@ -19,8 +19,8 @@
  *   the wire, so they include that framing (validation/issue12-compression).
  * - A packet's payload is the sum of its pages' compressed sizes (next_packet_size); the
  *   rate limit and multifd-bytes count it with the header, as multifd_send_thread does.
- * - CPU: a channel thread compresses `threadRate` bytes of guest pages per second; that and
- *   the zero-page scan bound the channels (multifd.ts), the link bounds the compressed bytes
+ * - CPU: a channel thread compresses `threadRate` bytes of guest pages per second; that
+ *   (not channelRate) bounds the channels (multifd.ts), the link bounds the compressed bytes
  *   through the rate slots (bandwidth is never above the link).
  */
 import type { Bitmap } from '../bitmap.js';
