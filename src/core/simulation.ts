@@ -80,6 +80,8 @@ const SOURCE_STRATEGY = 5;
 const SOURCE_TRACE = 6;
 /** dirty-limit's period timer (endings/dirty-limit.ts). */
 const SOURCE_DIRTY_LIMIT = 7;
+/** A read stream (Phase.reads): it has events only after a postcopy switch. */
+const SOURCE_READ = 8;
 
 class Simulation {
   private readonly workload: Workload;
@@ -89,6 +91,9 @@ class Simulation {
   private readonly precopy: Precopy;
   private readonly writers: Writer[] = [];
   private readonly churns: ChurnSource[] = [];
+  /** Read streams: blocked (no event) until the postcopy switch, then reads that may fault. */
+  private readonly readers: Writer[] = [];
+  private readonly readerVcpus: Int32Array;
   private readonly frees = new FreeQueue();
   private readonly strategy: HintStrategy | null = null;
   private readonly costs = newCostCounters();
@@ -147,6 +152,7 @@ class Simulation {
 
     const writerSpecs: WriteStream[] = [];
     const churnSpecs: { vcpu: number | null }[] = [];
+    const readerSpecs: { vcpu: number | null }[] = [];
     let phaseStart = 0;
     workload.phases.forEach((phase, p) => {
       // The last phase runs until the end of stop-and-copy, whatever its duration (docs/model.md §1.4).
@@ -158,6 +164,13 @@ class Simulation {
           new Writer(spec, `phases[${p}].writes[${i}]`, `writer:${p}:${i}`, workload.seed, phaseStart, phaseEnd, guest.pageSizeBytes, this.memory.allocated, totalPages),
         );
       });
+      (phase.reads ?? []).forEach((spec, i) => {
+        readerSpecs.push(spec);
+        const reader = new Writer(spec, `phases[${p}].reads[${i}]`, `reader:${p}:${i}`, workload.seed, phaseStart, phaseEnd, guest.pageSizeBytes, this.memory.allocated, totalPages);
+        // Reads change nothing the pre-copy sender sees: they start at the postcopy switch.
+        reader.clock.block();
+        this.readers.push(reader);
+      });
       phase.churn.forEach((spec, i) => {
         this.churns.push(new ChurnSource(spec, `churn:${p}:${i}`, workload.seed, phaseStart, phaseEnd));
         churnSpecs.push(spec);
@@ -165,7 +178,7 @@ class Simulation {
       if (phase.trace !== null) this.traces.push(new TraceReplay(phase.trace, phaseStart, phaseEnd));
       phaseStart = phaseEnd;
     });
-    // Writers, then churn streams, run on vCPUs round-robin in declaration order, unless
+    // Writers, then churn streams, then read streams, run on vCPUs round-robin in declaration order, unless
     // they name one (docs/model.md §2). Frees and hint work run on vCPU 0.
     let nextVcpu = 0;
     const assign = (spec: { vcpu: number | null }) => spec.vcpu ?? nextVcpu++ % guest.vcpus;
@@ -173,6 +186,7 @@ class Simulation {
     this.writerCpuShares = Float64Array.from(writerSpecs, (spec) => (spec as WriteStream).cpuShare);
     this.writerBytesPerSec = Float64Array.from(writerSpecs, (spec) => (spec as WriteStream).ratePagesPerSec * guest.pageSizeBytes);
     this.churnVcpus = Int32Array.from(churnSpecs, assign);
+    this.readerVcpus = Int32Array.from(readerSpecs, assign);
 
     // QEMU does not hint free pages when postcopy-ram is on: virtio-balloon's precopy
     // notifier returns early (the calibration's postcopy runs send the same bulk with hints).
@@ -269,6 +283,8 @@ class Simulation {
       } else if (source === SOURCE_FREE) {
         this.memory.currentVcpu = 0;
         this.fireFree();
+      } else if (source === SOURCE_READ) {
+        this.fireRead(index, nextSec);
       } else if (source === SOURCE_DIRTY_LIMIT) {
         this.adjustDirtyLimit();
       } else if (source === SOURCE_TRACE) {
@@ -300,6 +316,8 @@ class Simulation {
     for (let i = 0; i < writers.length; i++) this.consider(writers[i].clock.nextTime, PRIORITY_GUEST, SOURCE_WRITER, i);
     const churns = this.churns;
     for (let i = 0; i < churns.length; i++) this.consider(churns[i].clock.nextTime, PRIORITY_GUEST, SOURCE_CHURN, i);
+    const readers = this.readers;
+    for (let i = 0; i < readers.length; i++) this.consider(readers[i].clock.nextTime, PRIORITY_GUEST, SOURCE_READ, i);
     this.consider(this.frees.nextTime, PRIORITY_GUEST, SOURCE_FREE, -1);
     const traces = this.traces;
     for (let i = 0; i < traces.length; i++) this.consider(traces[i].nextTime, PRIORITY_GUEST, SOURCE_TRACE, i);
@@ -340,6 +358,13 @@ class Simulation {
     for (let i = 0; i < churns.length; i++) {
       if (churns[i].clock.nextTime < otherSec) {
         otherSec = churns[i].clock.nextTime;
+        otherPriority = PRIORITY_GUEST;
+      }
+    }
+    const readers = this.readers;
+    for (let i = 0; i < readers.length; i++) {
+      if (readers[i].clock.nextTime < otherSec) {
+        otherSec = readers[i].clock.nextTime;
         otherPriority = PRIORITY_GUEST;
       }
     }
@@ -411,6 +436,7 @@ class Simulation {
     const writers = this.writers;
     for (let i = 0; i < writers.length; i++) if (writers[i].clock.nextTime < otherSec) otherSec = writers[i].clock.nextTime;
     for (let i = 0; i < this.churns.length; i++) if (this.churns[i].clock.nextTime < otherSec) otherSec = this.churns[i].clock.nextTime;
+    for (let i = 0; i < this.readers.length; i++) if (this.readers[i].clock.nextTime < otherSec) otherSec = this.readers[i].clock.nextTime;
     if (this.frees.nextTime < otherSec) otherSec = this.frees.nextTime;
     for (let i = 0; i < this.traces.length; i++) if (this.traces[i].nextTime < otherSec) otherSec = this.traces[i].nextTime;
     if (this.dirtyLimitSec < otherSec) otherSec = this.dirtyLimitSec;
@@ -422,6 +448,28 @@ class Simulation {
       this.clock.nowSec = nextSec;
       strategy.fireGuest();
     }
+  }
+
+  /**
+   * A read on the destination after the postcopy switch: a page not received yet is
+   * requested and the vCPU waits (the read happens when it resumes, finding the page);
+   * once the destination holds every page a read needs nothing, and the stream stops.
+   */
+  private fireRead(index: number, timeSec: number): void {
+    const reader = this.readers[index];
+    const engine = this.lane.postcopy;
+    if (engine === null || engine.done) {
+      reader.clock.block();
+      return;
+    }
+    const pfn = reader.peekPfn();
+    if (!engine.isReceived(pfn)) {
+      engine.request(pfn, timeSec);
+      this.postcopyVcpus!.fault(this.readerVcpus[index], pfn, timeSec);
+      return;
+    }
+    reader.nextPfn();
+    reader.clock.advance();
   }
 
   /** A churn arrival draws its order and lifetime whether or not the allocation succeeds. */
@@ -534,7 +582,9 @@ class Simulation {
       churn.clock.block();
       churn.clock.unblock(resumeSec);
     }
-    const vcpus = new PostcopyVcpus(this.workload.guest.vcpus, this.writers.map((writer) => writer.clock), this.writerVcpus);
+    for (const reader of this.readers) reader.clock.unblock(resumeSec);
+    const streams = [...this.writers, ...this.readers].map((stream) => stream.clock);
+    const vcpus = new PostcopyVcpus(this.workload.guest.vcpus, streams, Int32Array.from([...this.writerVcpus, ...this.readerVcpus]));
     this.postcopyVcpus = vcpus;
     this.lane.vcpus = vcpus;
     return vcpus;

@@ -105,6 +105,13 @@ export interface Phase {
   /** null only for the last phase: runs until the end of stop-and-copy. */
   durationSec: number | null;
   writes: WriteStream[];
+  /**
+   * Pages the guest reads (the kernel's and processes' own memory, not dirtied). They cost
+   * nothing before a postcopy switch; after it a read of a page the destination lacks
+   * faults like a write (userfaultfd MISSING). Absent: none. Their own rng streams, so
+   * adding reads leaves every write where it was.
+   */
+  reads?: WriteStream[];
   churn: ChurnStream[];
   /** The rows of the phase's trace file, or null without one. */
   trace: TraceRows | null;

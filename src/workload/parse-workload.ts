@@ -125,7 +125,9 @@ const GUEST_KEYS = [
 ] as const;
 const PCP_KEYS = ['high', 'batch'] as const;
 const INITIAL_KEYS = ['used', 'freeDirty', 'fragmentation', 'layout', 'buddyinfo'] as const;
-const PHASE_KEYS = ['duration', 'writes', 'churn', 'trace'] as const;
+const PHASE_KEYS = ['duration', 'writes', 'reads', 'churn', 'trace'] as const;
+// A read stream draws pages as a writer does; it changes no byte, so no cpuShare, bytesPerWrite or compressRatio.
+const READ_KEYS = ['rate', 'workingSet', 'extent', 'pattern', 'skew', 'arrivals', 'vcpu'] as const;
 const WRITE_KEYS = ['rate', 'workingSet', 'extent', 'pattern', 'skew', 'arrivals', 'vcpu', 'cpuShare', 'bytesPerWrite', 'compressRatio'] as const;
 const CHURN_KEYS = ['rate', 'order', 'lifetime', 'fill', 'arrivals', 'vcpu'] as const;
 const MIGRATION_KEYS = [
@@ -441,6 +443,7 @@ function parsePhases(root: FieldReader, guest: ParsedGuestConfig, baseDir: strin
     phases.push({
       durationSec,
       writes: openEntries(p, 'writes', WRITE_KEYS).map((w) => parseWrite(w, guest)),
+      reads: openEntries(p, 'reads', READ_KEYS).map((r) => parseWrite(r, guest)),
       churn: openEntries(p, 'churn', CHURN_KEYS).map((c) => parseChurn(c, guest)),
       tracePath: trace === null ? null : resolvePath(baseDir, trace),
     });

@@ -247,3 +247,45 @@ test('a paced writer keeps its rate while the throttle leaves it its CPU share',
   assert.ok(Math.abs(throttleScale(99, 0.06) - 0.01 / 0.06) < 1e-12);
   assert.equal(throttleScale(30, 1), 0.7);
 });
+
+/**
+ * The 16-page guest with no writer and one read stream (20 reads/s over the 4 KiB extent
+ * of one used page, so every read is the same pfn), postcopy at once (afterRound 0): every
+ * page is missing at the switch and pushed in pfn order at 10 pages/s (zero pages faster).
+ */
+function tinyReads(rate: number): Workload {
+  const workload = makeWorkload({
+    guest: { memoryBytes: 64 * KiB, maxOrder: 2, pageblockOrder: 1, initial: { usedBytes: 32 * KiB, freeDirtyBytes: 0 } },
+    phases: [{ durationSec: null, writes: [], reads: [writer({ ratePagesPerSec: rate, workingSetBytes: 4 * KiB, extentBytes: 4 * KiB })], churn: [], trace: null }],
+    migration: { bandwidthBytesPerSec: 10 * NORMAL_PAGE_BYTES, downtimeLimitSec: 0.05, maxDurationSec: 5 },
+  });
+  workload.migration.postcopy = postcopy({ start: { kind: 'afterRound', round: 0 } });
+  return workload;
+}
+
+test('reads after the switch fault too: a read of a page not received is one request, later reads of it none', () => {
+  const reads = simulateRun(tinyReads(20), null);
+  const none = simulateRun(tinyReads(0), null);
+  // Without reads nothing asks for a page; with them, the first read of the page faults
+  // once and the vCPU waits for it; the bytes are the same (every page goes once).
+  assert.equal(none.summary.postcopyRequests, 0);
+  assert.equal(reads.summary.postcopyRequests, 1);
+  assert.equal(reads.summary.postcopyBytes, none.summary.postcopyBytes);
+  assert.ok(reads.summary.blocktimeSec > 0);
+  // Before the switch reads cost nothing: pre-copy's rounds are the same.
+  assert.deepEqual(reads.rounds.slice(0, -1), none.rounds.slice(0, -1));
+  // The switch at 0.1 s (one bulk slot sent pfn 0); 7 normal and 8 zero pages follow. The
+  // first read (0.15 s) faults; its request is ready 0.25 s later and the page lands at
+  // 0.55 s: 0.4 s blocked, and the vCPU's later reads find the page.
+  assert.deepEqual(
+    reads.rounds.map((r) => [r.kind, r.normalPages, r.zeroPages, r.bytes]),
+    [
+      ['bulk', 1, 0, 4112],
+      ['stop-copy', 0, 0, 38],
+      ['postcopy', 7, 8, 28800],
+    ],
+  );
+  assert.ok(Math.abs(reads.summary.blocktimeSec - 0.4) < 1e-9, String(reads.summary.blocktimeSec));
+  // Twice the rate: still one request (the page is read again only once it is there).
+  assert.equal(simulateRun(tinyReads(40), null).summary.postcopyRequests, 1);
+});
