@@ -496,7 +496,17 @@ export function parameterAxis(values: readonly string[]): { numbers: number[]; u
     const perUnit = parser(`1${unit}`);
     numbers = base.map((value) => value / perUnit);
   }
-  return { numbers, unit, log: isGeometric(numbers) };
+  return { numbers, unit, log: isGeometric(numbers) || spansWide(numbers) };
+}
+
+/**
+ * All positive and the largest more than 20× the smallest: on a linear axis the low points
+ * crowd into the left edge (12 MiB/s .. 12500 MiB/s puts three of five points in the first
+ * 1% of the axis), so a list of values gets the log axis a geometric range gets.
+ */
+export function spansWide(numbers: readonly number[]): boolean {
+  if (numbers.length < 2 || numbers.some((value) => !(value > 0))) return false;
+  return Math.max(...numbers) / Math.min(...numbers) > 20;
 }
 
 function tryParse(parse: (value: unknown) => number, value: string): number {
@@ -582,7 +592,7 @@ function sweepCharts(rows: readonly ResultRow[], column: string, options: Summar
     ...(allConverged ? { legend: null } : {}),
   };
   const cancelled = endings.includes('cancelled');
-  const baseSubtitle = `one line per ${series === null ? 'run' : `run and ${others.join(', ')}`}; ${allConverged ? 'every run converged' : "the point's shape says how the run ended"}${axis?.log === true ? `; ${column} on a log axis (a geometric sweep)` : ''}`;
+  const baseSubtitle = `one line per ${series === null ? 'run' : `run and ${others.join(', ')}`}; ${allConverged ? 'every run converged' : "the point's shape says how the run ended"}${axis?.log === true ? `; ${column} on a log axis (${isGeometric(axis.numbers) ? 'a geometric sweep' : 'values spanning more than 20×'})` : ''}`;
   const charts: Chart[] = [];
   for (const plot of SUMMARY_PLOTS) {
     if (!rows.some((row) => row[plot.column] !== undefined && text(row, plot.column) !== '')) continue;

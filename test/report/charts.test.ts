@@ -11,7 +11,7 @@ import { before, describe, it } from 'node:test';
 
 import type { RunResult } from '../../src/core/types.js';
 import { chartsOfResults, roundRows, STANDARD_SUMMARY_COLUMNS, summaryRows } from '../../src/report/chart-rows.js';
-import { bytesByKind, FONT_STACK, isGeometric, parameterAxis, roundAxis, roundCharts, summaryCharts, type Chart } from '../../src/report/charts.js';
+import { bytesByKind, FONT_STACK, isGeometric, parameterAxis, spansWide, roundAxis, roundCharts, summaryCharts, type Chart } from '../../src/report/charts.js';
 import { compileWithWarnings, renderSvg } from '../../src/report/render-chart.js';
 import { makeRun, REPO_ROOT } from '../cli/helpers.js';
 import { allElements, parseXml, select, texts, type XmlElement } from './xml.js';
@@ -31,10 +31,10 @@ function results(): RunResult[] {
  * cap (454 GB sent, no downtime), web's none at 1 Gbit/s forced (downtime 400 ms, over
  * the limit); the rest converged.
  */
-function sweepRows(): Record<string, string>[] {
+function sweepRows(bandwidths: readonly string[] = ['1Gbit/s', '2Gbit/s', '4Gbit/s', '8Gbit/s'], workloads: readonly string[] = ['web', 'db']): Record<string, string>[] {
   const rows: Record<string, string>[] = [];
-  for (const workload of ['web', 'db']) {
-    ['1Gbit/s', '2Gbit/s', '4Gbit/s', '8Gbit/s'].forEach((bandwidth, index) => {
+  for (const workload of workloads) {
+    bandwidths.forEach((bandwidth, index) => {
       for (const run of ['none', 'free-page-hint']) {
         const ending = run === 'none' && index === 0 ? (workload === 'db' ? 'cancelled' : 'forced') : 'converged';
         const total = ending !== 'cancelled' ? 4e9 / (index + 1) / (run === 'none' ? 1 : 3) : 454e9;
@@ -65,8 +65,14 @@ function allCharts(): Chart[] {
     ...roundCharts(rounds.rows, rounds.columns),
     ...chartsOfResults([{ workload: { name: 'tiny', migration: { downtimeLimitSec: 0.3 } }, results: results() }]).filter((chart) => !chart.name.includes('round') && !chart.name.includes('cumulative') && !chart.name.includes('dirty')),
     ...summaryCharts(sweepRows(), SWEEP_COLUMNS, { standardColumns: STANDARD_SUMMARY_COLUMNS, stem: 'sweep', downtimeLimitSec: new Map([['*', 0.05]]) }),
+    ...summaryCharts(sweepRows(WIDE_LIST, ['web']), SWEEP_COLUMNS, { standardColumns: STANDARD_SUMMARY_COLUMNS, stem: 'sweep-list', downtimeLimitSec: new Map([['*', 0.05]]) }),
   ];
 }
+
+/** A list-valued --vary, not geometric, spanning 1000× (12 .. 12500 MiB/s): a log x axis. */
+const WIDE_LIST = ['12MiB/s', '37MiB/s', '125MiB/s', '1250MiB/s', '12500MiB/s'];
+/** A list spanning 16× (64 .. 1024 MiB/s, not geometric): a linear x axis. */
+const NARROW_LIST = ['64MiB/s', '304MiB/s', '544MiB/s', '1024MiB/s'];
 
 /** The part of a spec the golden file pins: everything but the shared styling. */
 function essence(chart: Chart): unknown {
@@ -238,6 +244,25 @@ describe('chart specifications', () => {
     assert.equal(isGeometric([1, 10, 100, 1000]), true);
     assert.equal(isGeometric([1, 2, 3]), false);
     assert.equal(isGeometric([0, 1, 2]), false);
+    assert.equal(spansWide([12, 37, 125, 1250, 12500]), true);
+    assert.equal(spansWide([1, 20]), false);
+    assert.equal(spansWide([1, 20.5]), true);
+    assert.equal(spansWide([0, 100]), false);
+    assert.equal(spansWide([-1, 100]), false);
+  });
+
+  it('a list-valued sweep gets a log x axis when it spans more than 20×, linear when less', () => {
+    const xScale = (bandwidths: readonly string[]): { chart: Chart; scale: unknown } => {
+      const [chart] = summaryCharts(sweepRows(bandwidths, ['web']), SWEEP_COLUMNS, { standardColumns: STANDARD_SUMMARY_COLUMNS, stem: 's' });
+      const spec = chart.spec as unknown as { layer: { encoding: { x: { scale: unknown } } }[] };
+      return { chart, scale: spec.layer[0].encoding.x.scale };
+    };
+    const wide = xScale(WIDE_LIST);
+    assert.deepEqual(wide.scale, { type: 'log', nice: false });
+    assert.match(JSON.stringify(wide.chart.spec), /migration\.bandwidth on a log axis \(values spanning more than 20×\)/);
+    const narrow = xScale(NARROW_LIST);
+    assert.deepEqual(narrow.scale, { zero: false, nice: false });
+    assert.doesNotMatch(JSON.stringify(narrow.chart.spec), /log axis/);
   });
 
   it('a summary of one run draws nothing; of seeds or workloads, bars per strategy, never lines', () => {
