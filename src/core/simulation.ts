@@ -279,7 +279,7 @@ class Simulation {
         this.fireWriteBatch(index);
       } else if (source === SOURCE_CHURN) {
         this.memory.currentVcpu = this.churnVcpus[index];
-        this.fireChurn(this.churns[index], nextSec);
+        this.fireChurn(this.churns[index], nextSec, this.churnVcpus[index]);
       } else if (source === SOURCE_FREE) {
         this.memory.currentVcpu = 0;
         this.fireFree();
@@ -472,14 +472,34 @@ class Simulation {
     reader.clock.advance();
   }
 
+  /**
+   * After a postcopy switch, a churn allocation's zeroing and fill touch pages the
+   * destination may lack: each missing page of the block is requested (userfaultfd faults
+   * page by page; here they are asked at once, so the wait is the last one's, a lower
+   * bound) and the vCPU waits for the last. The write is then taken as landing with the
+   * source's page (GuestMemory.notReceived), as a writer's resumed write does.
+   */
+  private requestMissing(pfn: number, pages: number, timeSec: number, vcpu: number): void {
+    const engine = this.lane.postcopy;
+    if (engine === null || engine.done) return;
+    let last = -1;
+    for (let p = pfn; p < pfn + pages; p++) {
+      if (engine.isReceived(p)) continue;
+      engine.request(p, timeSec);
+      last = p;
+    }
+    if (last >= 0) this.postcopyVcpus!.fault(vcpu, last, timeSec);
+  }
+
   /** A churn arrival draws its order and lifetime whether or not the allocation succeeds. */
-  private fireChurn(churn: ChurnSource, timeSec: number): void {
+  private fireChurn(churn: ChurnSource, timeSec: number, vcpu: number): void {
     churn.draw();
     churn.clock.advance();
     const order = churn.drawnOrder;
     const pfn = this.allocate(order);
     if (pfn < 0) return;
     const pages = 2 ** order;
+    this.requestMissing(pfn, pages, timeSec, vcpu);
     this.memory.allocated.setRange(pfn, pfn + pages);
     // init_on_alloc zeroes the block, then the fill writes it: one write per page.
     const faults = this.memory.writeRange(pfn, pages, churn.fillZero);
@@ -583,8 +603,8 @@ class Simulation {
       churn.clock.unblock(resumeSec);
     }
     for (const reader of this.readers) reader.clock.unblock(resumeSec);
-    const streams = [...this.writers, ...this.readers].map((stream) => stream.clock);
-    const vcpus = new PostcopyVcpus(this.workload.guest.vcpus, streams, Int32Array.from([...this.writerVcpus, ...this.readerVcpus]));
+    const streams = [...this.writers, ...this.readers, ...this.churns].map((stream) => stream.clock);
+    const vcpus = new PostcopyVcpus(this.workload.guest.vcpus, streams, Int32Array.from([...this.writerVcpus, ...this.readerVcpus, ...this.churnVcpus]));
     this.postcopyVcpus = vcpus;
     this.lane.vcpus = vcpus;
     return vcpus;

@@ -289,3 +289,18 @@ test('reads after the switch fault too: a read of a page not received is one req
   // Twice the rate: still one request (the page is read again only once it is there).
   assert.equal(simulateRun(tinyReads(40), null).summary.postcopyRequests, 1);
 });
+
+test('churn after the switch faults too: each missing page of an allocated block is requested', () => {
+  // The 16-page guest at once into postcopy (switch at 0.1 s); four order-0 allocations a
+  // second (fill data, long-lived), at 0.25 s and then 0.25 s after the vCPU resumes. Each
+  // takes a free page the push has not reached yet: one request each, the vCPU waits.
+  const workload = tinyReads(0);
+  workload.phases[0].churn = [{ rateBlocksPerSec: 4, orders: [{ order: 0, weight: 1 }], lifetimeSec: 100, fill: 'data', arrivals: 'even', vcpu: null }];
+  const { summary } = simulateRun(workload, null);
+  assert.equal(summary.postcopyRequests, 2);
+  assert.ok(summary.blocktimeSec > 0.4, String(summary.blocktimeSec));
+  // The filled pages reach the destination with the source's data: nothing lost, and two
+  // pages that were zero are pushed as normal pages (2 x (4104 - 9) more bytes).
+  assert.equal(summary.lostPages, 0);
+  assert.equal(summary.postcopyBytes, 28800 + 2 * (NORMAL_PAGE_BYTES - 9));
+});

@@ -173,12 +173,14 @@ describe('parseWorkload defaults', () => {
             bytesPerWrite: 8,
           },
         ],
+        reads: [],
         churn: [],
         tracePath: null,
       },
       {
         durationSec: null,
         writes: [],
+        reads: [],
         churn: [
           { rateBlocksPerSec: 500, orders: [{ order: 0, weight: 1 }], lifetimeSec: 2, fill: 'data', arrivals: 'even', vcpu: null },
         ],
