@@ -60,7 +60,9 @@ const CONFIG = {
   title: { fontSize: 15, anchor: 'start', subtitleFontSize: 11, subtitleColor: '#555555', offset: 8 },
   axis: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal', gridColor: '#e6e6e6', labelOverlap: 'greedy' },
   header: { labelFontSize: 12, titleFontSize: 12, labelFontWeight: 'bold' },
-  legend: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal', labelLimit: 260 },
+  // Vega in Node measures no text: it estimates 0.8 em a character, so 260 px cut a 29-character
+  // label (`free-page-hint · linkBandwid…`) and left two legend entries the same; 400 px fits 45.
+  legend: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal', labelLimit: 400 },
   view: { stroke: '#cccccc' },
   range: { category: [...PALETTE] },
 } as const;
@@ -509,6 +511,15 @@ export function spansWide(numbers: readonly number[]): boolean {
   return Math.max(...numbers) / Math.min(...numbers) > 20;
 }
 
+/**
+ * Ticks at the swept values when there are few (a log axis over 2..64 channels otherwise
+ * labels 3, 5, 6, 7 and 10 and leaves 8 and 64 bare); many values keep Vega's own ticks.
+ */
+function sweptTicks(numbers: readonly number[]): { axis?: { values: number[] } } {
+  const distinct = [...new Set(numbers)].sort((a, b) => a - b);
+  return distinct.length <= 8 ? { axis: { values: distinct } } : {};
+}
+
 function tryParse(parse: (value: unknown) => number, value: string): number {
   try {
     return parse(value);
@@ -575,7 +586,7 @@ function sweepCharts(rows: readonly ResultRow[], column: string, options: Summar
   const x =
     axis === null
       ? { field: 'x', type: 'ordinal', title: xTitle, sort: [...new Set(xs)], axis: { labelAngle: -30 } }
-      : { field: 'x', type: 'quantitative', title: xTitle, scale: axis.log ? { type: 'log', nice: false } : { zero: false, nice: false } };
+      : { field: 'x', type: 'quantitative', title: xTitle, scale: axis.log ? { type: 'log', nice: false } : { zero: false, nice: false }, ...sweptTicks(axis.numbers) };
   const color = series === null ? { field: 'run', type: 'nominal', title: 'run', sort: runs } : { field: 'series', type: 'nominal', title: 'line', sort: runs };
   const facetWorkloads = workloads.length > 1;
   const endings = rows.map(endingOf);
