@@ -794,7 +794,7 @@ export class Precopy {
   }
 
   /** What the transport counted since the last round ended (once per round: allocates). */
-  private roundCounters(): Pick<RoundStats, 'multifdBytes' | 'multifdPackets' | 'multifdSyncs' | 'multifdCompressedBytes' | 'xbzrleBytes' | 'xbzrlePages' | 'xbzrleCacheMiss' | 'xbzrleOverflow'> {
+  private roundCounters(): Pick<RoundStats, 'multifdBytes' | 'multifdPackets' | 'multifdSyncs' | 'multifdCompressedBytes' | 'xbzrleBytes' | 'xbzrlePages' | 'xbzrleCacheMiss' | 'xbzrleOverflow' | 'xbzrleUnencodedBytes'> {
     const now = this.transport.counters;
     const start = this.roundStartCounters;
     const counts = {
@@ -806,6 +806,7 @@ export class Precopy {
       xbzrlePages: now.xbzrlePages - start.xbzrlePages,
       xbzrleCacheMiss: now.xbzrleCacheMiss - start.xbzrleCacheMiss,
       xbzrleOverflow: now.xbzrleOverflow - start.xbzrleOverflow,
+      xbzrleUnencodedBytes: now.xbzrleUnencodedBytes - start.xbzrleUnencodedBytes,
     };
     Object.assign(start, now);
     return counts;

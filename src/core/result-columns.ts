@@ -18,7 +18,8 @@
  *   ONE entry at the end of SUMMARY_FIELDS below, and set it in Simulation.result()
  *   (simulation.ts).
  * - A per-round quantity: a field on RoundStats (types.ts), ONE entry at the end of
- *   ROUND_FIELDS below, and fill it where the round is recorded (precopy.ts).
+ *   ROUND_FIELDS below, and fill it where the round is recorded (precopy.ts); or, when the
+ *   round's own fields give it (a rate), an entry with `derive` and no field.
  * Append at the end so existing columns keep their positions; a new column changes the
  * CSVs, so regenerate results/baseline.csv (`--update`) in its own commit and say so.
  *
@@ -158,10 +159,26 @@ export const SUMMARY_FIELDS = [
 
 type RoundField = keyof RoundStats;
 
-interface RoundFieldSpec {
-  readonly field: RoundField;
-  readonly column: string;
-  readonly kind: ColumnKind;
+type RoundFieldSpec =
+  | { readonly field: RoundField; readonly column: string; readonly kind: ColumnKind }
+  /** A rate QEMU reports that the round's own counts give: computed, not stored. */
+  | { readonly derive: (round: RoundStats) => number; readonly column: string; readonly kind: ColumnKind };
+
+/**
+ * QEMU's xbzrle-cache rates for one round, as migration_update_rates computes them at each
+ * sync: cache-miss-rate = cache misses / pages transferred (ram_get_total_transferred_pages:
+ * normal + zero + XBZRLE pages), encoding-rate = XBZRLE pages x page size / XBZRLE bytes, 0 when no page was encoded or nothing was sent
+ * (QEMU since 5.1, not the Inf/UINT64_MAX it once printed).
+ */
+function xbzrleCacheMissRate(round: RoundStats): number {
+  // Our normal pages hold the XBZRLE hits that did not overflow; QEMU counts an overflowed
+  // page in both xbzrle pages and normal pages, so its total has the overflows twice.
+  const pages = round.normalPages + round.zeroPages + round.xbzrleOverflow;
+  return pages === 0 ? 0 : round.xbzrleCacheMiss / pages;
+}
+
+function xbzrleEncodingRate(round: RoundStats): number {
+  return round.xbzrlePages === 0 || round.xbzrleBytes === 0 ? 0 : round.xbzrleUnencodedBytes / round.xbzrleBytes;
 }
 
 /** Per-round columns after workload, run and seed, in CSV order. Append new fields at the end. */
@@ -187,6 +204,8 @@ export const ROUND_FIELDS = [
   { field: 'throttlePct', column: 'throttle_pct', kind: 'number' },
   { field: 'multifdCompressedBytes', column: 'multifd_compressed_bytes', kind: 'count' },
   { field: 'dirtyLimitThrottleUs', column: 'dirty_limit_throttle_us', kind: 'count' },
+  { derive: xbzrleCacheMissRate, column: 'xbzrle_cache_miss_rate', kind: 'number' },
+  { derive: xbzrleEncodingRate, column: 'xbzrle_encoding_rate', kind: 'number' },
 ] as const satisfies readonly RoundFieldSpec[];
 
 /** The summary columns `plot` draws against a swept parameter, in table order. */
@@ -231,7 +250,7 @@ export function summaryRecord(summary: RunSummary): SummaryRecord {
 /** One per-round row, keyed by column, values in base units. Allocates. */
 export function roundRecord(summary: Pick<RunSummary, 'workload' | 'run' | 'seed'>, round: RoundStats): RoundRecord {
   const record: Record<string, CellValue> = { workload: summary.workload, run: summary.run, seed: summary.seed };
-  for (const spec of ROUND_FIELDS) record[spec.column] = round[spec.field];
+  for (const spec of ROUND_FIELDS) record[spec.column] = 'derive' in spec ? spec.derive(round) : round[spec.field];
   return record as RoundRecord;
 }
 

@@ -11,7 +11,7 @@ import { makeRun } from './helpers.js';
 
 const ROUND_HEADER =
   'workload,run,seed,round,kind,start_s,duration_s,normal_pages,zero_pages,skipped_pages,unaccepted_pages,bytes,cumulative_bytes,dirty_pages,' +
-  'multifd_bytes,multifd_packets,multifd_syncs,xbzrle_bytes,xbzrle_pages,xbzrle_cache_miss,xbzrle_overflow,throttle_pct,multifd_compressed_bytes,dirty_limit_throttle_us';
+  'multifd_bytes,multifd_packets,multifd_syncs,xbzrle_bytes,xbzrle_pages,xbzrle_cache_miss,xbzrle_overflow,throttle_pct,multifd_compressed_bytes,dirty_limit_throttle_us,xbzrle_cache_miss_rate,xbzrle_encoding_rate';
 const SUMMARY_HEADER =
   'workload,run,seed,rounds,total_bytes,total_time_s,downtime_s,converged,lost_pages,saved_bytes,expected_downtime_s,throttle_pct,' +
   'lost_zero_pages,ending,downtime_over_limit,throttle_steps,postcopy_bytes,postcopy_requests,blocktime_s,vcpu_blocktime_s_list,no_rollback_s,' +

@@ -61,6 +61,7 @@ export function makeRun(
       xbzrlePages: 0,
       xbzrleCacheMiss: 0,
       xbzrleOverflow: 0,
+      xbzrleUnencodedBytes: 0,
       throttlePct: 0,
       dirtyLimitThrottleUs: 0,
       unacceptedPages: index === 0 ? (options.unacceptedPages ?? 0) : 0,

@@ -36,6 +36,7 @@ const round = (number: number): RoundStats => ({
   xbzrlePages: 0,
   xbzrleCacheMiss: 0,
   xbzrleOverflow: 0,
+  xbzrleUnencodedBytes: 0,
   throttlePct: 0,
   dirtyLimitThrottleUs: 0,
   unacceptedPages: 0,

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { formatCell } from '../../src/columns/cells.js';
-import { COST_COUNTERS, ROUND_COLUMNS, ROUND_FIELDS, SUMMARY_COLUMNS, SUMMARY_FIELDS, columnKind, newCostCounters, summaryRecord } from '../../src/core/result-columns.js';
+import { COST_COUNTERS, ROUND_COLUMNS, ROUND_FIELDS, SUMMARY_COLUMNS, SUMMARY_FIELDS, columnKind, newCostCounters, roundRecord, summaryRecord } from '../../src/core/result-columns.js';
 import { formatSummaryCsv } from '../../src/io/csv.js';
 import { formatResultsJson } from '../../src/io/results-json.js';
 import { formatSummaryTable } from '../../src/report/format-table.js';
@@ -59,5 +59,20 @@ describe('the result-column table', () => {
     assert.throws(() => formatCell('hint_calls', 1.5), /hint_calls must be an integer count/);
     assert.equal(formatCell('throttle_pct', 12.5), '12.500000');
     assert.equal(formatCell('throttle_pct', 20), '20');
+  });
+
+  it("derives QEMU's xbzrle cache-miss-rate and encoding-rate per round from the round's counts", () => {
+    const run = makeRun('xbzrle');
+    // 8192 XBZRLE pages of 4 KiB in 100226 bytes, 952 misses among 9144 normal pages (the
+    // hits included) and 0 zero pages, 3 of the hits overflowed (counted twice by QEMU).
+    const round = { ...run.rounds[1], normalPages: 9144, zeroPages: 0, xbzrlePages: 8192, xbzrleBytes: 100226, xbzrleCacheMiss: 952, xbzrleOverflow: 3, xbzrleUnencodedBytes: 8192 * 4096 };
+    const record = roundRecord(run.summary, round);
+    assert.equal(record.xbzrle_cache_miss_rate, 952 / 9147);
+    assert.equal(record.xbzrle_encoding_rate, (8192 * 4096) / 100226);
+    assert.equal(formatCell('xbzrle_encoding_rate', record.xbzrle_encoding_rate as number), '334.787700');
+    // No XBZRLE page, or pages that sent nothing (unchanged since their last send): 0, as QEMU says.
+    const quiet = roundRecord(run.summary, { ...round, xbzrlePages: 0, xbzrleBytes: 0, xbzrleCacheMiss: 0, xbzrleUnencodedBytes: 0 });
+    assert.deepEqual([quiet.xbzrle_cache_miss_rate, quiet.xbzrle_encoding_rate], [0, 0]);
+    assert.equal(roundRecord(run.summary, { ...round, xbzrleBytes: 0 }).xbzrle_encoding_rate, 0);
   });
 });

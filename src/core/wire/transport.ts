@@ -24,10 +24,12 @@ export interface TransportCounters {
   xbzrlePages: number;
   xbzrleCacheMiss: number;
   xbzrleOverflow: number;
+  /** XBZRLE pages x page size: QEMU's unencoded_size, the numerator of encoding-rate (migration_update_rates). */
+  xbzrleUnencodedBytes: number;
 }
 
 export function newTransportCounters(): TransportCounters {
-  return { multifdBytes: 0, multifdPackets: 0, multifdSyncs: 0, multifdCompressedBytes: 0, xbzrleBytes: 0, xbzrlePages: 0, xbzrleCacheMiss: 0, xbzrleOverflow: 0 };
+  return { multifdBytes: 0, multifdPackets: 0, multifdSyncs: 0, multifdCompressedBytes: 0, xbzrleBytes: 0, xbzrlePages: 0, xbzrleCacheMiss: 0, xbzrleOverflow: 0, xbzrleUnencodedBytes: 0 };
 }
 
 export interface Transport {

@@ -172,6 +172,7 @@ export class Xbzrle implements Transport {
     this.slotAge[slot] = this.age;
     // Counted before encoding (QEMU ≥ 5.1): unchanged and overflowing pages too.
     c.xbzrlePages++;
+    c.xbzrleUnencodedBytes += this.pageSizeBytes;
     const stale = this.staleWords;
     let bytes: number;
     if (stale !== null && (stale[pfn >>> 5] & (1 << (pfn & 31))) === 0) bytes = 0;
