@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { simulateRun } from '../../src/core/simulation.js';
 import type { MultifdCompressionConfig, MultifdConfig, WriteStream } from '../../src/core/types.js';
 import { compressedBytes } from '../../src/core/wire/multifd-compression.js';
-import { makeWorkload, UNITS } from './workload-fixture.js';
+import { makeWorkload, multifdConfig, UNITS } from './workload-fixture.js';
 
 const { KiB, MiB } = UNITS;
 const PAGE = 4096;
@@ -20,17 +20,7 @@ function zlib(overrides: Partial<MultifdCompressionConfig> = {}): MultifdCompres
 }
 
 function multifd(compression: MultifdCompressionConfig | null, overrides: Partial<MultifdConfig> = {}): MultifdConfig {
-  const packetPages = overrides.packetPages ?? 128;
-  return {
-    channels: 2,
-    packetPages,
-    zeroPageDetection: 'multifd',
-    channelRateBytesPerSec: Infinity,
-    packetHeaderBytes: 320 + 8 * packetPages,
-    initPacketBytes: 64,
-    compression,
-    ...overrides,
-  };
+  return multifdConfig({ compression, ...overrides });
 }
 
 function writer(overrides: Partial<WriteStream>): WriteStream {

@@ -9,23 +9,12 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { simulateRun } from '../../src/core/simulation.js';
 import type { MultifdConfig, Workload } from '../../src/core/types.js';
-import { freePageHint, makeWorkload, UNITS } from './workload-fixture.js';
+import { freePageHint, makeWorkload, multifdConfig, UNITS } from './workload-fixture.js';
 
 const { KiB, MiB } = UNITS;
 const PAGE = 4096;
 
-function multifd(overrides: Partial<MultifdConfig>): MultifdConfig {
-  const packetPages = overrides.packetPages ?? 128;
-  return {
-    channels: 2,
-    packetPages,
-    zeroPageDetection: 'multifd',
-    channelRateBytesPerSec: Infinity,
-    packetHeaderBytes: 320 + 8 * packetPages,
-    initPacketBytes: 64,
-    ...overrides,
-  };
-}
+const multifd = multifdConfig;
 
 test('a 16-page guest through 2 channels: every byte counted by hand', () => {
   // 8 pages of data, 8 zero pages, packets of 4 pages (header 320 + 8·4 = 352 bytes).

@@ -2,7 +2,7 @@
  * Builds resolved Workload objects for engine tests without going through the YAML
  * parser: docs/model.md §8.1 defaults, with deep overrides per test.
  */
-import type { FreePageHintOptions, HintConfig, Phase, Workload } from '../../src/core/types.js';
+import type { FreePageHintOptions, HintConfig, MultifdConfig, Phase, Workload } from '../../src/core/types.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -30,6 +30,23 @@ export function freePageHint(options: Partial<FreePageHintOptions> = {}, label =
     pageReporting: null,
     perPage: null,
     unaccepted: null,
+  };
+}
+
+/**
+ * migration.multifd with QEMU's defaults (2 channels here, 128-page packets whose header is
+ * 320 + 8 bytes a page, zero pages found in the channels, no compression) and no CPU bound.
+ */
+export function multifdConfig(overrides: Partial<MultifdConfig> = {}): MultifdConfig {
+  const packetPages = overrides.packetPages ?? 128;
+  return {
+    channels: 2,
+    packetPages,
+    zeroPageDetection: 'multifd',
+    channelRateBytesPerSec: Infinity,
+    packetHeaderBytes: 320 + 8 * packetPages,
+    initPacketBytes: 64,
+    ...overrides,
   };
 }
 
