@@ -7,6 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 import { newCostCounters } from '../../src/core/result-columns.js';
+import { newTransportCounters } from '../../src/core/wire/transport.js';
 import type { CostCounters, RoundStats, RunResult, RunSummary } from '../../src/core/types.js';
 
 /** The repository root: dist/test/cli/helpers.js -> ../../.. */
@@ -53,15 +54,7 @@ export function makeRun(
       normalPages,
       zeroPages,
       skippedPages: index === 0 ? (options.skippedPages ?? 0) : 0,
-      multifdBytes: 0,
-      multifdPackets: 0,
-      multifdSyncs: 0,
-      multifdCompressedBytes: 0,
-      xbzrleBytes: 0,
-      xbzrlePages: 0,
-      xbzrleCacheMiss: 0,
-      xbzrleOverflow: 0,
-      xbzrleUnencodedBytes: 0,
+      ...newTransportCounters(),
       throttlePct: 0,
       dirtyLimitThrottleUs: 0,
       unacceptedPages: index === 0 ? (options.unacceptedPages ?? 0) : 0,

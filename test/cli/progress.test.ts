@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 
 import type { RoundStats } from '../../src/core/types.js';
+import { newTransportCounters } from '../../src/core/wire/transport.js';
 import { createProgress } from '../../src/report/progress.js';
 
 /** A fake terminal: cli-progress draws only on a stream whose isTTY is true. */
@@ -28,15 +29,7 @@ const round = (number: number): RoundStats => ({
   normalPages: 1,
   zeroPages: 0,
   skippedPages: 0,
-  multifdBytes: 0,
-  multifdPackets: 0,
-  multifdSyncs: 0,
-  multifdCompressedBytes: 0,
-  xbzrleBytes: 0,
-  xbzrlePages: 0,
-  xbzrleCacheMiss: 0,
-  xbzrleOverflow: 0,
-  xbzrleUnencodedBytes: 0,
+  ...newTransportCounters(),
   throttlePct: 0,
   dirtyLimitThrottleUs: 0,
   unacceptedPages: 0,
