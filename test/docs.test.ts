@@ -8,6 +8,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
 
+import { ROUND_COLUMNS } from '../src/core/result-columns.js';
 import { REPO_ROOT } from './cli/helpers.js';
 
 function filesUnder(dir: string, extensions: readonly string[]): string[] {
@@ -46,4 +47,15 @@ test('nothing points to ../shared for the model or the calibration data', () => 
     const text = readFileSync(file, 'utf8');
     assert.ok(!/shared\/(MODEL\.md|calibration)/.test(text), `${relative(REPO_ROOT, file)} points to ../shared`);
   }
+});
+
+test("docs/model.md §6 lists the per-round CSV columns in the code's order, and the README describes each", () => {
+  const model = readFileSync(join(REPO_ROOT, 'docs', 'model.md'), 'utf8');
+  const start = model.indexOf('Per round and run (CSV columns');
+  assert.ok(start >= 0, 'docs/model.md §6 has no per-round column list');
+  const list = model.slice(start).match(/`([^`]+)`/);
+  assert.ok(list !== null);
+  assert.deepEqual(list[1].split(/,\s*/), [...ROUND_COLUMNS]);
+  const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+  for (const column of ROUND_COLUMNS) assert.ok(readme.includes(`\`${column}\``), `README.md does not describe the round column ${column}`);
 });
