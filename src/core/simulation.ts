@@ -18,7 +18,7 @@ import { PcpCache } from './pcp-cache.js';
 import { popcount32 } from './bitmap.js';
 import { PRIORITY_GUEST, PRIORITY_HINT, Precopy } from './precopy.js';
 import type { PostcopyEngine } from './endings/postcopy.js';
-import { PostcopyVcpus } from './endings/postcopy-vcpus.js';
+import { PostcopyVcpus, type Blockable } from './endings/postcopy-vcpus.js';
 import { throttleScale } from './endings/guest-throttle.js';
 import { DirtyLimitThrottle } from './endings/dirty-limit.js';
 import type { InterleavedEvents } from './precopy.js';
@@ -288,8 +288,7 @@ class Simulation {
       } else if (source === SOURCE_DIRTY_LIMIT) {
         this.adjustDirtyLimit();
       } else if (source === SOURCE_TRACE) {
-        this.memory.currentVcpu = 0;
-        this.traces[index].fire(this.memory, this.buddy, this.workload.guest.initOnAlloc, this.workload.guest.initOnFree, this.costs);
+        this.fireTrace(this.traces[index], nextSec);
       } else {
         this.memory.currentVcpu = 0;
         if (source === SOURCE_ARRIVAL) strategy!.fireArrival();
@@ -491,6 +490,16 @@ class Simulation {
     if (last >= 0) this.postcopyVcpus!.fault(vcpu, last, timeSec);
   }
 
+  /**
+   * A trace row runs on vCPU 0. After a postcopy switch the pages it writes may be missing
+   * on the destination: they are requested and the replay waits, as churn's do.
+   */
+  private fireTrace(trace: TraceReplay, timeSec: number): void {
+    this.memory.currentVcpu = 0;
+    const written = trace.fire(this.memory, this.buddy, this.workload.guest.initOnAlloc, this.workload.guest.initOnFree, this.costs);
+    if (written > 0) this.requestMissing(trace.lastPfn, written, timeSec, 0);
+  }
+
   /** A churn arrival draws its order and lifetime whether or not the allocation succeeds. */
   private fireChurn(churn: ChurnSource, timeSec: number, vcpu: number): void {
     churn.draw();
@@ -576,6 +585,7 @@ class Simulation {
   private pauseGuest(): void {
     for (const writer of this.writers) writer.clock.block();
     for (const churn of this.churns) churn.clock.block();
+    for (const trace of this.traces) trace.block();
   }
 
   /**
@@ -602,9 +612,19 @@ class Simulation {
       churn.clock.block();
       churn.clock.unblock(resumeSec);
     }
+    for (const trace of this.traces) {
+      trace.block();
+      trace.unblock(resumeSec);
+    }
     for (const reader of this.readers) reader.clock.unblock(resumeSec);
-    const streams = [...this.writers, ...this.readers, ...this.churns].map((stream) => stream.clock);
-    const vcpus = new PostcopyVcpus(this.workload.guest.vcpus, streams, Int32Array.from([...this.writerVcpus, ...this.readerVcpus, ...this.churnVcpus]));
+    const streams: Blockable[] = [...this.writers, ...this.readers, ...this.churns].map((stream) => stream.clock);
+    const streamVcpus = [...this.writerVcpus, ...this.readerVcpus, ...this.churnVcpus];
+    // Trace rows run on vCPU 0 (fireTrace).
+    for (const trace of this.traces) {
+      streams.push(trace);
+      streamVcpus.push(0);
+    }
+    const vcpus = new PostcopyVcpus(this.workload.guest.vcpus, streams, Int32Array.from(streamVcpus));
     this.postcopyVcpus = vcpus;
     this.lane.vcpus = vcpus;
     return vcpus;
