@@ -71,7 +71,10 @@ function readText(file: string): string {
   try {
     return readInputText(file, INPUT_LIMITS.calibrationBytes);
   } catch (error) {
-    throw new MigsimError('calibration.invalid', `${file}: cannot read (${errnoCode(error)})`);
+    const code = errnoCode(error);
+    // Provenance directories (validation/issue12-testbed) keep only some of a run's files.
+    const hint = code === 'ENOENT' ? '; each run of a calibration directory needs iterations.csv, summary.json and guest-premig.txt' : '';
+    throw new MigsimError('calibration.invalid', `${file}: cannot read (${code})${hint}`);
   }
 }
 

@@ -110,4 +110,14 @@ describe('calibrate --log', () => {
       assert.equal(result.stderr, `migsim: ${message}\n`);
     });
   }
+
+  it('a directory whose runs lack a file (validation/issue12-testbed keeps no guest-premig.txt): one line saying what a run needs, exit 2', () => {
+    const result = migsim(['calibrate', 'validation/issue12-testbed']);
+    assert.equal(result.status, 2);
+    assert.equal(result.stdout, '');
+    assert.equal(
+      result.stderr,
+      'migsim: validation/issue12-testbed/multifd2_garbage_hints-off_rep1/guest-premig.txt: cannot read (ENOENT); each run of a calibration directory needs iterations.csv, summary.json and guest-premig.txt\n',
+    );
+  });
 });
