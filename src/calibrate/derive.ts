@@ -20,7 +20,8 @@
  *   at the sync ending iteration 1 are the blocks zeroed in it;
  *   linkBandwidth from the hints-off rep1 with the most normal pages: polls that saw
  *   bytes move per 100 ms slot whose budget was used;
- *   deviceState: QEMU's transferred minus RAM's precopy and downtime bytes, mean of all.
+ *   deviceState: QEMU's transferred minus RAM's precopy, multifd, downtime and postcopy
+ *   bytes, mean of all.
  * Pure: no I/O.
  */
 import { newlyDirtiedPages } from './metrics.js';
@@ -173,10 +174,11 @@ export function deriveParameters(runs: readonly MeasuredRun[], shape: GuestShape
     scenario: null,
     path: 'migration.wire.deviceState',
     // With multifd the pages travel as multifd-bytes and precopy-bytes is only the main
-    // stream's markers; the device state is what is left either way.
-    value: Math.round(mean(runs.map((run) => run.transferredBytes - run.precopyBytes - run.multifdBytes - run.downtimeBytes))),
+    // stream's markers; after a postcopy switch they travel as postcopy-bytes. The device
+    // state is what is left either way.
+    value: Math.round(mean(runs.map((run) => run.transferredBytes - run.precopyBytes - run.multifdBytes - run.downtimeBytes - run.postcopyBytes))),
     unit: 'bytes',
-    how: 'transferred - precopy-bytes - multifd-bytes - downtime-bytes, mean of all runs',
+    how: 'transferred - precopy-bytes - multifd-bytes - downtime-bytes - postcopy-bytes, mean of all runs',
   });
   const link = estimateLinkBandwidth(runs);
   if (link !== null) values.push({ scenario: null, path: 'migration.linkBandwidth', value: link.value, unit: 'bytes/s', how: link.how });
