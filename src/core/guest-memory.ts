@@ -6,7 +6,7 @@
  * (`snap`) until its chunk is cleared. Ignores what the loss check and the byte counts
  * cannot see: page content beyond "zero or not", and TLB or cache effects.
  */
-import { Bitmap } from './bitmap.js';
+import { Bitmap, popcount32 } from './bitmap.js';
 
 export class GuestMemory {
   readonly totalPages: number;
@@ -266,6 +266,55 @@ export class GuestMemory {
   /** A sync harvests the PML buffers and dirty rings: they start empty again. */
   flushTrackingBuffers(): void {
     this.bufferFill.fill(0);
+  }
+
+  /** Word w of `populated` (pages 32w..32w+31, bit i = page 32w + i). */
+  populatedBits(w: number): number {
+    return this.populatedWords[w];
+  }
+
+  /**
+   * Zero writes of the pages of `mask` in word w, as writePage(pfn, true) would in
+   * ascending pfn order (init_on_alloc zeroing a hint block, hints/free-page-hint.ts): each
+   * page's flags change on their own bit, so a word operation gives the same state; the
+   * pages that were neither logged nor snapped are logged, and their faults or buffer
+   * entries counted (n entries fill a vCPU's buffer as n single entries would). A coarse
+   * granule logs its neighbours, so those pages go one by one. Returns the faults taken.
+   */
+  writeZeroWord(w: number, mask: number): number {
+    this.populatedWords[w] |= mask;
+    this.zeroWords[w] |= mask;
+    this.staleWords[w] |= mask;
+    if (this.undefinedContent !== null) this.undefinedContent.words[w] &= ~mask;
+    if (!this.trackingOn) {
+      if (this.notReceived !== null) {
+        const received = mask & ~this.notReceived.words[w];
+        this.staleWords[w] &= ~received;
+        this.dstNonZero.words[w] &= ~received;
+      }
+      return 0;
+    }
+    this.quietWords[w] &= ~mask;
+    let unlogged = mask & ~(this.loggedWords[w] | this.snapWords[w]);
+    if (unlogged === 0) return 0;
+    if (this.granulePages !== 1) {
+      let faults = 0;
+      for (; unlogged !== 0; unlogged &= unlogged - 1) {
+        const bit = 31 - Math.clz32(unlogged & -unlogged);
+        if (((this.loggedWords[w] | this.snapWords[w]) & (1 << bit)) === 0 && this.logWrite(w * 32 + bit)) faults++;
+      }
+      return faults;
+    }
+    this.loggedWords[w] |= unlogged;
+    const entries = popcount32(unlogged);
+    if (this.bufferEntries === 0) {
+      this.faults += entries;
+      return entries;
+    }
+    const fill = this.bufferFill[this.currentVcpu] + entries;
+    this.exits += Math.floor(fill / this.bufferEntries);
+    this.bufferFill[this.currentVcpu] = fill % this.bufferEntries;
+    return 0;
   }
 
   /** Writes every page of [pfn, pfn + count) with the same kind of data. */
