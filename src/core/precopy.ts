@@ -105,6 +105,8 @@ export interface MigrationHooks extends GuestSlowdown {
   onRound(round: RoundStats): void;
   /** dirty-limit's sleep per full dirty ring now, µs, the largest over vCPUs (0 when off). */
   dirtyLimitThrottleUs(): number;
+  /** A rate slot of `elapsedSec` closed (the host-CPU budget's time slice, host-cpu.ts). */
+  onRateSlot?(elapsedSec: number): void;
 }
 
 /**
@@ -191,6 +193,9 @@ export class Precopy {
   private roundThrottlePct = 0;
   private roundNormal = 0;
   private roundZero = 0;
+  /** Pages sent so far in pre-copy, normal and zero (the host-CPU budget's measure of work). */
+  sentNormalPages = 0;
+  sentZeroPages = 0;
   private roundSkipped = 0;
   private roundUnaccepted = 0;
   private roundBytes = 0;
@@ -617,6 +622,8 @@ export class Precopy {
     this.zeroSinceAnchor += zero;
     this.roundNormal += normal;
     this.roundZero += zero;
+    this.sentNormalPages += normal;
+    this.sentZeroPages += zero;
     this.countWireBytes();
     this.position = position;
     this.slotBytes = slotBytes;
@@ -659,6 +666,7 @@ export class Precopy {
         this.thresholdBytes = this.bandwidthEstimate * this.config.downtimeLimitSec;
       }
       this.resetSlot(timeSec);
+      this.hooks.onRateSlot?.(elapsed);
     }
     if (this.policy.switchToPostcopy(timeSec, this.pendingBytes)) {
       this.startPostcopy(timeSec);

@@ -21,6 +21,7 @@ import type { PostcopyEngine } from './endings/postcopy.js';
 import { PostcopyVcpus, type Blockable } from './endings/postcopy-vcpus.js';
 import { throttleScale } from './endings/guest-throttle.js';
 import { DirtyLimitThrottle } from './endings/dirty-limit.js';
+import { HostCpu } from './host-cpu.js';
 import type { InterleavedEvents } from './precopy.js';
 import { newCostCounters } from './result-columns.js';
 import type { HintConfig, RoundStats, RunResult, StrategyName, Workload, WriteStream } from './types.js';
@@ -118,6 +119,11 @@ class Simulation {
   private readonly pcp: PcpCache | null;
   private readonly churnVcpus: Int32Array;
   private readonly lane: WriterLane;
+  /** The shared host's CPU budget (`host:`), or null: hint work never waits for a core. */
+  private readonly host: HostCpu | null = null;
+  /** What auto-converge's throttle leaves the hint work (1 − p/100); times the host's share. */
+  private throttleScale = 1;
+  private hostShare = 1;
   // The event scan's result (fields, not a returned object: it runs once per event).
   private nextSec = Infinity;
   private nextPriority = 9;
@@ -217,6 +223,7 @@ class Simulation {
       },
       onRound: (round) => onRound?.(round),
       dirtyLimitThrottleUs: () => (this.dirtyLimit === null ? 0 : this.dirtyLimit.maxThrottleUs()),
+      onRateSlot: (elapsedSec) => this.hostSlot(elapsedSec),
     }, gatherFirst, writeBytes, migration.multifd?.compression ? { allocatedAtStart: this.memory.allocated, writers: this.writers } : null);
     if (hint !== null && strategies.length > 0) {
       this.strategy = createStrategy(strategies === hint.strategies ? hint : { ...hint, strategies }, {
@@ -229,6 +236,10 @@ class Simulation {
         lowWatermarkPages: watermarks.low,
         clock: this.clock,
       });
+      if (workload.host !== null) {
+        this.host = new HostCpu(workload.host, migration.multifd === null ? 0 : migration.multifd.channels);
+        this.setStrategyScale(this.throttleScale, this.host.guestShare);
+      }
     }
   }
 
@@ -554,7 +565,20 @@ class Simulation {
     const scale = 1 - percent / 100;
     this.writers.forEach((writer, i) => writer.clock.setScale(throttleScale(percent, this.writerCpuShares[i])));
     for (const churn of this.churns) churn.clock.setScale(scale);
-    this.strategy?.setScale(scale);
+    this.setStrategyScale(scale, this.hostShare);
+  }
+
+  /** A rate slot closed: the hint work runs at the CPU share the host leaves its vCPU (host-cpu.ts). */
+  private hostSlot(elapsedSec: number): void {
+    if (this.host === null) return;
+    const share = this.host.slotEnded(elapsedSec, this.precopy.sentNormalPages, this.precopy.sentZeroPages, this.costs.hintCalls);
+    if (share !== this.hostShare) this.setStrategyScale(this.throttleScale, share);
+  }
+
+  private setStrategyScale(throttleScale: number, hostShare: number): void {
+    this.throttleScale = throttleScale;
+    this.hostShare = hostShare;
+    this.strategy?.setScale(throttleScale * hostShare);
   }
 
   /**

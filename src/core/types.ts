@@ -339,6 +339,20 @@ export interface Workload {
   phases: Phase[];
   migration: MigrationConfig;
   hints: HintConfig[];
+  /** The host both QEMUs share (`host:`), or null: the guest's hint work never waits for a core. */
+  host: HostConfig | null;
+}
+
+/**
+ * The host the source and destination QEMU share (docs/model.md §10.2c, src/core/host-cpu.ts):
+ * its cores and the other jobs' load; the guest's hint work runs at the CPU share its vCPU
+ * gets beside the migration threads.
+ */
+export interface HostConfig {
+  /** Host cores (CPUs); Infinity: never contended. */
+  cores: number;
+  /** Other jobs' runnable threads (the load average at `migrate`). */
+  otherLoad: number;
 }
 
 /** Per-round statistics: one CSV row (docs/model.md §6), with the transport's counters (multifd, XBZRLE) as wire/transport.ts defines them. */

@@ -108,7 +108,8 @@ export interface ParseWorkloadOptions {
   baseDir?: string;
 }
 
-const TOP_KEYS = ['name', 'seed', 'description', 'guest', 'phases', 'migration', 'hints'] as const;
+const TOP_KEYS = ['name', 'seed', 'description', 'guest', 'phases', 'migration', 'hints', 'host'] as const;
+const HOST_KEYS = ['cores', 'otherLoad'] as const;
 const GUEST_KEYS = [
   'memory',
   'pageSize',
@@ -235,6 +236,7 @@ export function parseWorkload(text: string, file: string, options: ParseWorkload
     usedBytes: guest.initial.usedBytes,
   };
   const hints = parseHints(root, hintContext);
+  const host = parseHost(root);
 
   if (issues.issues.length > 0) throwIssues(file, issues.issues);
   return {
@@ -245,8 +247,25 @@ export function parseWorkload(text: string, file: string, options: ParseWorkload
     phases,
     migration,
     hints,
+    host,
     warnings,
   };
+}
+
+/** Most host cores and other-load threads (a bound on input, far above any host). */
+const MAX_HOST_THREADS = 65536;
+
+/**
+ * `host:` (docs/model.md §10.2c): absent, the guest's hint work never waits for a core (every
+ * workload before it); given, `cores` (an integer, or `unlimited`) and `otherLoad` (the
+ * other jobs' load average, default 0).
+ */
+function parseHost(root: FieldReader): Workload['host'] {
+  if (!root.has('host')) return null;
+  const h = root.child('host', HOST_KEYS);
+  const cores = h.quantity('cores', (v) => (v === 'unlimited' ? Infinity : parseInteger(v, { min: 1, max: MAX_HOST_THREADS })));
+  const otherLoad = h.quantity('otherLoad', (v) => parseNumber(v, { min: 0, max: MAX_HOST_THREADS }), 0);
+  return { cores, otherLoad };
 }
 
 function throwIssues(file: string, list: readonly WorkloadIssue[]): never {

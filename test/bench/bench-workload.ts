@@ -59,5 +59,6 @@ export function throughputWorkload(memoryGiB: number, workingSetGiB: number): Wo
     // Per-page pipeline costs off, as in benchWorkload: the rows measure the write path.
     migration: { preset: 'pass', startSec: 1, bandwidthBytesPerSec: 100e9 / 8, linkBandwidthBytesPerSec: 100e9 / 8, syncTimeSecPerGiB: 0, sendCostSec: 0, zeroLoadCostSec: 0 },
     hints: [],
+    host: null,
   });
 }

@@ -118,6 +118,7 @@ export function makeWorkload(overrides: DeepPartial<Workload> = {}): Workload {
       xbzrle: null,
     },
     hints: [],
+    host: null,
   };
   return merge(base, overrides) as Workload;
 }

@@ -137,6 +137,7 @@ describe('parseWorkload defaults', () => {
           unaccepted: null,
         },
       ],
+      host: null,
       warnings: [],
     };
     assert.deepEqual(parse(MINIMAL), expected);
@@ -393,6 +394,23 @@ migration:
       triggerThresholdPct: 40,
       tailslow: false,
     });
+  });
+});
+
+describe('parseWorkload host (docs/model.md §10.2c)', () => {
+  it('reads cores and otherLoad; otherLoad defaults to 0, cores may be unlimited', () => {
+    assert.deepEqual(parse(withTop('host: {cores: 2, otherLoad: 3.21}\n')).host, { cores: 2, otherLoad: 3.21 });
+    assert.deepEqual(parse(withTop('host: {cores: 4}\n')).host, { cores: 4, otherLoad: 0 });
+    assert.deepEqual(parse(withTop('host: {cores: unlimited, otherLoad: 1}\n')).host, { cores: Infinity, otherLoad: 1 });
+    assert.equal(parse(MINIMAL).host, null);
+  });
+
+  it('refuses a host without cores, with 0 cores, a fractional count or a negative load', () => {
+    rejects(withTop('host: {otherLoad: 1}\n'), `${FILE}: host.cores is required`);
+    rejects(withTop('host: {cores: 0}\n'), `${FILE}: host.cores must be between 1 and 65536 (got 0)`);
+    rejects(withTop('host: {cores: 1.5}\n'), `${FILE}: host.cores must be an integer (got 1.5)`);
+    rejects(withTop('host: {cores: 2, otherLoad: -1}\n'), `${FILE}: host.otherLoad must be between 0 and 65536 (got -1)`);
+    rejects(withTop('host: {cores: 2, load: 1}\n'), `${FILE}: host.load is not a known field`);
   });
 });
 

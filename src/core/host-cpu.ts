@@ -1,0 +1,172 @@
+/**
+ * A shared host-CPU budget (docs/model.md §10.2c). On the testbed's host the guest's TCG
+ * vCPU, the source's migration (or multifd channel) threads, its iothread taking the
+ * balloon's hints, the destination's receive threads and other jobs all run on `cores`
+ * host cores. Linux's CFS gives runnable threads a fair share of them: a thread that
+ * wants less than its share gets what it wants, the rest split what is left (max-min
+ * fair, each at most one core). The guest's hint work (init_on_alloc zeroing of hint
+ * blocks, first touches, the report calls: everything the vCPU does for the hints) runs
+ * at the share its vCPU gets.
+ *
+ * What the migration side wants is taken from the rate slot that just ended (QEMU's
+ * BUFFER_DELAY window, precopy.ts): the pages it sent and the hints that arrived, each
+ * times its CPU cost (HOST_CPU_COSTS, measured per thread on the testbed), over the slot's
+ * length; that sets the guest's share for the next slot. Other jobs (`otherLoad`, the
+ * host's load average) are floor(load) threads that want a whole core and one that wants
+ * the fraction. The vCPU doing hint work wants a whole core.
+ *
+ * Only the hinting vCPU counts as a guest thread: writers and churn are paced workloads
+ * (a rate, not a duty cycle), so what they ask of the host is not known, and they keep
+ * their rates.
+ *
+ * Deterministic, no allocation after construction; per slot, not per page.
+ */
+import type { HostConfig } from './types.js';
+
+/**
+ * CPU time per unit of work, per thread (validation/qemu10-tcg-uncapped-idle and
+ * validation/issue12-testbed, cpu-threads.csv: each QEMU thread's utime + stime at exit,
+ * sampled by validation/qemu10-tcg-uncapped/cpu_watch.py; docs/model.md §10.2c).
+ */
+export interface HostCpuCosts {
+  /** One-stream migration thread per normal page (ram_save_page, the socket write). */
+  sourceNormalPageSec: number;
+  /** Per zero page: the whole-page zero check (buffer_is_zero), by the migration thread or a channel. */
+  sourceZeroPageSec: number;
+  /** Multifd: a channel thread per normal page (the packet's iovec write). */
+  channelNormalPageSec: number;
+  /** Multifd: the migration thread per page it queues into a packet. */
+  queuePageSec: number;
+  /** The destination per normal page (receive, copy, first-touch fault), spread over its receive threads. */
+  destinationNormalPageSec: number;
+  /** The destination per zero page (ram_handle_zero). */
+  destinationZeroPageSec: number;
+  /** The source's iothread per hinted block (virtio_balloon_handle_free_page_vq, the bitmap clear). */
+  hintSec: number;
+}
+
+/**
+ * Measured on the idle build host (load 0.2–0.9), the costs of the work itself:
+ * - source: least-squares fit of the migration thread's CPU over the 24 runs of
+ *   validation/qemu10-tcg-uncapped-idle: 1.33 us per normal page, 0.264 us per zero
+ *   page, rms 0.044 s (under load 8–12 the same fit gives 1.56 and 0.465 us);
+ * - destination: its main thread's CPU per normal page in the six garbage hints-off runs,
+ *   12.4–13.8 us (12.6 us, the wall time per page that bounds them, §10.2b); 0.22 us per
+ *   zero page (`zeroLoadCost`; at most 0.26 us in 4 GiB idle rep2); under load 19.5 us;
+ * - multifd (validation/issue12-testbed, the only channel data, load 11–13): a send
+ *   thread 0.92 us per normal page, the migration thread 0.2 us per page;
+ * - iothread: its CPU over the hinted blocks ((MemFree − min watermark) / 1024) in the
+ *   12 hints-on runs, a fit through the origin: 0.14 ms per 4 MiB block (0.51 ms loaded).
+ */
+export const HOST_CPU_COSTS: Readonly<HostCpuCosts> = Object.freeze({
+  sourceNormalPageSec: 1.33e-6,
+  sourceZeroPageSec: 0.264e-6,
+  channelNormalPageSec: 0.92e-6,
+  queuePageSec: 0.2e-6,
+  destinationNormalPageSec: 12.6e-6,
+  destinationZeroPageSec: 0.22e-6,
+  hintSec: 0.14e-3,
+});
+
+/**
+ * The CPU share (≤ 1 core) of a thread that wants a whole core, when `fullThreads` such
+ * threads share `cores` with the threads of `demands[0, count)` (each wanting that much
+ * of a core, in [0, 1]): max-min fairness, as CFS gives equal-weight threads. Sorts
+ * `demands[0, count)` in place (insertion sort: a few dozen threads at most).
+ */
+export function fullThreadShare(cores: number, fullThreads: number, demands: Float64Array, count: number): number {
+  for (let i = 1; i < count; i++) {
+    const value = demands[i];
+    let j = i - 1;
+    while (j >= 0 && demands[j] > value) {
+      demands[j + 1] = demands[j];
+      j--;
+    }
+    demands[j + 1] = value;
+  }
+  let remaining = cores;
+  let left = count + fullThreads;
+  for (let i = 0; i < count; i++) {
+    const demand = demands[i];
+    // Every thread still in line wants at least `demand`: if the even split is below it,
+    // they all get the even split, the full threads too.
+    if (demand * left > remaining) return Math.min(1, remaining / left);
+    remaining -= demand;
+    left--;
+  }
+  return Math.min(1, remaining / fullThreads);
+}
+
+export class HostCpu {
+  /** The share of a core the hinting vCPU gets until the next slot ends. */
+  guestShare: number;
+
+  private readonly cores: number;
+  private readonly fullOther: number;
+  private readonly partialOther: number;
+  private readonly channels: number;
+  private readonly costs: Readonly<HostCpuCosts>;
+  /** Migration threads' demands (source, channels, destination, iothread) plus a partial other job. */
+  private readonly demands: Float64Array;
+  private lastNormal = 0;
+  private lastZero = 0;
+  private lastHints = 0;
+
+  /**
+   * @param channels multifd channels (0: one stream): the source's and the destination's
+   *   page work splits over that many threads each, beside the migration thread.
+   */
+  constructor(config: HostConfig, channels: number, costs: Readonly<HostCpuCosts> = HOST_CPU_COSTS) {
+    this.cores = config.cores;
+    this.fullOther = Math.floor(config.otherLoad);
+    this.partialOther = config.otherLoad - this.fullOther;
+    this.channels = channels;
+    this.costs = costs;
+    // Source (1), channels, destination threads (max(1, channels)), iothread, a partial job.
+    this.demands = new Float64Array(1 + channels + Math.max(1, channels) + 2);
+    this.guestShare = this.share(0, 0, 0, 1);
+  }
+
+  /**
+   * A rate slot of `elapsedSec` ended; `normalPages`, `zeroPages` and `hints` are the
+   * run's totals so far (sent pages, hinted blocks). Returns the guest's share for the
+   * next slot.
+   */
+  slotEnded(elapsedSec: number, normalPages: number, zeroPages: number, hints: number): number {
+    const normal = normalPages - this.lastNormal;
+    const zero = zeroPages - this.lastZero;
+    const hinted = hints - this.lastHints;
+    this.lastNormal = normalPages;
+    this.lastZero = zeroPages;
+    this.lastHints = hints;
+    if (elapsedSec > 0) this.guestShare = this.share(normal, zero, hinted, elapsedSec);
+    return this.guestShare;
+  }
+
+  private share(normal: number, zero: number, hinted: number, elapsedSec: number): number {
+    const costs = this.costs;
+    const demands = this.demands;
+    const channels = this.channels;
+    let count = 0;
+    const zeroCheckSec = zero * costs.sourceZeroPageSec;
+    if (channels === 0) {
+      demands[count++] = busy(normal * costs.sourceNormalPageSec + zeroCheckSec, elapsedSec);
+    } else {
+      demands[count++] = busy((normal + zero) * costs.queuePageSec, elapsedSec);
+      const perChannel = busy((normal * costs.channelNormalPageSec + zeroCheckSec) / channels, elapsedSec);
+      for (let c = 0; c < channels; c++) demands[count++] = perChannel;
+    }
+    const receivers = Math.max(1, channels);
+    const perReceiver = busy((normal * costs.destinationNormalPageSec + zero * costs.destinationZeroPageSec) / receivers, elapsedSec);
+    for (let r = 0; r < receivers; r++) demands[count++] = perReceiver;
+    demands[count++] = busy(hinted * costs.hintSec, elapsedSec);
+    demands[count++] = this.partialOther;
+    return fullThreadShare(this.cores, 1 + this.fullOther, demands, count);
+  }
+}
+
+/** The share of one core that `cpuSec` of work over `elapsedSec` keeps busy (at most 1). */
+function busy(cpuSec: number, elapsedSec: number): number {
+  const fraction = cpuSec / elapsedSec;
+  return fraction < 1 ? fraction : 1;
+}

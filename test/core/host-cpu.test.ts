@@ -1,0 +1,141 @@
+/**
+ * The shared host-CPU budget (src/core/host-cpu.ts, docs/model.md §10.2c): CFS's max-min
+ * fair share in closed form, a slot's demands computed by hand, and the budget's effect
+ * on a whole run (none without contention, slower hint work with it).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { HOST_CPU_COSTS, HostCpu, fullThreadShare, type HostCpuCosts } from '../../src/core/host-cpu.js';
+import { simulateRun } from '../../src/core/simulation.js';
+import type { HostConfig, Workload } from '../../src/core/types.js';
+import { freePageHint, makeWorkload, UNITS } from './workload-fixture.js';
+
+const { MiB } = UNITS;
+
+test('fullThreadShare: 2 cores, the vCPU and one busy thread: the vCPU runs at full speed', () => {
+  assert.equal(fullThreadShare(2, 2, new Float64Array(0), 0), 1);
+  assert.equal(fullThreadShare(2, 1, Float64Array.of(1), 1), 1);
+});
+
+test('fullThreadShare: 2 cores, the vCPU and three busy threads: 2/4 each', () => {
+  assert.equal(fullThreadShare(2, 4, new Float64Array(0), 0), 0.5);
+  assert.equal(fullThreadShare(2, 1, Float64Array.of(1, 1, 1), 3), 0.5);
+});
+
+test('fullThreadShare: threads that want less than the even split keep what they want', () => {
+  // 2 cores; the vCPU beside threads wanting 0.4, 0.2, 1, 1 (given out of order): 0.2 and
+  // 0.4 are below the even split (2/5, then 1.8/4), the rest share 1.4 three ways.
+  assert.equal(fullThreadShare(2, 1, Float64Array.of(0.4, 1, 0.2, 1), 4), 1.4 / 3);
+  // Everyone satisfied: 0.3 + 0.5 + the vCPU's 1 fit in 2 cores.
+  assert.equal(fullThreadShare(2, 1, Float64Array.of(0.5, 0.3), 2), 1);
+  // Never contended.
+  assert.equal(fullThreadShare(Infinity, 9, Float64Array.of(1, 1), 2), 1);
+});
+
+test('fullThreadShare never gives more than a core, nor less than the even split', () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 8 }),
+      fc.integer({ min: 1, max: 8 }),
+      fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 12 }),
+      (cores, full, list) => {
+        const share = fullThreadShare(cores, full, Float64Array.from(list), list.length);
+        assert.ok(share <= 1);
+        assert.ok(share >= Math.min(1, cores / (full + list.length)) - 1e-12);
+        // The cores are used up, or everyone has what it wants.
+        const used = list.reduce((sum, d) => sum + Math.min(d, share), 0) + full * share;
+        assert.ok(share === 1 || Math.abs(used - cores) < 1e-9);
+      },
+    ),
+  );
+});
+
+/** Round costs, so that a slot's demands are hand-computable. */
+const COSTS: HostCpuCosts = {
+  sourceNormalPageSec: 10e-6,
+  sourceZeroPageSec: 1e-6,
+  channelNormalPageSec: 4e-6,
+  queuePageSec: 1e-6,
+  destinationNormalPageSec: 50e-6,
+  destinationZeroPageSec: 2e-6,
+  hintSec: 1e-3,
+};
+
+test('HostCpu: before any slot only the other jobs compete (2 cores, load 2.5: 2 of 4 threads)', () => {
+  // The vCPU and 2 whole other jobs want a core each, the half job 0.5: 2 / 4 > 0.5, so it
+  // keeps 0.5, and 1.5 splits three ways.
+  assert.equal(new HostCpu({ cores: 2, otherLoad: 2.5 }, 0, COSTS).guestShare, 0.5);
+});
+
+test('HostCpu: one stream, a slot of 100 ms with 1000 normal and 5000 zero pages and 20 hints', () => {
+  const host = new HostCpu({ cores: 2, otherLoad: 1 }, 0, COSTS);
+  // Source 1000 × 10 us + 5000 × 1 us = 15 ms (0.15); iothread 20 ms (0.2); destination
+  // 1000 × 50 us + 5000 × 2 us = 60 ms (0.6), more than the 1.65 / 3 left after the first
+  // two: it, the vCPU and one other job share 2 − 0.35 three ways.
+  const share = host.slotEnded(0.1, 1000, 5000, 20);
+  assert.ok(Math.abs(share - 0.55) < 1e-12, `share ${share}`);
+  // Totals: the next slot counts only what is new (here nothing: the others take 1 core).
+  assert.equal(host.slotEnded(0.1, 1000, 5000, 20), 1);
+});
+
+test('HostCpu: multifd splits the pages over the channels and the receive threads', () => {
+  const host = new HostCpu({ cores: 2, otherLoad: 0 }, 4, COSTS);
+  // 8000 normal pages in 100 ms: migration thread 8 ms (0.08), each channel 8000 × 4 us / 4
+  // = 8 ms (0.08), each receiver 8000 × 50 us / 4 = 100 ms (1, capped): the four receivers
+  // and the vCPU share what is left, 2 − 0.4, five ways.
+  assert.ok(Math.abs(host.slotEnded(0.1, 8000, 0, 0) - (2 - 5 * 0.08) / 5) < 1e-12);
+});
+
+test('HostCpu: the default costs are the measured ones', () => {
+  assert.equal(HOST_CPU_COSTS.destinationNormalPageSec, 12.6e-6);
+  assert.equal(HOST_CPU_COSTS.sourceZeroPageSec, 0.264e-6);
+});
+
+/**
+ * A 64 MiB guest, 16 MiB used and the rest old data (every hint block costs the same to
+ * zero), hinted while a `bandwidthMiB` MiB/s sender walks it.
+ */
+function hintedGuest(host: HostConfig | null, seed: number, bandwidthMiB = 8, freeDirtyMiB = 48): Workload {
+  return makeWorkload({
+    seed,
+    guest: { zeroRateBytesPerSec: 256 * MiB, firstTouchRateBytesPerSec: 64 * MiB, initial: { usedBytes: 16 * MiB, freeDirtyBytes: freeDirtyMiB * MiB } },
+    migration: { bandwidthBytesPerSec: bandwidthMiB * MiB },
+    hints: [freePageHint()],
+    host,
+  });
+}
+
+test('a host with unlimited cores gives the same run as no host section', () => {
+  fc.assert(
+    fc.property(fc.double({ min: 0, max: 64, noNaN: true }), fc.integer({ min: 1, max: 1000 }), (otherLoad, seed) => {
+      const without = hintedGuest(null, seed, 32, 24);
+      const unlimited = hintedGuest({ cores: Infinity, otherLoad }, seed, 32, 24);
+      assert.deepEqual(simulateRun(unlimited, unlimited.hints[0]), simulateRun(without, without.hints[0]));
+    }),
+    { numRuns: 8 },
+  );
+});
+
+test('on a contended host the hint work slows by the vCPU share', () => {
+  // The 8 MiB/s sender is still in the used pages when the hints are done: the same 11
+  // blocks are hinted either way. One core for the vCPU, one other job and the migration
+  // threads: the vCPU gets half a core before the first slot ends, a little less after
+  // (the sender's and the destination's work: 0.49 here), so zeroing takes 2-2.1× as long.
+  const free = simulateRun(hintedGuest(null, 1), freePageHint());
+  const shared = simulateRun(hintedGuest({ cores: 1, otherLoad: 1 }, 1), freePageHint());
+  assert.equal(shared.summary.costs.hintCalls, 11);
+  assert.equal(free.summary.costs.hintCalls, 11);
+  assert.equal(free.summary.costs.zeroingSec, (11 * 4 * MiB) / (256 * MiB));
+  const ratio = shared.summary.costs.zeroingSec / free.summary.costs.zeroingSec;
+  assert.ok(ratio >= 2 && ratio < 2.1, `zeroing took ${ratio}× as long`);
+});
+
+test('a faster sender meets blocks the slowed hints have not cleared yet; hints-off runs do not change', () => {
+  const free = simulateRun(hintedGuest(null, 1, 32, 24), freePageHint());
+  const shared = simulateRun(hintedGuest({ cores: 1, otherLoad: 1 }, 1, 32, 24), freePageHint());
+  assert.ok(shared.summary.totalBytes > free.summary.totalBytes);
+  assert.ok(shared.rounds[0].normalPages > free.rounds[0].normalPages);
+  // The budget slows hint work only.
+  assert.deepEqual(simulateRun(hintedGuest({ cores: 1, otherLoad: 1 }, 1, 32, 24), null), simulateRun(hintedGuest(null, 1, 32, 24), null));
+});
