@@ -30,6 +30,7 @@ import { AfterSync, SwitchoverPolicy } from './endings/switchover-policy.js';
 import { createTransport } from './wire/create-transport.js';
 import type { Transport, TransportCounters } from './wire/transport.js';
 import type { CompressionContent } from './wire/multifd-compression.js';
+import { SocketPipeline, type DestinationLoad } from './wire/socket-pipeline.js';
 import { newTransportCounters } from './wire/transport.js';
 
 /**
@@ -150,6 +151,8 @@ export class Precopy {
   private readonly pageSizeBytes: number;
   /** How pages go on the wire. */
   private readonly transport: Transport;
+  /** The socket between the sender and the destination's loads (wire/socket-pipeline.ts). */
+  private readonly pipeline: SocketPipeline;
   /** The transport's counters when the current round began. */
   private readonly roundStartCounters: TransportCounters = newTransportCounters();
   /** Whether the transport sends zero pages as such (else every page is normal). */
@@ -222,6 +225,16 @@ export class Precopy {
     this.dirty = new Bitmap(memory.totalPages);
     this.transport = createTransport(config, pageSizeBytes, { staleWords: memory.stale.words, writeBytes }, content);
     this.detectZero = this.transport.sendsAsZero(true);
+    const transport = this.transport;
+    const normalPageBytes = config.wire.pageHeaderBytes + pageSizeBytes;
+    this.pipeline = new SocketPipeline(
+      transport.socketBufferBytes,
+      normalPageBytes,
+      this.detectZero ? config.wire.zeroPageBytes : normalPageBytes,
+      transport.normalLoadSec,
+      transport.zeroLoadSec,
+      Math.min(transport.normalPageSec, this.detectZero ? transport.zeroPageSec : transport.normalPageSec),
+    );
     this.slotBudgetBytes = config.bandwidthBytesPerSec * config.rateSlotSec;
     const memoryGiB = (memory.totalPages * pageSizeBytes) / 2 ** 30;
     this.syncSec = config.syncTimeSecPerGiB * memoryGiB;
@@ -254,6 +267,11 @@ export class Precopy {
 
   get throttlePct(): number {
     return this.trigger.throttlePct;
+  }
+
+  /** The destination's loads: when it has loaded what was sent, and its busy seconds. */
+  get destination(): DestinationLoad {
+    return this.pipeline;
   }
 
   get throttleSteps(): number {
@@ -458,13 +476,18 @@ export class Precopy {
     const lazyClear = this.lazyClear;
     const chunkPages = this.chunkPages;
     const passMode = this.passMode;
-    // The sender's clock, as now() computes it: anchor plus counts times per-page times.
-    const anchorSec = this.anchorSec;
+    // The sender's clock, as now() computes it: anchor plus counts times per-page times;
+    // a write the socket buffers hold up moves the anchor (below).
+    let anchorSec = this.anchorSec;
     const normalSec = transport.normalPageSec;
     const zeroSec = transport.zeroPageSec;
-    const eosPart = this.eosSinceAnchor * transport.eosSec;
-    const normalBase = this.normalSinceAnchor;
-    const zeroBase = this.zeroSinceAnchor;
+    let eosPart = this.eosSinceAnchor * transport.eosSec;
+    let normalBase = this.normalSinceAnchor;
+    let zeroBase = this.zeroSinceAnchor;
+    // The destination loads behind the socket buffers; when it can fall behind, each page
+    // goes through them one by one (wire/socket-pipeline.ts).
+    const pipeline = this.pipeline;
+    const queues = pipeline.queues;
     // Pages sent in this call, and the rate-limit state.
     let normal = 0;
     let zero = 0;
@@ -475,7 +498,7 @@ export class Precopy {
     let clearedTo = 0;
     // Whole words of sends at once (below): not with a maxTotal cap, and only when a word
     // never straddles two lazy-clear chunks. A word of 32 sends takes at most wordSpanSec.
-    const wordAtOnce = engineShortcuts.sendWordsAtOnce && maxTotal === null && (!lazyClear || chunkPages % 32 === 0);
+    const wordAtOnce = engineShortcuts.sendWordsAtOnce && maxTotal === null && !queues && (!lazyClear || chunkPages % 32 === 0);
     const wordSpanSec = 32 * Math.max(normalSec, zeroSec);
     // The word whose pages go one by one (it did not fit at once): not tried again.
     let sentOneByOne = -1;
@@ -573,6 +596,7 @@ export class Precopy {
           zero += zeroPages;
           slotBytes = slot;
           const lastPfn = w * 32 + 31 - Math.clz32(bits);
+          pipeline.writeRun(normalPages, zeroPages, endSec, detectZero && (zeroWord & (1 << (lastPfn & 31))) !== 0);
           position = lastPfn + 1;
           t = endSec;
           continue;
@@ -586,13 +610,28 @@ export class Precopy {
       quietWords[w] &= ~m;
       if (contentZero) dstWords[w] &= ~m;
       else dstWords[w] |= m;
-      if (contentZero && detectZero) zero++;
+      const sentZero = contentZero && detectZero;
+      if (sentZero) zero++;
       else normal++;
       // The transport sees whether the page changed since its last send (`stale`, XBZRLE).
       slotBytes += transport.sendPage(pfn, contentZero);
       staleWords[w] &= ~m;
       position = pfn + 1;
       t = anchorSec + (normalBase + normal) * normalSec + (zeroBase + zero) * zeroSec + eosPart;
+      if (queues) {
+        // The write waits while the socket buffers are full: the clock restarts from there.
+        const writtenSec = pipeline.write(sentZero, t);
+        if (writtenSec > t) {
+          this.storeSends(normal, zero, position, slotBytes);
+          this.anchorSec = anchorSec = writtenSec;
+          this.normalSinceAnchor = this.zeroSinceAnchor = this.eosSinceAnchor = 0;
+          normalBase = zeroBase = normal = zero = 0;
+          eosPart = 0;
+          t = writtenSec;
+        }
+      } else {
+        pipeline.writeRun(sentZero ? 0 : 1, sentZero ? 1 : 0, t, sentZero);
+      }
       if (maxTotal !== null && transport.wireBytes >= maxTotal) {
         this.storeSends(normal, zero, position, slotBytes);
         this.switchoverNow(t);
@@ -963,11 +1002,38 @@ export class Precopy {
     const detectZero = this.detectZero;
     let normal = 0;
     let zero = 0;
+    // Behind socket buffers the pages are written from the end of the sync on, and the
+    // migration ends when the destination has loaded the last (wire/socket-pipeline.ts).
+    const pipeline = this.pipeline;
+    const transport = this.transport;
+    const pipelined = transport.socketBufferBytes > 0;
+    const startSec = timeSec + this.syncSec;
+    let lastZero = false;
+    // With a destination that can fall behind: the sender's clock, anchor plus counts.
+    let anchorSec = startSec;
+    let normalSince = 0;
+    let zeroSince = 0;
     for (let w = 0; w < dirtyWords.length; w++) {
       const bits = dirtyWords[w];
       if (bits === 0) continue;
       dirtyWords[w] = 0;
       const zeroBits = zeroWords[w] & bits;
+      lastZero = detectZero && (zeroBits & (1 << (31 - Math.clz32(bits)))) !== 0;
+      if (pipelined && pipeline.queues) {
+        for (let rest = bits; rest !== 0; ) {
+          const m = rest & -rest;
+          rest ^= m;
+          const sentZero = detectZero && (zeroBits & m) !== 0;
+          if (sentZero) zeroSince++;
+          else normalSince++;
+          const readySec = anchorSec + normalSince * transport.normalPageSec + zeroSince * transport.zeroPageSec;
+          const writtenSec = pipeline.write(sentZero, readySec);
+          if (writtenSec > readySec) {
+            anchorSec = writtenSec;
+            normalSince = zeroSince = 0;
+          }
+        }
+      }
       this.transport.finalWord?.(w, bits, zeroBits);
       staleWords[w] &= ~bits;
       memory.quiet.words[w] &= ~bits;
@@ -985,7 +1051,20 @@ export class Precopy {
     const sentBefore = this.transport.wireBytes;
     const sendSec = this.transport.sendFinal(normal, zero);
     const bytes = this.transport.wireBytes - sentBefore;
-    this.downtimeSec = this.syncSec + sendSec + this.config.switchoverTimeSec;
+    if (!pipelined) {
+      pipeline.writeRun(normal, zero, startSec + sendSec, lastZero);
+      this.downtimeSec = this.syncSec + sendSec + this.config.switchoverTimeSec;
+    } else {
+      if (!pipeline.queues) {
+        anchorSec = startSec + normal * transport.normalPageSec + zero * transport.zeroPageSec;
+        pipeline.writeRun(normal, zero, anchorSec, lastZero);
+      } else {
+        anchorSec += normalSince * transport.normalPageSec + zeroSince * transport.zeroPageSec;
+      }
+      // The source's last write (pages, EOS, device state), or the destination's last load.
+      const endSec = Math.max(anchorSec + transport.finalTailSec, pipeline.loadedSec);
+      this.downtimeSec = endSec - timeSec + this.config.switchoverTimeSec;
+    }
     this.pushFinalRound('stop-copy', timeSec, this.downtimeSec, normal, zero, bytes, newlyDirty);
     this.endSec = timeSec + this.downtimeSec;
     // A paused guest was down from the pause on (guestperf's pause-iters).

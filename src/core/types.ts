@@ -179,6 +179,13 @@ export interface WireConfig {
    * count as soon as they are sent.
    */
   flushIovecs: number;
+  /**
+   * The migration socket's buffers, the source's send buffer and the destination's
+   * receive buffer: how many bytes the source may write ahead of the destination's loads
+   * (docs/model.md §3.1, wire/socket-pipeline.ts). 0 = lockstep: each page takes its
+   * slowest stage, destination included, and the pages' times add.
+   */
+  socketBufferBytes: number;
 }
 
 export type MultifdZeroPageDetection = 'multifd' | 'legacy' | 'none';

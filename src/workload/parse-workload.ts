@@ -170,7 +170,7 @@ const TRACKING_KEYS = [
   'ringSize',
   'costsSlowGuest',
 ] as const;
-const WIRE_KEYS = ['pageHeader', 'zeroPage', 'eos', 'deviceState', 'zeroPageDetection', 'flushIovecs'] as const;
+const WIRE_KEYS = ['pageHeader', 'zeroPage', 'eos', 'deviceState', 'zeroPageDetection', 'flushIovecs', 'socketBuffers'] as const;
 const XBZRLE_KEYS = ['cacheSize', 'encodeCost'] as const;
 const MULTIFD_KEYS = ['channels', 'packetPages', 'zeroPageDetection', 'channelRate', 'compression'] as const;
 const COMPRESSION_KEYS = ['method', 'level', 'threadRate', 'compressRatio', 'freeCompressRatio'] as const;
@@ -320,6 +320,22 @@ function positive(convert: (v: unknown) => number): (v: unknown) => number {
   };
 }
 const integer = (bounds: Bounds) => (v: unknown) => parseInteger(v, bounds);
+/** A size no larger than `max` bytes. */
+function sizeAtMost(max: number): (v: unknown) => number {
+  return (v) => {
+    const n = parseSize(v);
+    if (n > max) throw new Error(`must be at most ${formatBytes(max)}`);
+    return n;
+  };
+}
+/**
+ * migration.wire.socketBuffers under the qemu preset: tcp_wmem's maximum (4 MiB, the send
+ * buffer QEMU's source socket reached) plus the most the destination's receive queue held
+ * (validation/qemu10-tcg-socket-buffers).
+ */
+const SOCKET_BUFFERS_QEMU = 4 * MiB + 861510;
+/** More than any TCP autotuning gives (tcp_rmem's 32 MiB maximum twice over); bounds the pipeline's ring. */
+const MAX_SOCKET_BUFFER_BYTES = 64 * MiB;
 
 /** Flags `key` unless its byte count is a whole number of pages. */
 function requirePages(r: FieldReader, key: string, bytes: number, pageSizeBytes: number): void {
@@ -801,6 +817,13 @@ function parseWire(w: FieldReader, preset: Preset): WireConfig {
     // (103 flushes) per 100 ms slot at 128 MiB/s (calibration/); the other presets count
     // bytes as sent.
     flushIovecs: w.quantity('flushIovecs', integer({ min: 0 }), preset === 'qemu' ? 64 : 0),
+    // The migration socket's send and receive buffers: how far QEMU's source writes ahead
+    // of the destination's loads (wire/socket-pipeline.ts). Measured on QEMU 10 over TCP
+    // (validation/qemu10-tcg-socket-buffers): the source's Send-Q fills its send buffer,
+    // tcp_wmem's maximum 4 MiB, and the destination's Recv-Q holds what autotuning gives a
+    // slow reader, up to 0.83 MB: SOCKET_BUFFERS_QEMU. The other presets keep the
+    // contract's lockstep pages (0).
+    socketBufferBytes: w.quantity('socketBuffers', sizeAtMost(MAX_SOCKET_BUFFER_BYTES), preset === 'qemu' ? SOCKET_BUFFERS_QEMU : 0),
   };
 }
 

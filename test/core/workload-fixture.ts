@@ -106,8 +106,9 @@ export function makeWorkload(overrides: DeepPartial<Workload> = {}): Workload {
       },
       // flushIovecs 0 (bytes count as sent) keeps hand-computed budgets exact to the page,
       // e.g. one normal page per slot; QEMUFile's 64 (the parser's qemu default) is tested
-      // in test/core/rate-limit.test.ts.
-      wire: { pageHeaderBytes: 8, zeroPageBytes: 9, eosBytes: 8, deviceStateBytes: 0, zeroPageDetection: true, flushIovecs: 0 },
+      // in test/core/rate-limit.test.ts. socketBufferBytes 0 (lockstep pages) likewise; the
+      // socket buffers are tested in test/core/socket-pipeline.test.ts.
+      wire: { pageHeaderBytes: 8, zeroPageBytes: 9, eosBytes: 8, deviceStateBytes: 0, zeroPageDetection: true, flushIovecs: 0, socketBufferBytes: 0 },
       autoConverge: { enabled: false, initialPct: 20, incrementPct: 10, maxPct: 99, triggerThresholdPct: 50, tailslow: false },
       // The core tests were written for a forced switchover at a cap; the parser's default is cancel.
       onNoConvergence: 'force',

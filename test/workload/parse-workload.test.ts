@@ -109,7 +109,7 @@ describe('parseWorkload defaults', () => {
           ringSize: 4096,
           costsSlowGuest: false,
         },
-        wire: { pageHeaderBytes: 8, zeroPageBytes: 9, eosBytes: 8, deviceStateBytes: 0, zeroPageDetection: true, flushIovecs: 64 },
+        wire: { pageHeaderBytes: 8, zeroPageBytes: 9, eosBytes: 8, deviceStateBytes: 0, zeroPageDetection: true, flushIovecs: 64, socketBufferBytes: 4 * 2 ** 20 + 861510 },
         autoConverge: { enabled: false, initialPct: 20, incrementPct: 10, maxPct: 99, triggerThresholdPct: 50, tailslow: false },
         onNoConvergence: 'cancel',
         postcopy: null,
@@ -430,6 +430,14 @@ describe('parseWorkload migration presets', () => {
   it('xen: 5 rounds or fewer than 50 dirty pages', () => {
     const m = preset('xen');
     assert.deepEqual([m.maxRounds, m.maxTotalBytes, m.minDirtyPages, m.tracking.clear], [5, null, 50, 'sync']);
+  });
+
+  it('socket buffers: the measured 4 MiB + 861510 B under qemu, lockstep (0) under the others, at most 64 MiB', () => {
+    assert.equal(preset('qemu').wire.socketBufferBytes, 4 * 2 ** 20 + 861510);
+    for (const name of ['pass', 'xen', 'xen-legacy']) assert.equal(preset(name).wire.socketBufferBytes, 0, name);
+    assert.equal(preset('pass', '  wire: {socketBuffers: 1MiB}\n').wire.socketBufferBytes, 2 ** 20);
+    assert.equal(preset('qemu', '  wire: {socketBuffers: 0}\n').wire.socketBufferBytes, 0);
+    rejects(withTop('migration:\n  wire: {socketBuffers: 65MiB}\n'), `${FILE}: migration.wire.socketBuffers must be at most 64 MiB (got 65MiB)`);
   });
 
   it('xen-legacy: 30 rounds, 3x memory, fewer than 50 dirty pages', () => {

@@ -21,5 +21,5 @@ export function createTransport(config: MigrationConfig, pageSizeBytes: number, 
     return new Multifd(config, config.multifd, pageSizeBytes, new CompressedPayload(compression, pageSizeBytes, totalPages, content));
   }
   if (config.xbzrle !== null) return new Xbzrle(config, config.xbzrle, pageSizeBytes, xbzrleGuest);
-  return new SingleStream(config, pageSizeBytes);
+  return new SingleStream(config, pageSizeBytes, config.wire.socketBufferBytes);
 }

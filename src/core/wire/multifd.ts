@@ -46,6 +46,11 @@ export class Multifd implements Transport {
   readonly normalPageSec: number;
   readonly zeroPageSec: number;
   readonly eosSec: number;
+  /** Lockstep (each channel's socket is not modelled): the loads are in the page times above. */
+  readonly normalLoadSec: number;
+  readonly zeroLoadSec: number;
+  readonly socketBufferBytes = 0;
+  readonly finalTailSec: number;
   private readonly channels: number;
   private readonly packetPages: number;
   private readonly packetHeaderBytes: number;
@@ -115,6 +120,9 @@ export class Multifd implements Transport {
       this.zeroPageSec = normalSec;
     }
     this.eosSec = wire.eosBytes / config.linkBandwidthBytesPerSec;
+    this.normalLoadSec = config.loadCostSec;
+    this.zeroLoadSec = config.zeroLoadCostSec;
+    this.finalTailSec = this.eosSec + wire.deviceStateBytes / config.linkBandwidthBytesPerSec;
     // Setup: every channel's MultiFDInit_t, then the first sync's packets.
     this.addMultifdBytes(multifd.channels * (multifd.initPacketBytes + multifd.packetHeaderBytes));
     this.counters.multifdSyncs++;

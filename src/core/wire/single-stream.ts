@@ -4,9 +4,11 @@
  * A normal page is its header (8 bytes: offset and flags) and the page; a zero page, found
  * by the migration thread's buffer_is_zero, is its header and one fill byte
  * (RAM_SAVE_FLAG_ZERO); without zero-page detection every page goes as a normal page.
- * Each send takes the longest of its pipeline's stages: its bytes at link speed, the
- * source's work (a zero page's whole-page check at `scanRate`, a normal page's `sendCost`)
- * and the destination's (`zeroLoadCost`, `loadCost`).
+ * The sender's time per page is the longer of its bytes at link speed and the source's work
+ * (a zero page's whole-page check at `scanRate`, a normal page's `sendCost`). The
+ * destination's load (`zeroLoadCost`, `loadCost`) runs behind the socket buffers
+ * (`socketBufferBytes`, socket-pipeline.ts); with none (lockstep: the contract's §3.1, the
+ * pass and xen presets, XBZRLE's stream) it is a third stage of the page's time.
  */
 import { popcount32 } from '../bitmap.js';
 import type { MigrationConfig } from '../types.js';
@@ -20,6 +22,10 @@ export class SingleStream implements Transport {
   readonly normalPageSec: number;
   readonly zeroPageSec: number;
   readonly eosSec: number;
+  readonly normalLoadSec: number;
+  readonly zeroLoadSec: number;
+  readonly socketBufferBytes: number;
+  readonly finalTailSec: number;
   readonly normalPageBytes: number;
   readonly zeroPageBytes: number;
   private readonly detectZero: boolean;
@@ -29,7 +35,8 @@ export class SingleStream implements Transport {
   private readonly file: QemuFile;
   private markWireBytes = 0;
 
-  constructor(config: MigrationConfig, pageSizeBytes: number) {
+  /** `socketBufferBytes`: how far the source may run ahead of the destination's loads; 0 lockstep. */
+  constructor(config: MigrationConfig, pageSizeBytes: number, socketBufferBytes = 0) {
     const wire = config.wire;
     this.normalPageBytes = wire.pageHeaderBytes + pageSizeBytes;
     this.zeroPageBytes = wire.zeroPageBytes;
@@ -38,16 +45,22 @@ export class SingleStream implements Transport {
     this.deviceStateBytes = wire.deviceStateBytes;
     this.linkBytesPerSec = config.linkBandwidthBytesPerSec;
     // An uncapped migration is a pipeline: the source's migration thread, the wire, the
-    // destination's load (process_incoming_migration_co); each page takes its slowest
-    // stage. A zero page: the source's whole-page check (scanRate), 9 bytes on the wire,
-    // the destination's check of its own page (ram_handle_zero); a normal page: the
-    // source's send, header + page on the wire, the destination's load. Per-page costs
-    // from validation/qemu10-tcg-uncapped (thread CPU times).
+    // destination's load (process_incoming_migration_co). A zero page: the source's
+    // whole-page check (scanRate), 9 bytes on the wire, the destination's check of its own
+    // page (ram_handle_zero); a normal page: the source's send, header + page on the wire,
+    // the destination's load. The sender's page takes the slower of its work and the wire;
+    // the load overlaps it behind the socket buffers, or (lockstep) is a third stage of
+    // the page. Per-page costs from validation/qemu10-tcg-uncapped (thread CPU times).
     const scanSec = pageSizeBytes / config.scanRateBytesPerSec;
     const link = config.linkBandwidthBytesPerSec;
-    this.normalPageSec = Math.max(this.normalPageBytes / link, config.sendCostSec, config.loadCostSec);
-    this.zeroPageSec = Math.max(this.zeroPageBytes / link, scanSec, config.zeroLoadCostSec);
+    this.socketBufferBytes = socketBufferBytes;
+    this.normalLoadSec = config.loadCostSec;
+    this.zeroLoadSec = config.zeroLoadCostSec;
+    const lockstep = socketBufferBytes === 0;
+    this.normalPageSec = Math.max(this.normalPageBytes / link, config.sendCostSec, lockstep ? config.loadCostSec : 0);
+    this.zeroPageSec = Math.max(this.zeroPageBytes / link, scanSec, lockstep ? config.zeroLoadCostSec : 0);
     this.eosSec = wire.eosBytes / config.linkBandwidthBytesPerSec;
+    this.finalTailSec = this.eosSec + this.deviceStateBytes / link;
     this.file = new QemuFile(wire.flushIovecs, wire.zeroPageBytes, wire.pageHeaderBytes, pageSizeBytes);
   }
 

@@ -44,6 +44,18 @@ export interface Transport {
   readonly zeroPageSec: number;
   readonly eosSec: number;
   /**
+   * The destination's load per normal and zero page (its CPU). With `socketBufferBytes` 0
+   * (lockstep) the sender's per-page times above already include them; otherwise the
+   * destination loads behind the socket buffers, apart from the sender's clock
+   * (socket-pipeline.ts).
+   */
+  readonly normalLoadSec: number;
+  readonly zeroLoadSec: number;
+  /** How far the source may run ahead of the destination's loads (socket buffers); 0: lockstep. */
+  readonly socketBufferBytes: number;
+  /** The link time of the end-of-stream marker and the device state after stop-copy's pages. */
+  readonly finalTailSec: number;
+  /**
    * Sends one page (`zero`: its content is all zeros; whether it goes as a zero page is
    * the transport's business). Returns the bytes that reached the rate limit's counter
    * with it (mig_stats as migration_rate_exceeded reads it).

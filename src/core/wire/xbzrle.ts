@@ -85,6 +85,11 @@ export class Xbzrle implements Transport {
   readonly normalPageSec: number;
   readonly zeroPageSec: number;
   readonly eosSec: number;
+  /** Lockstep, as its stream: the loads are in the page times above. */
+  readonly normalLoadSec: number;
+  readonly zeroLoadSec: number;
+  readonly socketBufferBytes = 0;
+  readonly finalTailSec: number;
   private readonly stream: SingleStream;
   private readonly file: QemuFile;
   private readonly pageSizeBytes: number;
@@ -113,6 +118,9 @@ export class Xbzrle implements Transport {
     this.normalPageSec = Math.max(config.sendCostSec, xbzrle.encodeCostSec, config.loadCostSec);
     this.zeroPageSec = this.stream.zeroPageSec;
     this.eosSec = this.stream.eosSec;
+    this.normalLoadSec = config.loadCostSec;
+    this.zeroLoadSec = config.zeroLoadCostSec;
+    this.finalTailSec = this.stream.finalTailSec;
     this.pageSizeBytes = pageSizeBytes;
     const wire = config.wire;
     this.headerBytes = wire.pageHeaderBytes;

@@ -1,0 +1,172 @@
+/**
+ * The migration socket between the sender and the destination's loads
+ * (src/core/wire/socket-pipeline.ts, docs/model.md §3.1): closed forms on small guests, the
+ * sender driven directly, and the pipeline against a brute-force reference.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+
+import { GuestMemory } from '../../src/core/guest-memory.js';
+import { PRIORITY_HINT, Precopy, type MigrationHooks } from '../../src/core/precopy.js';
+import type { MigrationConfig } from '../../src/core/types.js';
+import { SocketPipeline } from '../../src/core/wire/socket-pipeline.js';
+import { makeWorkload, UNITS } from './workload-fixture.js';
+
+const { MiB } = UNITS;
+const NORMAL = 8 + 4096;
+const ZERO = 9;
+/** A time unit whose sums stay exact in binary: 2^-20 s (0.95 µs). */
+const U = 2 ** -20;
+
+const NO_HOOKS: MigrationHooks = {
+  onSetup() {},
+  onStopHints() {},
+  onStartHints() {},
+  onSwitchover() {},
+  onThrottle() {},
+  onDirtyLimit() {},
+  onPause() {},
+  onPostcopy: () => ({ arrived: () => false }),
+  onPostcopyRunning() {},
+  onRound() {},
+  dirtyLimitThrottleUs: () => 0,
+};
+
+/**
+ * 1024 pages, no cap: a normal page costs the source U (sendCost) and the destination 8U
+ * (loadCost), a zero page the source 2U (scanRate 4096 B / 2U) and the destination nothing;
+ * the link (2^40 B/s) never bounds a page; no EOS, device state or sync time, so every time
+ * below is a whole number of U.
+ */
+function uncapped(socketBufferBytes: number): MigrationConfig {
+  const config = makeWorkload({ guest: { memoryBytes: 4 * MiB } }).migration;
+  config.bandwidthBytesPerSec = Infinity;
+  config.linkBandwidthBytesPerSec = 2 ** 40;
+  config.sendCostSec = U;
+  config.loadCostSec = 8 * U;
+  config.scanRateBytesPerSec = 4096 / (2 * U);
+  config.zeroLoadCostSec = 0;
+  config.syncTimeSecPerGiB = 0;
+  config.wire.eosBytes = 0;
+  config.wire.socketBufferBytes = socketBufferBytes;
+  return config;
+}
+
+/** 256 normal pages at pfns 0-255, then 768 zero pages: the idle guest's shape in small. */
+function migrate(socketBufferBytes: number): Precopy {
+  const memory = new GuestMemory(1024, 1);
+  memory.zero.setRange(256, 1024);
+  const precopy = new Precopy(uncapped(socketBufferBytes), memory, 4096, NO_HOOKS, false);
+  while (!precopy.done) precopy.runUntil(Infinity, PRIORITY_HINT);
+  return precopy;
+}
+
+test('buffers that hold the backlog: the time is the slower side, not the sum of the pages', () => {
+  // The source: 256 × U + 768 × 2U = 1792U. The destination: the first page arrives at U,
+  // then 256 loads of 8U back to back (the zero pages load in no time behind them): 2049U.
+  const precopy = migrate(1 * MiB);
+  assert.equal(precopy.endSec - precopy.startSec, 2049 * U);
+  assert.equal(precopy.rounds[0].durationSec, 1792 * U, 'the round ends on the source');
+  // Stop-copy has no page to send: its downtime is the destination draining its backlog.
+  assert.equal(precopy.downtimeSec, 2049 * U - 1792 * U);
+  assert.equal(precopy.destination.loadedSec, 2049 * U);
+  assert.equal(precopy.destination.busySec, 256 * 8 * U);
+});
+
+test('no buffers (lockstep): each page takes its slowest stage and the pages add', () => {
+  // 256 × 8U + 768 × 2U, the contract's §3.1.
+  const precopy = migrate(0);
+  assert.equal(precopy.endSec - precopy.startSec, 3584 * U);
+  assert.equal(precopy.downtimeSec, 0);
+  assert.equal(precopy.destination.busySec, 256 * 8 * U);
+});
+
+test('buffers of one page: each normal page waits for the one before to load', () => {
+  // Page k (1-based) is written at U + 8(k−1)U and loaded at U + 8kU; the first zero page,
+  // ready at 2041U + 2U, waits for an empty buffer at 2049U; the other 767 follow 2U apart.
+  const precopy = migrate(NORMAL);
+  assert.equal(precopy.endSec - precopy.startSec, 2049 * U + 767 * 2 * U);
+  assert.equal(precopy.downtimeSec, 0);
+});
+
+test('the pipeline: a full buffer holds the source until the destination has loaded enough', () => {
+  // Three normal pages fit; loads of 8U, source pages of U.
+  const pipe = new SocketPipeline(3 * NORMAL, NORMAL, ZERO, 8 * U, 0, U);
+  assert.equal(pipe.queues, true);
+  assert.equal(pipe.write(false, U), U); // loaded 9U
+  assert.equal(pipe.write(false, 2 * U), 2 * U); // 17U
+  assert.equal(pipe.write(false, 3 * U), 3 * U); // 25U
+  assert.equal(pipe.write(false, 4 * U), 9 * U, 'waits for the first load'); // 33U
+  assert.equal(pipe.write(true, 10 * U), 17 * U, 'even 9 bytes wait for a whole page to leave');
+  assert.equal(pipe.loadedSec, 33 * U, 'a zero page loads in no time behind the queue');
+  // After everything is loaded the next page goes at once.
+  assert.equal(pipe.write(false, 40 * U), 40 * U);
+  assert.equal(pipe.loadedSec, 48 * U);
+  assert.equal(pipe.busySec, 5 * 8 * U);
+  // A page larger than the buffers waits for them to be empty.
+  const tiny = new SocketPipeline(100, NORMAL, ZERO, 8 * U, 0, U);
+  assert.equal(tiny.write(false, U), U);
+  assert.equal(tiny.write(false, 2 * U), 9 * U);
+});
+
+test('when no load is longer than the source\'s fastest page nothing queues', () => {
+  const pipe = new SocketPipeline(1 * MiB, NORMAL, ZERO, 0, 0.22e-6, 0.38e-6);
+  assert.equal(pipe.queues, false);
+  pipe.writeRun(3, 2, 5e-6, true);
+  assert.equal(pipe.loadedSec, 5e-6 + 0.22e-6);
+  assert.equal(pipe.busySec, 2 * 0.22e-6);
+});
+
+/**
+ * The reference: every page kept, D_i = max(D_{i−1}, S_i) + load_i, and page i written at
+ * the later of its ready time and the load end of the last page that must leave for
+ * the pages after it plus page i to fit (all of them when page i alone does not fit).
+ */
+function reference(buffer: number, pages: { zero: boolean; sourceSec: number }[], normalLoad: number, zeroLoad: number): { written: number[]; loaded: number } {
+  const written: number[] = [];
+  const loadEnd: number[] = [];
+  const bytes: number[] = [];
+  let ready = 0;
+  let loaded = 0;
+  for (let i = 0; i < pages.length; i++) {
+    const b = pages[i].zero ? ZERO : NORMAL;
+    ready = (i === 0 ? 0 : written[i - 1]) + pages[i].sourceSec;
+    let at = ready;
+    // Pages first .. i−1 stay unloaded; the smallest `first` whose bytes with page i fit.
+    let first = i;
+    let held = b;
+    while (first > 0 && held + bytes[first - 1] <= buffer) held += bytes[--first];
+    if (b > buffer) first = i;
+    if (first > 0) at = Math.max(at, loadEnd[first - 1]);
+    written.push(at);
+    bytes.push(b);
+    loaded = Math.max(loaded, at) + (pages[i].zero ? zeroLoad : normalLoad);
+    loadEnd.push(loaded);
+  }
+  return { written, loaded };
+}
+
+test('the pipeline agrees with a brute-force reference on random page sequences', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.record({ zero: fc.boolean(), sourceUnits: fc.integer({ min: 0, max: 12 }) }), { minLength: 1, maxLength: 300 }),
+      fc.integer({ min: 1, max: 40 }),
+      fc.integer({ min: 0, max: 40 }),
+      fc.integer({ min: 0, max: 20 * NORMAL }),
+      (seq, normalUnits, zeroUnits, buffer) => {
+        const pages = seq.map((p) => ({ zero: p.zero, sourceSec: p.sourceUnits * U }));
+        const ref = reference(buffer, pages, normalUnits * U, zeroUnits * U);
+        const pipe = new SocketPipeline(buffer, NORMAL, ZERO, normalUnits * U, zeroUnits * U, 0);
+        let t = 0;
+        for (let i = 0; i < pages.length; i++) {
+          const at = pipe.write(pages[i].zero, t + pages[i].sourceSec);
+          assert.equal(at, ref.written[i], `page ${i}`);
+          t = at;
+        }
+        assert.equal(pipe.loadedSec, ref.loaded);
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
