@@ -185,9 +185,27 @@ export class FreePageHint implements HintStrategy {
       const populatedZeroed = this.populatedZeroed, untouchedZeroed = this.untouchedZeroed;
       // Steps [1, steps] end before untilSec; the first does (nextZeroSec).
       let steps = left;
-      let a = popcount32(populated & lowBits(left));
+      const inWord = populated & lowBits(left);
+      let a = popcount32(inWord);
       let endSec = startSec + (populatedZeroed + a) * populatedSec + (untouchedZeroed + left - a) * untouchedSec;
-      if (!(endSec < untilSec)) {
+      if (endSec < untilSec) {
+        // All of the word's steps.
+      } else if (inWord === 0 || a === left) {
+        // One kind of page (a block is usually all old data or all never touched): step j
+        // ends at start + (pz + j)·P + uz·U or start + pz·P + (uz + j)·U. An estimate of the
+        // last j before untilSec, corrected by the exact expression (monotonic in j).
+        const all = a === left ? 1 : 0;
+        const stepSec = all === 1 ? populatedSec : untouchedSec;
+        const baseSec = startSec + populatedZeroed * populatedSec + untouchedZeroed * untouchedSec;
+        let j = Math.floor((untilSec - baseSec) / stepSec);
+        if (!(j >= 1)) j = 1;
+        if (!(j < left)) j = left - 1;
+        while (j > 1 && !(startSec + (populatedZeroed + all * j) * populatedSec + (untouchedZeroed + j - all * j) * untouchedSec < untilSec)) j--;
+        while (j + 1 < left && startSec + (populatedZeroed + all * (j + 1)) * populatedSec + (untouchedZeroed + (j + 1) - all * (j + 1)) * untouchedSec < untilSec) j++;
+        steps = j;
+        a = all * j;
+        endSec = startSec + (populatedZeroed + a) * populatedSec + (untouchedZeroed + j - a) * untouchedSec;
+      } else {
         let lo = 1, hi = left; // step lo ends before untilSec, step hi does not
         while (hi - lo > 1) {
           const mid = (lo + hi) >>> 1;
