@@ -852,8 +852,12 @@ class GuestStepLane implements InterleavedEvents {
   private readonly memory: GuestMemory;
   private readonly clock: SimClock;
 
+  /** The strategy says when its next steps are plain page writes (HintStrategy.plainStepsEndPfn). */
+  private readonly hasPlainSteps: boolean;
+
   constructor(strategy: HintStrategy, memory: GuestMemory, clock: SimClock) {
     this.strategy = strategy;
+    this.hasPlainSteps = strategy.plainStepsEndPfn !== undefined && strategy.firePlainStepsBefore !== undefined;
     this.memory = memory;
     this.clock = clock;
   }
@@ -909,9 +913,9 @@ class GuestStepLane implements InterleavedEvents {
   }
 
   plainStepsEndPfn(): number {
+    if (!this.hasPlainSteps) return -1;
     const strategy = this.strategy;
-    if (strategy.plainStepsEndPfn === undefined || strategy.firePlainStepsBefore === undefined) return -1;
-    return strategy.nextStepPagePfn() < 0 ? -1 : strategy.plainStepsEndPfn();
+    return strategy.nextStepPagePfn() < 0 ? -1 : strategy.plainStepsEndPfn!();
   }
 
   fire(): boolean {
@@ -979,8 +983,9 @@ class MergedLane implements InterleavedEvents {
     if (endPfn < 0 || !writes.runsAhead()) return true;
     // The granules of the pages the steps will write (a coarse tracker logs whole granules).
     const granule = this.granulePages;
-    const fromPfn = steps.nextPagePfn() - (steps.nextPagePfn() % granule);
-    const toPfn = Math.ceil(endPfn / granule) * granule;
+    const nextPfn = steps.nextPagePfn();
+    const fromPfn = granule === 1 ? nextPfn : nextPfn - (nextPfn % granule);
+    const toPfn = granule === 1 ? endPfn : Math.ceil(endPfn / granule) * granule;
     writes.horizonSec = this.horizonSec;
     writes.avoidFromPfn = fromPfn;
     writes.avoidSpanPages = toPfn - fromPfn;
