@@ -10,6 +10,7 @@ import { HOST_CPU_COSTS, HostCpu, fullThreadShare, type HostCpuCosts } from '../
 import { simulateRun } from '../../src/core/simulation.js';
 import type { HostConfig, Workload } from '../../src/core/types.js';
 import { freePageHint, makeWorkload, UNITS } from './workload-fixture.js';
+import { tinyHarness } from './hints/strategy-harness.js';
 
 const { MiB } = UNITS;
 
@@ -138,4 +139,21 @@ test('a faster sender meets blocks the slowed hints have not cleared yet; hints-
   assert.ok(shared.rounds[0].normalPages > free.rounds[0].normalPages);
   // The budget slows hint work only.
   assert.deepEqual(simulateRun(hintedGuest({ cores: 1, otherLoad: 1 }, 1, 32, 24), null), simulateRun(hintedGuest(null, 1, 32, 24), null));
+});
+
+test('in-place free-page-hint: a share that rises between reports never moves the next one back', () => {
+  // Three free order-2 blocks, reported one after another, 1 µs of work each.
+  const h = tinyHarness(freePageHint({ inPlace: true, order: 2 }), { pages: 16, maxOrder: 2, free: [[0, 2], [4, 2], [8, 2]] });
+  h.strategy.setScale(0.25);
+  h.strategy.start(1);
+  h.step();
+  assert.equal(h.strategy.nextArrivalSec, 1 + 4e-6);
+  // The vCPU gets a whole core now: report 2 would be due at 1 + 2 µs, before report 1 lands.
+  h.strategy.setScale(1);
+  h.step();
+  assert.equal(h.strategy.nextArrivalSec, 1 + 4e-6);
+  h.step();
+  assert.equal(h.strategy.nextArrivalSec, 1 + 4e-6);
+  h.step();
+  assert.equal(h.costs.hintCalls, 3);
 });

@@ -249,7 +249,8 @@ export class FreePageHint implements HintStrategy {
       if (this.commandActive) this.context.precopy.applyHint(pfn, pages, this.options.clearsDirtyLog);
       this.reportIndex++;
       if (this.reportIndex < this.foundCount) {
-        this.nextArrivalSec = this.inPlaceArrivalSec(this.reportIndex);
+        // Not before this one: a share that rose since (host-cpu.ts) must not move it back.
+        this.nextArrivalSec = Math.max(timeSec, this.inPlaceArrivalSec(this.reportIndex));
       } else {
         this.nextArrivalSec = Infinity;
         this.gatheringDone = true;

@@ -139,7 +139,8 @@ export class PerPage implements HintStrategy, MergeListener {
     this.returning = false;
     this.callsDone++;
     if (this.callsDone < this.callsTotal) {
-      this.nextArrivalSec = this.callArrivalSec(this.callsDone);
+      // Not before this one: a share that rose since (host-cpu.ts) must not move it back.
+      this.nextArrivalSec = Math.max(timeSec, this.callArrivalSec(this.callsDone));
       return;
     }
     this.nextArrivalSec = Infinity;

@@ -86,3 +86,17 @@ test('a full array waits for the hypercalls in flight', () => {
   assert.equal(h.costs.hintCalls, 4);
   assert.equal(h.memory.zero.test(8), false);
 });
+
+test('a scale that rises between hypercalls (the host gives the vCPU more CPU) never moves the next one back', () => {
+  const h = filled(1);
+  h.strategy.setScale(0.25);
+  h.step();
+  // The scan at 1 s; the first of two hypercalls 1 µs of work at a quarter speed later.
+  assert.equal(h.strategy.nextArrivalSec, 1 + 4e-6);
+  // Full speed now: the second would be due at 1 + 2 × 1 µs, before the first lands.
+  h.strategy.setScale(1);
+  h.step();
+  assert.equal(h.strategy.nextArrivalSec, 1 + 4e-6);
+  h.step();
+  assert.equal(h.costs.hintCalls, 2);
+});
