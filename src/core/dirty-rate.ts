@@ -26,7 +26,7 @@
 import { Bitmap } from './bitmap.js';
 import { BuddyAllocator } from './buddy-allocator.js';
 import { GuestMemory } from './guest-memory.js';
-import { buildInitialLayout } from './layout.js';
+import { buildGuestAtStart } from './working-set-placement.js';
 import { Rng } from './rng.js';
 import type { Workload } from './types.js';
 import { Writer } from './workload-sources.js';
@@ -98,7 +98,7 @@ export function simulateDirtyRate(workload: Workload, options: DirtyRateOptions)
   const totalPages = guest.memoryBytes / guest.pageSizeBytes;
   const memory = new GuestMemory(totalPages, 1, guest.vcpus, 0);
   const buddy = new BuddyAllocator(totalPages, guest.maxOrder);
-  buildInitialLayout(guest, workload.seed, memory, buddy);
+  const atStart = buildGuestAtStart(guest, workload.phases, workload.seed, memory, buddy);
 
   // The writers, as the simulation builds them (same streams, same seeds, same vCPUs).
   const writers: Writer[] = [];
@@ -109,7 +109,7 @@ export function simulateDirtyRate(workload: Workload, options: DirtyRateOptions)
     const isLast = p === workload.phases.length - 1;
     const phaseEnd = isLast || phase.durationSec === null ? Infinity : phaseStart + phase.durationSec;
     phase.writes.forEach((spec, i) => {
-      writers.push(new Writer(spec, `phases[${p}].writes[${i}]`, `writer:${p}:${i}`, workload.seed, phaseStart, phaseEnd, guest.pageSizeBytes, memory.allocated, totalPages));
+      writers.push(new Writer(spec, `phases[${p}].writes[${i}]`, `writer:${p}:${i}`, workload.seed, phaseStart, phaseEnd, guest.pageSizeBytes, atStart.usedAtStart, totalPages, atStart.allocatedExtents[writers.length]));
       vcpus.push(spec.vcpu ?? nextVcpu++ % guest.vcpus);
     });
     phaseStart = phaseEnd;

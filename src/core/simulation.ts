@@ -12,7 +12,6 @@ import { ConfigError } from './errors.js';
 import { GuestMemory } from './guest-memory.js';
 import { createStrategy } from './hints/create-strategy.js';
 import type { HintStrategy, SimClock } from './hints/hint-strategy.js';
-import { buildInitialLayout } from './layout.js';
 import { TraceReplay } from './trace-replay.js';
 import { PcpCache } from './pcp-cache.js';
 import { popcount32 } from './bitmap.js';
@@ -26,6 +25,7 @@ import type { InterleavedEvents } from './precopy.js';
 import { newCostCounters } from './result-columns.js';
 import type { HintConfig, RoundStats, RunResult, StrategyName, Workload, WriteStream } from './types.js';
 import { ChurnSource, FreeQueue, Writer } from './workload-sources.js';
+import { buildGuestAtStart } from './working-set-placement.js';
 
 export interface SimulationHooks {
   onRunStart?(label: string, runIndex: number, runCount: number): void;
@@ -149,7 +149,7 @@ class Simulation {
     this.memory = new GuestMemory(totalPages, granulePages, guest.vcpus, bufferEntries);
     this.pcp = guest.pcp === null ? null : new PcpCache(guest.vcpus, guest.pcp.highPages, guest.pcp.batchPages);
     this.buddy = new BuddyAllocator(totalPages, guest.maxOrder);
-    buildInitialLayout(guest, workload.seed, this.memory, this.buddy);
+    const atStart = buildGuestAtStart(guest, workload.phases, workload.seed, this.memory, this.buddy);
     const watermarks = watermarkPages(guest.memoryBytes, guest.pageSizeBytes, guest.minFreeBytes);
     this.lowPages = watermarks.low;
     this.costsSlowGuest = migration.tracking.costsSlowGuest;
@@ -167,7 +167,7 @@ class Simulation {
       phase.writes.forEach((spec, i) => {
         writerSpecs.push(spec);
         this.writers.push(
-          new Writer(spec, `phases[${p}].writes[${i}]`, `writer:${p}:${i}`, workload.seed, phaseStart, phaseEnd, guest.pageSizeBytes, this.memory.allocated, totalPages),
+          new Writer(spec, `phases[${p}].writes[${i}]`, `writer:${p}:${i}`, workload.seed, phaseStart, phaseEnd, guest.pageSizeBytes, atStart.usedAtStart, totalPages, atStart.allocatedExtents[writerSpecs.length - 1]),
         );
       });
       (phase.reads ?? []).forEach((spec, i) => {

@@ -75,7 +75,17 @@ export interface WriteStream {
    * over compressed size, docs/model.md §3.3). Absent or null: the compression's compressRatio.
    */
   compressRatio?: number | null;
+  /**
+   * Where the working set lies (working-set-placement.ts, docs/model.md §1.4): `used`, drawn
+   * from the pages of `initial.used`; `allocator`, taken from the buddy allocator's free
+   * lists at t = 0 (a process that allocated it after the initial state was made);
+   * `last-freed`, the same right after the old data was freed in ascending pfn order (the
+   * highest old-data blocks first). Absent: `used`. Read streams have none.
+   */
+  placement?: WorkingSetPlacement;
 }
+
+export type WorkingSetPlacement = 'used' | 'allocator' | 'last-freed';
 
 export interface ChurnStream {
   rateBlocksPerSec: number;

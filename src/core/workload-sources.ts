@@ -135,8 +135,9 @@ class ArrivalClock {
 }
 
 /**
- * A stream of page writes over a working set drawn once at t = 0 from fully used,
- * extent-aligned runs of the initial layout.
+ * A stream of page writes over a working set placed once at t = 0: drawn from fully used,
+ * extent-aligned runs of the initial layout, or taken from the allocator
+ * (working-set-placement.ts).
  */
 export class Writer {
   readonly clock: ArrivalClock;
@@ -174,6 +175,7 @@ export class Writer {
     pageSizeBytes: number,
     allocatedAtStart: Bitmap,
     totalPages: number,
+    allocatedExtents: Int32Array | null = null,
   ) {
     this.rng = new Rng(seed, streamName);
     this.compressRatio = spec.compressRatio ?? null;
@@ -185,21 +187,9 @@ export class Writer {
     this.extentMask = this.extentPages - 1;
     this.workingSetPages = Math.floor(spec.workingSetBytes / pageSizeBytes);
     const extentsNeeded = Math.ceil(this.workingSetPages / this.extentPages);
-    const candidates = fullyUsedExtents(allocatedAtStart, totalPages, this.extentPages);
-    if (candidates.length < extentsNeeded) {
-      throw new ConfigError(
-        `${fieldPath}.workingSet`,
-        `needs ${extentsNeeded} fully used ${spec.extentBytes / 1024} KiB extents, but the initial layout has only ${candidates.length} (got ${spec.workingSetBytes} bytes)`,
-      );
-    }
-    // Partial Fisher–Yates: the first `extentsNeeded` entries are a seeded sample.
-    for (let i = 0; i < extentsNeeded; i++) {
-      const j = i + this.rng.nextInt(candidates.length - i);
-      const t = candidates[i];
-      candidates[i] = candidates[j];
-      candidates[j] = t;
-    }
-    this.extentStarts = candidates.slice(0, extentsNeeded);
+    // Taken from the allocator at t = 0 (working-set-placement.ts, no draw), or drawn from used memory.
+    this.extentStarts = allocatedExtents ?? drawUsedExtents(allocatedAtStart, totalPages, this.extentPages, extentsNeeded, this.rng, fieldPath, spec);
+    // §1.4: a sequential writer goes in ascending pfn, whatever the placement.
     if (this.pattern === 'sequential') this.extentStarts.sort();
     this.zipf = this.pattern === 'zipf' && this.workingSetPages > 0 ? new ZipfSampler(this.workingSetPages, spec.skew) : null;
     this.ranks = this.zipf ? new FeistelPermutation(this.workingSetPages, this.rng) : null;
@@ -316,6 +306,28 @@ export class Writer {
 
 /** Pfns a writer with even arrivals draws ahead at a time. */
 const DRAW_AHEAD = 256;
+
+/**
+ * `extentsNeeded` extents drawn from the fully used extent-aligned runs of the initial
+ * layout by a partial Fisher–Yates on the writer's stream (placement `used`, §1.4).
+ */
+function drawUsedExtents(allocatedAtStart: Bitmap, totalPages: number, extentPages: number, extentsNeeded: number, rng: Rng, fieldPath: string, spec: WriteStream): Int32Array {
+  const candidates = fullyUsedExtents(allocatedAtStart, totalPages, extentPages);
+  if (candidates.length < extentsNeeded) {
+    throw new ConfigError(
+      `${fieldPath}.workingSet`,
+      `needs ${extentsNeeded} fully used ${spec.extentBytes / 1024} KiB extents, but the initial layout has only ${candidates.length} (got ${spec.workingSetBytes} bytes)`,
+    );
+  }
+  // Partial Fisher–Yates: the first `extentsNeeded` entries are a seeded sample.
+  for (let i = 0; i < extentsNeeded; i++) {
+    const j = i + rng.nextInt(candidates.length - i);
+    const t = candidates[i];
+    candidates[i] = candidates[j];
+    candidates[j] = t;
+  }
+  return candidates.slice(0, extentsNeeded);
+}
 
 /** Starts of aligned extents whose pages are all allocated at t = 0. Allocates the result. */
 function fullyUsedExtents(allocated: Bitmap, totalPages: number, extentPages: number): Int32Array {

@@ -40,6 +40,7 @@ import type {
   TrackingConfig,
   WireConfig,
   Workload,
+  WorkingSetPlacement,
   WriteStream,
 } from '../core/types.js';
 import { applyHintNames, applySet } from './apply-overrides.js';
@@ -129,7 +130,7 @@ const INITIAL_KEYS = ['used', 'freeDirty', 'fragmentation', 'layout', 'buddyinfo
 const PHASE_KEYS = ['duration', 'writes', 'reads', 'churn', 'trace'] as const;
 // A read stream draws pages as a writer does; it changes no byte, so no cpuShare, bytesPerWrite or compressRatio.
 const READ_KEYS = ['rate', 'workingSet', 'extent', 'pattern', 'skew', 'arrivals', 'vcpu'] as const;
-const WRITE_KEYS = ['rate', 'workingSet', 'extent', 'pattern', 'skew', 'arrivals', 'vcpu', 'cpuShare', 'bytesPerWrite', 'compressRatio'] as const;
+const WRITE_KEYS = ['rate', 'workingSet', 'extent', 'pattern', 'skew', 'arrivals', 'vcpu', 'cpuShare', 'bytesPerWrite', 'compressRatio', 'placement'] as const;
 const CHURN_KEYS = ['rate', 'order', 'lifetime', 'fill', 'arrivals', 'vcpu'] as const;
 const MIGRATION_KEYS = [
   'preset',
@@ -545,7 +546,31 @@ function parseWrite(w: FieldReader, guest: ParsedGuestConfig): WriteStream {
     bytesPerWrite: w.raw('bytesPerWrite') === 'page' ? pageSizeBytes : w.quantity('bytesPerWrite', integer({ min: 1, max: pageSizeBytes }), 8),
     // Only when given (absent: the compression's compressRatio; types.ts).
     ...(w.has('compressRatio') ? { compressRatio: w.quantity('compressRatio', parseCompressRatio) } : {}),
+    // Only when given (absent: used), so workloads without it resolve as before.
+    ...(w.has('placement') ? { placement: readPlacement(w, guest, workingSetBytes, extentBytes) } : {}),
   };
+}
+
+/**
+ * `placement`: where the working set lies (docs/model.md §1.4, core/working-set-placement.ts).
+ * `allocator` and `last-freed` take it from the buddy allocator one extent-order block at a time, so the
+ * extent must be a power-of-two block up to maxOrder and the working set whole extents;
+ * and it needs `used` to build the layout before the allocation (a buddyinfo file is the
+ * free lists after it).
+ */
+function readPlacement(w: FieldReader, guest: ParsedGuestConfig, workingSetBytes: number, extentBytes: number): WorkingSetPlacement {
+  const placement = w.choice('placement', ['used', 'allocator', 'last-freed'] as const, 'used');
+  if (placement === 'used') return placement;
+  const extentPages = extentBytes / guest.pageSizeBytes;
+  if (known(extentPages, guest.maxOrder) && !(Number.isInteger(Math.log2(extentPages)) && extentPages <= 2 ** guest.maxOrder)) {
+    w.fail('extent', `must be a power-of-two number of pages up to 2^guest.maxOrder with placement: ${placement} (one buddy block per extent)`);
+  } else if (known(workingSetBytes, extentBytes) && workingSetBytes % extentBytes !== 0) {
+    w.fail('workingSet', `must be a whole number of extents (${extentBytes} bytes) with placement: ${placement}`);
+  }
+  if (guest.initial.buddyinfoPath !== null) {
+    w.fail('placement', 'needs guest.initial.used, not guest.initial.buddyinfo (the file gives the free lists after the allocation)');
+  }
+  return placement;
 }
 
 function parseChurn(c: FieldReader, guest: ParsedGuestConfig): ChurnStream {

@@ -473,6 +473,25 @@ describe('parseWorkload migration presets', () => {
 });
 
 describe('parseWorkload errors', () => {
+  it('reads a writer\'s placement (absent: not set, so used), and refuses what the allocator cannot place', () => {
+    const base = 'guest:\n  memory: 1GiB\n  initial: {used: 256MiB}\n';
+    const writes = (w: string, ws = '4MiB') => `${base}phases: [{writes: [{rate: 1/s, workingSet: ${ws}${w}}]}]\n`;
+    assert.equal(parse(writes('')).phases[0].writes[0].placement, undefined);
+    assert.equal(parse(writes(', placement: used')).phases[0].writes[0].placement, 'used');
+    assert.equal(parse(writes(', placement: last-freed')).phases[0].writes[0].placement, 'last-freed');
+    assert.equal(parse(writes(', placement: allocator, extent: 4MiB')).phases[0].writes[0].placement, 'allocator');
+    rejects(writes(', placement: heap'), `${FILE}: phases[0].writes[0].placement must be one of used, allocator, last-freed (got heap)`);
+    rejects(writes(', placement: allocator, extent: 12KiB'), `${FILE}: phases[0].writes[0].extent must be a power-of-two number of pages up to 2^guest.maxOrder with placement: allocator (one buddy block per extent) (got 12KiB)`);
+    rejects(writes(', placement: last-freed, extent: 8MiB'), `${FILE}: phases[0].writes[0].extent must be a power-of-two number of pages up to 2^guest.maxOrder with placement: last-freed (one buddy block per extent) (got 8MiB)`);
+    rejects(writes(', placement: allocator, extent: 8KiB', '12KiB'), `${FILE}: phases[0].writes[0].workingSet must be a whole number of extents (8192 bytes) with placement: allocator (got 12KiB)`);
+    rejects(
+      'guest: {memory: 1GiB, initial: {buddyinfo: b.txt}}\nphases: [{writes: [{rate: 1/s, workingSet: 4MiB, placement: last-freed}]}]\n',
+      `${FILE}: phases[0].writes[0].placement needs guest.initial.used, not guest.initial.buddyinfo (the file gives the free lists after the allocation) (got last-freed)`,
+    );
+    // Read streams have no placement.
+    rejects(`${base}phases: [{reads: [{rate: 1/s, workingSet: 4MiB, placement: used}]}]\n`, `${FILE}: phases[0].reads[0].placement is not a known field`);
+  });
+
   it('names the line of a YAML syntax error', () => {
     rejects('guest:\n  memory: 1GiB\n pageSize: 4KiB\n', `${FILE}: line 3: all mapping items must start at the same column`);
     rejects('guest: {memory: 1GiB\n', `${FILE}: line 2: flow map in block collection must be sufficiently indented and end with a }`);
