@@ -121,7 +121,12 @@ export function buildGuestAtStart(
       allocatedExtents.push(allocateExtents(buddy, memory, workingSetPages / extentPages, order, w.placement, cursor, field));
     }),
   );
-  return { layout: { ...layout, usedPages: Math.floor(initial.usedBytes / pageSize), freeDirtyPages: layout.freeDirtyPages - allocatedBytes / pageSize }, allocatedExtents, usedAtStart };
+  const allocatedPages = allocatedBytes / pageSize;
+  return {
+    layout: { ...layout, usedPages: layout.usedPages + allocatedPages, freePages: layout.freePages - allocatedPages, freeDirtyPages: layout.freeDirtyPages - allocatedPages },
+    allocatedExtents,
+    usedAtStart,
+  };
 }
 
 /**

@@ -53,14 +53,14 @@ function smallGuest(writes: WriteStream[], layout: 'ordered' | 'shuffled' = 'ord
   });
 }
 
-function place(w: Workload): { memory: GuestMemory; buddy: BuddyAllocator; extents: (Int32Array | null)[]; used: number[] } {
+function place(w: Workload): { memory: GuestMemory; buddy: BuddyAllocator; extents: (Int32Array | null)[]; used: number[]; summary: { usedPages: number; freePages: number } } {
   const totalPages = w.guest.memoryBytes / w.guest.pageSizeBytes;
   const memory = new GuestMemory(totalPages, 1);
   const buddy = new BuddyAllocator(totalPages, w.guest.maxOrder);
   const atStart = buildGuestAtStart(w.guest, w.phases, w.seed, memory, buddy);
   const used: number[] = [];
   for (let pfn = 0; pfn < totalPages; pfn++) if (atStart.usedAtStart.test(pfn)) used.push(pfn);
-  return { memory, buddy, extents: atStart.allocatedExtents, used };
+  return { memory, buddy, extents: atStart.allocatedExtents, used, summary: atStart.layout };
 }
 
 /** The pfns a Writer built from `extents` writes (its working set), ascending. */
@@ -184,8 +184,9 @@ test('property: after any placement the free lists hold exactly the unallocated 
           if (e instanceof ConfigError && /phases\[0\]\.writes\[\d\]/.test(e.message)) return;
           throw e;
         }
-        const { memory, buddy, extents } = placed;
+        const { memory, buddy, extents, summary } = placed;
         buddy.checkInvariants();
+        assert.deepEqual([summary.usedPages, summary.freePages], [usedPages, totalPages - usedPages]);
         assert.equal(memory.allocated.countRange(0, totalPages), usedPages);
         assert.equal(buddy.freePages, totalPages - usedPages);
         for (let pfn = 0; pfn < totalPages; pfn++) {
