@@ -36,9 +36,11 @@ import { newTransportCounters } from './wire/transport.js';
 /**
  * Engine shortcuts that must not change any result: tests turn them off and compare
  * (test/core/send-shortcuts.test.ts). `sendWordsAtOnce`: sendPages sends the rest of a
- * dirty word at once and fires commuting guest events ahead of it.
+ * dirty word at once and fires commuting guest events ahead of it. `deferZeroing`: while
+ * the sender interleaves a writer and a hint block's init_on_alloc zeroing, the zeroing
+ * steps are applied only when something could see them (simulation.ts MergedLane).
  */
-export const engineShortcuts = { sendWordsAtOnce: true };
+export const engineShortcuts = { sendWordsAtOnce: true, deferZeroing: true };
 
 /** Event priorities at equal times (docs/model.md §1.1). */
 export const PRIORITY_SENDER = 0;
@@ -85,6 +87,22 @@ export interface InterleavedEvents {
    * `word` (−1: any word); returns false at the first that does not (it stays unfired).
    */
   fireBeforeHorizon(word: number): boolean;
+  /**
+   * Pages [observedFromPfn, observedToPfn) whose sends must first `settle` the events the
+   * lane defers (whole words; empty when it defers none).
+   */
+  readonly observedFromPfn: number;
+  readonly observedToPfn: number;
+  /**
+   * Applies the deferred events strictly before `beforeSec` (a send of an observed page
+   * starts then; they touch nothing else the sends read, so applying them late is exact).
+   */
+  settle(beforeSec: number): void;
+  /**
+   * The sender stops interleaving, having run every event strictly before `beforeSec`:
+   * applies the deferred ones before it and defers no more.
+   */
+  endDeferral(beforeSec: number): void;
 }
 
 /** What the migration asks of the rest of the simulation at its turning points. */
@@ -503,21 +521,28 @@ export class Precopy {
     // The word whose pages go one by one (it did not fit at once): not tried again.
     let sentOneByOne = -1;
     let t = anchorSec + (normalBase + normal) * normalSec + (zeroBase + zero) * zeroSec + eosPart;
+    // Every interleaved event strictly before this has run (what a lane that defers some
+    // must apply when the sender stops: endDeferral).
+    let firedBeforeSec = -Infinity;
     for (;;) {
       if (events !== null) {
         // The events before this send happen first; they do not move the sender's clock.
         while (events.nextSec < t && events.nextSec < limitSec) {
           if (events.fire()) {
+            events.endDeferral(events.nextSec);
             this.storeSends(normal, zero, position, slotBytes);
             return false;
           }
         }
+        firedBeforeSec = t < limitSec ? t : limitSec;
       }
       if (t > limitSec) {
+        if (events !== null) events.endDeferral(firedBeforeSec);
         this.storeSends(normal, zero, position, slotBytes);
         return false;
       }
       if (t >= deadlineSec) {
+        if (events !== null) events.endDeferral(firedBeforeSec);
         this.storeSends(normal, zero, position, slotBytes);
         this.switchoverNow(deadlineSec);
         return true;
@@ -538,6 +563,7 @@ export class Precopy {
         pfn = this.nextDirtyPfn(0);
       }
       if (pfn < 0) {
+        if (events !== null) events.endDeferral(firedBeforeSec);
         this.storeSends(normal, zero, position, slotBytes);
         this.endIteration();
         if (passMode) {
@@ -548,6 +574,12 @@ export class Precopy {
           this.scheduleAction(SenderState.Decide, this.now());
         }
         return true;
+      }
+      if (events !== null && pfn >= events.observedFromPfn && pfn < events.observedToPfn) {
+        // A page whose state deferred events change (or whose chunk's clear does): they
+        // are applied up to this send, and its word goes page by page.
+        events.settle(t);
+        sentOneByOne = pfn >>> 5;
       }
       if (lazyClear && (pfn < clearedFrom || pfn >= clearedTo)) {
         const chunk = Math.floor(pfn / chunkPages);
@@ -633,6 +665,7 @@ export class Precopy {
         pipeline.writeRun(sentZero ? 0 : 1, sentZero ? 1 : 0, t, sentZero);
       }
       if (maxTotal !== null && transport.wireBytes >= maxTotal) {
+        if (events !== null) events.endDeferral(firedBeforeSec);
         this.storeSends(normal, zero, position, slotBytes);
         this.switchoverNow(t);
         return true;
@@ -640,12 +673,14 @@ export class Precopy {
       if (transport.overBudget(slotBytes, budget)) {
         // The page that crosses the budget is sent (with a QEMUFile queue: the flush that
         // crosses it, as migration_rate_exceeded sees); the sender idles until the slot ends.
+        if (events !== null) events.endDeferral(firedBeforeSec);
         this.storeSends(normal, zero, position, slotBytes);
         this.endIteration();
         this.scheduleAction(SenderState.Decide, Math.max(this.now(), this.slotEndSec));
         return true;
       }
       if (t >= maxWaitEnd) {
+        if (events !== null) events.endDeferral(firedBeforeSec);
         this.storeSends(normal, zero, position, slotBytes);
         this.endIteration();
         this.scheduleAction(SenderState.Decide, this.now());

@@ -8,14 +8,14 @@
  * Pure and synchronous: no I/O; `hooks` is the only way out (progress bars).
  */
 import { BuddyAllocator } from './buddy-allocator.js';
-import { ConfigError } from './errors.js';
+import { ConfigError, InvariantError } from './errors.js';
 import { GuestMemory } from './guest-memory.js';
 import { createStrategy } from './hints/create-strategy.js';
 import type { HintStrategy, SimClock } from './hints/hint-strategy.js';
 import { TraceReplay } from './trace-replay.js';
 import { PcpCache } from './pcp-cache.js';
 import { popcount32 } from './bitmap.js';
-import { PRIORITY_GUEST, PRIORITY_HINT, Precopy } from './precopy.js';
+import { PRIORITY_GUEST, PRIORITY_HINT, Precopy, engineShortcuts } from './precopy.js';
 import type { PostcopyEngine } from './endings/postcopy.js';
 import { PostcopyVcpus, type Blockable } from './endings/postcopy-vcpus.js';
 import { throttleScale } from './endings/guest-throttle.js';
@@ -248,7 +248,8 @@ class Simulation {
     const strategy = this.strategy;
     const lane = this.lane;
     const guestSteps = strategy === null ? null : new GuestStepLane(strategy, this.memory, this.clock);
-    const merged = guestSteps === null ? null : new MergedLane(lane, guestSteps, this.memory.granulePages);
+    const chunkPages = Math.max(1, Math.floor(this.workload.migration.tracking.clearChunkBytes / this.workload.guest.pageSizeBytes));
+    const merged = guestSteps === null ? null : new MergedLane(lane, guestSteps, this.memory.granulePages, chunkPages);
     let lastEventSec = 0;
     for (;;) {
       if (strategy !== null && precopy.isGathering && strategy.gatheringDone) precopy.endGathering(lastEventSec);
@@ -271,7 +272,9 @@ class Simulation {
         }
         this.scanOthers(writerIndex);
         if (events.nextSec < this.otherSec) {
+          if (merged !== null) merged.deferSteps();
           precopy.runUntil(this.otherSec, this.otherPriority, events);
+          if (merged !== null && merged.isDeferring) throw new InvariantError('the sender stopped interleaving without applying the deferred zeroing steps');
           if (precopy.done) break;
           continue;
         }
@@ -724,6 +727,11 @@ class Simulation {
  */
 class WriterLane implements InterleavedEvents {
   nextSec = Infinity;
+  // Writes are never deferred.
+  readonly observedFromPfn = 0;
+  readonly observedToPfn = 0;
+  settle(_beforeSec: number): void {}
+  endDeferral(_beforeSec: number): void {}
   /** After a postcopy switch: the engine that says which pages the destination lacks. */
   postcopy: PostcopyEngine | null = null;
   vcpus: PostcopyVcpus | null = null;
@@ -764,6 +772,12 @@ class WriterLane implements InterleavedEvents {
    */
   firesAheadOf(word: number): boolean {
     return this.writer!.peekPfn() >>> 5 !== word;
+  }
+
+  /** Whether the next write is to a page of [fromPfn, toPfn). */
+  writesInto(fromPfn: number, toPfn: number): boolean {
+    const pfn = this.writer!.peekPfn();
+    return pfn >= fromPfn && pfn < toPfn;
   }
 
   horizonSec = Infinity;
@@ -847,6 +861,11 @@ class WriterLane implements InterleavedEvents {
  */
 class GuestStepLane implements InterleavedEvents {
   nextSec = Infinity;
+  // Used through MergedLane, which defers the steps; on its own it defers none.
+  readonly observedFromPfn = 0;
+  readonly observedToPfn = 0;
+  settle(_beforeSec: number): void {}
+  endDeferral(_beforeSec: number): void {}
   private arrivalSec = Infinity;
   private readonly strategy: HintStrategy;
   private readonly memory: GuestMemory;
@@ -940,25 +959,120 @@ class MergedLane implements InterleavedEvents {
 
   private readonly granulePages: number;
 
-  constructor(writes: WriterLane, steps: GuestStepLane, granulePages: number) {
+  /** Pages per lazy-clear chunk: a chunk's clear changes its pages' snap bits. */
+  private readonly chunkPages: number;
+
+  constructor(writes: WriterLane, steps: GuestStepLane, granulePages: number, chunkPages: number) {
     this.writes = writes;
     this.steps = steps;
     this.granulePages = granulePages;
+    this.chunkPages = chunkPages;
   }
 
   select(): void {
     this.nextSec = Math.min(this.writes.nextSec, this.steps.nextSec);
   }
 
+  /**
+   * Deferred zeroing (engineShortcuts.deferZeroing). While the sender interleaves this lane
+   * (one Precopy.runUntil), a hint block's init_on_alloc zeroing steps are not fired as they
+   * come due: a step changes only its own page's flags and the fault or buffer counters
+   * (which only add), so it can be applied any time before something reads them. What can
+   * read them during the interleaving: a send of a page in the block's words, or a chunk
+   * clear the sender does there (observedFromPfn..observedToPfn: the block widened to whole
+   * lazy-clear chunks and words), and a write into the block (never, as the block is held,
+   * but checked). Before each, the steps strictly before its time are applied (`settle`:
+   * sends and writes go first at equal times); when the sender stops interleaving, those
+   * strictly before the last time it ran events to (`endDeferral`), so every other source
+   * sees exactly what firing them in order would have left. Only with 4 KiB granules (a
+   * coarse granule's log bits are shared with pages outside the block) and writes in runs,
+   * while the strategy's next steps are the rest of one block (a new block or command comes
+   * only at a report or a sync, which end the interleaving).
+   */
+  private deferring = false;
+  private blockFromPfn = 0;
+  private blockToPfn = 0;
+  observedFromPfn = 0;
+  observedToPfn = 0;
+
+  /** Starts deferring the steps, when they are the rest of a block's zeroing (see above). */
+  deferSteps(): void {
+    const writes = this.writes, steps = this.steps;
+    if (!engineShortcuts.deferZeroing || this.granulePages !== 1) return;
+    if (writes.nextSec < Infinity && !writes.runsAhead()) return;
+    const endPfn = steps.plainStepsEndPfn();
+    if (endPfn < 0) return;
+    const fromPfn = steps.nextPagePfn();
+    const chunk = this.chunkPages;
+    const observedFrom = Math.floor(fromPfn / chunk) * chunk;
+    const observedTo = Math.ceil(endPfn / chunk) * chunk;
+    this.deferring = true;
+    this.blockFromPfn = fromPfn;
+    this.blockToPfn = endPfn;
+    this.observedFromPfn = observedFrom - (observedFrom % 32);
+    this.observedToPfn = Math.ceil(observedTo / 32) * 32;
+    this.nextSec = writes.nextSec;
+  }
+
+  get isDeferring(): boolean {
+    return this.deferring;
+  }
+
+  settle(beforeSec: number): void {
+    if (this.deferring) this.steps.firePlainBefore(beforeSec, -1);
+  }
+
+  endDeferral(beforeSec: number): void {
+    if (!this.deferring) return;
+    this.steps.firePlainBefore(beforeSec, -1);
+    this.deferring = false;
+    this.observedFromPfn = 0;
+    this.observedToPfn = 0;
+    this.nextSec = Math.min(this.writes.nextSec, this.steps.nextSec);
+  }
+
   /** The next event, write or step, fires ahead as its own lane allows. */
   firesAheadOf(word: number): boolean {
+    if (this.deferring) return this.writes.firesAheadOf(word);
     return this.writes.nextSec <= this.steps.nextSec ? this.writes.firesAheadOf(word) : this.steps.firesAheadOf(word);
   }
 
   fire(): boolean {
+    if (this.deferring) {
+      // Only writes are due while the steps are deferred; one into the block sees them.
+      const writes = this.writes;
+      if (writes.writesInto(this.blockFromPfn, this.blockToPfn)) this.settle(writes.nextSec);
+      const stop = writes.fire();
+      this.nextSec = writes.nextSec;
+      return stop;
+    }
     const stop = this.writes.nextSec <= this.steps.nextSec ? this.writes.fire() : this.steps.fire();
     this.nextSec = Math.min(this.writes.nextSec, this.steps.nextSec);
     return stop;
+  }
+
+  /** fireBeforeHorizon while the steps are deferred: the writes in runs, around the block. */
+  private fireWritesBeforeHorizon(word: number): boolean {
+    const writes = this.writes;
+    const span = this.blockToPfn - this.blockFromPfn;
+    writes.horizonSec = this.horizonSec;
+    writes.avoidFromPfn = this.blockFromPfn;
+    let all = true;
+    for (;;) {
+      writes.avoidSpanPages = span;
+      const done = writes.fireBeforeHorizon(word);
+      writes.avoidSpanPages = 0;
+      if (done) break;
+      // Stopped before a write to `word` (the sender's) or into the block.
+      if (!writes.firesAheadOf(word)) {
+        all = false;
+        break;
+      }
+      this.settle(writes.nextSec);
+      writes.fire();
+    }
+    this.nextSec = writes.nextSec;
+    return all;
   }
 
   horizonSec = Infinity;
@@ -997,6 +1111,7 @@ class MergedLane implements InterleavedEvents {
 
   /** Runs of writes up to the next step, then the step, in time order (writes first at equal times). */
   fireBeforeHorizon(word: number): boolean {
+    if (this.deferring) return this.fireWritesBeforeHorizon(word);
     const writes = this.writes;
     const steps = this.steps;
     if (writes.nextSec < this.horizonSec && steps.nextSec < this.horizonSec && !this.fireApartBeforeHorizon(word)) {
