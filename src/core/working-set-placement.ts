@@ -99,7 +99,8 @@ export function buildGuestAtStart(
     },
   };
   const layout = buildInitialLayout(layoutGuest, seed, memory, buddy);
-  const cursor = { pfn: memory.totalPages };
+  // Where last-freed's downward search goes on, and how many allocated pages held old data.
+  const cursor = { pfn: memory.totalPages, oldDataPages: 0 };
   const usedAtStart = new Bitmap(memory.totalPages);
   usedAtStart.words.set(memory.allocated.words);
   phases.forEach((phase, p) =>
@@ -123,7 +124,7 @@ export function buildGuestAtStart(
   );
   const allocatedPages = allocatedBytes / pageSize;
   return {
-    layout: { ...layout, usedPages: layout.usedPages + allocatedPages, freePages: layout.freePages - allocatedPages, freeDirtyPages: layout.freeDirtyPages - allocatedPages },
+    layout: { ...layout, usedPages: layout.usedPages + allocatedPages, freePages: layout.freePages - allocatedPages, freeDirtyPages: layout.freeDirtyPages - cursor.oldDataPages },
     allocatedExtents,
     usedAtStart,
   };
@@ -132,9 +133,10 @@ export function buildGuestAtStart(
 /**
  * Takes `count` blocks of `order` off the free lists; their pages hold the process's data.
  * `last-freed` takes the highest wholly free old-data blocks first, searching down from
- * below the previous one (`cursor`), so all writers together scan memory once.
+ * below the previous one (`cursor.pfn`), so all writers together scan memory once; counts the
+ * pages that held old data in `cursor.oldDataPages`.
  */
-function allocateExtents(buddy: BuddyAllocator, memory: GuestMemory, count: number, order: number, placement: WorkingSetPlacement, cursor: { pfn: number }, field: string): Int32Array {
+function allocateExtents(buddy: BuddyAllocator, memory: GuestMemory, count: number, order: number, placement: WorkingSetPlacement, cursor: { pfn: number; oldDataPages: number }, field: string): Int32Array {
   const starts = new Int32Array(count);
   const pages = 2 ** order;
   for (let e = 0; e < count; e++) {
@@ -149,6 +151,7 @@ function allocateExtents(buddy: BuddyAllocator, memory: GuestMemory, count: numb
     if (pfn < 0) {
       throw new ConfigError(`${field}.workingSet`, `the guest's free lists have no order-${order} block for extent ${e + 1} of ${count} (placement: ${placement})`);
     }
+    cursor.oldDataPages += pages - memory.zero.countRange(pfn, pfn + pages);
     memory.allocated.setRange(pfn, pfn + pages);
     memory.zero.clearRange(pfn, pfn + pages);
     memory.populated.setRange(pfn, pfn + pages);

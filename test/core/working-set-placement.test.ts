@@ -53,7 +53,7 @@ function smallGuest(writes: WriteStream[], layout: 'ordered' | 'shuffled' = 'ord
   });
 }
 
-function place(w: Workload): { memory: GuestMemory; buddy: BuddyAllocator; extents: (Int32Array | null)[]; used: number[]; summary: { usedPages: number; freePages: number } } {
+function place(w: Workload): { memory: GuestMemory; buddy: BuddyAllocator; extents: (Int32Array | null)[]; used: number[]; summary: { usedPages: number; freePages: number; freeDirtyPages: number } } {
   const totalPages = w.guest.memoryBytes / w.guest.pageSizeBytes;
   const memory = new GuestMemory(totalPages, 1);
   const buddy = new BuddyAllocator(totalPages, w.guest.maxOrder);
@@ -149,6 +149,7 @@ test('property: after any placement the free lists hold exactly the unallocated 
         blocks: fc.integer({ min: 4, max: 24 }),
         usedShare: fc.double({ min: 0.3, max: 0.8, noNaN: true }),
         dirtyShare: fc.double({ min: 0, max: 1, noNaN: true }),
+        fragmentation: fc.constantFrom(0, 0, 0.05, 0.2),
         layout: fc.constantFrom('ordered' as const, 'shuffled' as const),
         seed: fc.integer({ min: 1, max: 1000 }),
         writers: fc.array(
@@ -171,7 +172,7 @@ test('property: after any placement the free lists hold exactly the unallocated 
             memoryBytes: totalPages * PAGE,
             maxOrder: c.maxOrder,
             pageblockOrder: c.maxOrder,
-            initial: { usedBytes: usedPages * PAGE, freeDirtyBytes: freeDirtyPages * PAGE, fragmentation: 0, layout: c.layout, buddyinfoFreeBlocks: null },
+            initial: { usedBytes: usedPages * PAGE, freeDirtyBytes: freeDirtyPages * PAGE, fragmentation: c.fragmentation, layout: c.layout, buddyinfoFreeBlocks: null },
           },
           seed: c.seed,
         });
@@ -180,13 +181,15 @@ test('property: after any placement the free lists hold exactly the unallocated 
         try {
           placed = place(workload);
         } catch (e) {
-          // Too big a working set for this guest: refused with the field named, nothing else.
-          if (e instanceof ConfigError && /phases\[0\]\.writes\[\d\]/.test(e.message)) return;
+          // Too big a working set, or too much fragmentation, for this guest: refused with the field named.
+          if (e instanceof ConfigError && /phases\[0\]\.writes\[\d\]|guest\.initial/.test(e.message)) return;
           throw e;
         }
         const { memory, buddy, extents, summary } = placed;
         buddy.checkInvariants();
-        assert.deepEqual([summary.usedPages, summary.freePages], [usedPages, totalPages - usedPages]);
+        let freeOldData = 0;
+        for (let pfn = 0; pfn < totalPages; pfn++) if (!memory.allocated.test(pfn) && !memory.zero.test(pfn)) freeOldData++;
+        assert.deepEqual([summary.usedPages, summary.freePages, summary.freeDirtyPages], [usedPages, totalPages - usedPages, freeOldData]);
         assert.equal(memory.allocated.countRange(0, totalPages), usedPages);
         assert.equal(buddy.freePages, totalPages - usedPages);
         for (let pfn = 0; pfn < totalPages; pfn++) {
