@@ -89,7 +89,8 @@ export interface InterleavedEvents {
   fireBeforeHorizon(word: number): boolean;
   /**
    * Pages [observedFromPfn, observedToPfn) whose sends must first `settle` the events the
-   * lane defers (whole words; empty when it defers none).
+   * lane defers (whole words; empty when it defers none). A lazy-clear chunk's clear
+   * settles them too.
    */
   readonly observedFromPfn: number;
   readonly observedToPfn: number;
@@ -576,14 +577,18 @@ export class Precopy {
         return true;
       }
       if (events !== null && pfn >= events.observedFromPfn && pfn < events.observedToPfn) {
-        // A page whose state deferred events change (or whose chunk's clear does): they
-        // are applied up to this send, and its word goes page by page.
+        // A page whose state deferred events change: they are applied up to this send, and
+        // its word goes page by page.
         events.settle(t);
         sentOneByOne = pfn >>> 5;
       }
       if (lazyClear && (pfn < clearedFrom || pfn >= clearedTo)) {
         const chunk = Math.floor(pfn / chunkPages);
-        if (this.chunkNeedsClear[chunk] === 1) this.clearChunk(chunk);
+        if (this.chunkNeedsClear[chunk] === 1) {
+          // The clear changes its pages' snap bits, which deferred zeroing steps read.
+          if (events !== null) events.settle(t);
+          this.clearChunk(chunk);
+        }
         clearedFrom = chunk * chunkPages;
         clearedTo = clearedFrom + chunkPages;
       }

@@ -248,8 +248,7 @@ class Simulation {
     const strategy = this.strategy;
     const lane = this.lane;
     const guestSteps = strategy === null ? null : new GuestStepLane(strategy, this.memory, this.clock);
-    const chunkPages = Math.max(1, Math.floor(this.workload.migration.tracking.clearChunkBytes / this.workload.guest.pageSizeBytes));
-    const merged = guestSteps === null ? null : new MergedLane(lane, guestSteps, this.memory.granulePages, chunkPages);
+    const merged = guestSteps === null ? null : new MergedLane(lane, guestSteps, this.memory.granulePages);
     let lastEventSec = 0;
     for (;;) {
       if (strategy !== null && precopy.isGathering && strategy.gatheringDone) precopy.endGathering(lastEventSec);
@@ -959,14 +958,10 @@ class MergedLane implements InterleavedEvents {
 
   private readonly granulePages: number;
 
-  /** Pages per lazy-clear chunk: a chunk's clear changes its pages' snap bits. */
-  private readonly chunkPages: number;
-
-  constructor(writes: WriterLane, steps: GuestStepLane, granulePages: number, chunkPages: number) {
+  constructor(writes: WriterLane, steps: GuestStepLane, granulePages: number) {
     this.writes = writes;
     this.steps = steps;
     this.granulePages = granulePages;
-    this.chunkPages = chunkPages;
   }
 
   select(): void {
@@ -978,9 +973,9 @@ class MergedLane implements InterleavedEvents {
    * (one Precopy.runUntil), a hint block's init_on_alloc zeroing steps are not fired as they
    * come due: a step changes only its own page's flags and the fault or buffer counters
    * (which only add), so it can be applied any time before something reads them. What can
-   * read them during the interleaving: a send of a page in the block's words, or a chunk
-   * clear the sender does there (observedFromPfn..observedToPfn: the block widened to whole
-   * lazy-clear chunks and words), and a write into the block (never, as the block is held,
+   * read them during the interleaving: a send of a page in the block's words
+   * (observedFromPfn..observedToPfn), a lazy-clear chunk's clear by the sender (it changes
+   * snap bits), and a write into the block (never, as the block is held,
    * but checked). Before each, the steps strictly before its time are applied (`settle`:
    * sends and writes go first at equal times); when the sender stops interleaving, those
    * strictly before the last time it ran events to (`endDeferral`), so every other source
@@ -1003,14 +998,11 @@ class MergedLane implements InterleavedEvents {
     const endPfn = steps.plainStepsEndPfn();
     if (endPfn < 0) return;
     const fromPfn = steps.nextPagePfn();
-    const chunk = this.chunkPages;
-    const observedFrom = Math.floor(fromPfn / chunk) * chunk;
-    const observedTo = Math.ceil(endPfn / chunk) * chunk;
     this.deferring = true;
     this.blockFromPfn = fromPfn;
     this.blockToPfn = endPfn;
-    this.observedFromPfn = observedFrom - (observedFrom % 32);
-    this.observedToPfn = Math.ceil(observedTo / 32) * 32;
+    this.observedFromPfn = fromPfn - (fromPfn % 32);
+    this.observedToPfn = Math.ceil(endPfn / 32) * 32;
     this.nextSec = writes.nextSec;
   }
 
