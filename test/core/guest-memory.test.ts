@@ -8,6 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import type { BitSet } from '../../src/core/bitmap.js';
 import { GuestMemory, quietWritesEnabled } from '../../src/core/guest-memory.js';
 
 const PAGES = 200;
@@ -61,9 +62,9 @@ function run(ops: Op[], granulePages: number, bufferEntries: number, lazy: boole
         memory.quiet.clear(o.pfn);
       } else {
         // A sync (precopy.ts syncDirtyLog): lazy snaps what was logged; sync protects again.
-        for (let w = 0; w < memory.logged.words.length; w++) {
-          const fetched = lazy ? memory.logged.words[w] | memory.snap.words[w] : memory.logged.words[w];
-          memory.logged.words[w] = 0;
+        for (let w = 0; w < memory.logged.wordCount; w++) {
+          const fetched = lazy ? memory.logged.word(w) | memory.snap.words[w] : memory.logged.word(w);
+          memory.logged.setWord(w, 0);
           if (lazy) memory.snap.words[w] = fetched;
           else memory.quiet.words[w] &= ~fetched;
         }
@@ -86,7 +87,7 @@ function checkQuiet(memory: GuestMemory): void {
 }
 
 function state(memory: GuestMemory): unknown {
-  const bits = (b: { words: Uint32Array } | null) => (b === null ? null : Array.from(b.words));
+  const bits = (b: BitSet | null) => (b === null ? null : Array.from({ length: b.wordCount }, (_, w) => b.word(w)));
   return {
     populated: bits(memory.populated),
     zero: bits(memory.zero),
