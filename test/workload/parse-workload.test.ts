@@ -87,7 +87,7 @@ describe('parseWorkload defaults', () => {
         switchoverBandwidthBytesPerSec: null,
         estimate: 'measured',
         scanRateBytesPerSec: 10 * GiB,
-        sendCostSec: 1.56e-6,
+        sendCostSec: 1.33e-6,
         loadCostSec: 0,
         zeroLoadCostSec: 0.22e-6,
         rateSlotSec: 0.1,
