@@ -964,7 +964,11 @@ export class Precopy {
     const config = this.config;
     const wire = config.wire;
     const bytes = discardBytes + wire.eosBytes + wire.deviceStateBytes;
-    this.downtimeSec = this.syncSec + bytes / config.linkBandwidthBytesPerSec + config.switchoverTimeSec;
+    let switchSec = this.syncSec + bytes / config.linkBandwidthBytesPerSec;
+    // Behind socket buffers the destination runs only once it has loaded what came before
+    // the device state (wire/socket-pipeline.ts).
+    if (this.transport.socketBufferBytes > 0) switchSec = Math.max(switchSec, this.pipeline.loadedSec - timeSec);
+    this.downtimeSec = switchSec + config.switchoverTimeSec;
     this.pushFinalRound('stop-copy', timeSec, this.downtimeSec, 0, 0, bytes, newlyDirty);
     const resumeSec = timeSec + this.downtimeSec;
     this.postcopySwitchSec = timeSec;

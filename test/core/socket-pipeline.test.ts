@@ -80,6 +80,31 @@ test('no buffers (lockstep): each page takes its slowest stage and the pages add
   assert.equal(precopy.endSec - precopy.startSec, 3584 * U);
   assert.equal(precopy.downtimeSec, 0);
   assert.equal(precopy.destination.busySec, 256 * 8 * U);
+  assert.equal(precopy.destination.loadedSec, 3584 * U, 'the load is inside the last page\'s time');
+});
+
+test('a postcopy switch waits for the destination to load what the buffers hold', () => {
+  // Switch at the first iteration's end (1792U, the source's); the destination runs once it
+  // has loaded the 256 normal pages (2049U): that is the downtime (no sync time, no bytes).
+  const memory = new GuestMemory(1024, 1);
+  memory.zero.setRange(256, 1024);
+  const config = uncapped(1 * MiB);
+  config.postcopy = { start: { kind: 'afterRound', round: 0 }, preempt: false, requestLatencySec: 0, bandwidthBytesPerSec: Infinity, sendQueueBytes: 0 };
+  const precopy = new Precopy(config, memory, 4096, NO_HOOKS, false);
+  while (!precopy.done) precopy.runUntil(Infinity, PRIORITY_HINT);
+  assert.equal(precopy.ending, 'postcopy');
+  const switchRow = precopy.rounds.find((r) => r.kind === 'stop-copy')!;
+  assert.equal(switchRow.startSec, 1792 * U);
+  assert.equal(precopy.downtimeSec, 257 * U);
+  // Lockstep: the switch costs nothing here.
+  const lockstep = new Precopy({ ...uncapped(0), postcopy: config.postcopy }, (() => {
+    const m = new GuestMemory(1024, 1);
+    m.zero.setRange(256, 1024);
+    return m;
+  })(), 4096, NO_HOOKS, false);
+  while (!lockstep.done) lockstep.runUntil(Infinity, PRIORITY_HINT);
+  assert.equal(lockstep.ending, 'postcopy');
+  assert.equal(lockstep.downtimeSec, 0);
 });
 
 test('buffers of one page: each normal page waits for the one before to load', () => {

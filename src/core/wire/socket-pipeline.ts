@@ -90,7 +90,8 @@ export class SocketPipeline implements DestinationLoad {
   writeRun(normalPages: number, zeroPages: number, endSec: number, lastZero: boolean): void {
     this.normalPages += normalPages;
     this.zeroPages += zeroPages;
-    if (normalPages + zeroPages > 0) this.loadedSec = endSec + (lastZero ? this.zeroLoadSec : this.normalLoadSec);
+    // Lockstep: the load is part of the page's time, so the last page is loaded at its end.
+    if (normalPages + zeroPages > 0) this.loadedSec = this.bufferBytes === 0 ? endSec : endSec + (lastZero ? this.zeroLoadSec : this.normalLoadSec);
   }
 
   /**
