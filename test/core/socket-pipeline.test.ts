@@ -83,6 +83,42 @@ test('no buffers (lockstep): each page takes its slowest stage and the pages add
   assert.equal(precopy.destination.loadedSec, 3584 * U, 'the load is inside the last page\'s time');
 });
 
+test('stop-and-copy writes behind the backlog: the downtime runs until the destination has loaded it all', () => {
+  // The guest of the first test with 2 MiB of buffers; at 1000U (the source in its zero
+  // pages) pfns 0-63 are logged as written. A fixed switchover bandwidth lets the sync at
+  // the iteration's end (1792U) switch over with them: the source writes them at U each
+  // from 1792U, all before the destination finishes its 256 loads (2049U), so they load
+  // after: 2049U + 64 × 8U = 2561U.
+  const memory = new GuestMemory(1024, 1);
+  memory.zero.setRange(256, 1024);
+  const config = uncapped(2 * MiB);
+  config.switchoverBandwidthBytesPerSec = 1e12;
+  const precopy = new Precopy(config, memory, 4096, NO_HOOKS, false);
+  while (precopy.runUntil(1000 * U, PRIORITY_HINT) === false) {
+    /* decisions hand control back */
+  }
+  memory.logged.setRange(0, 64);
+  while (!precopy.done) precopy.runUntil(Infinity, PRIORITY_HINT);
+  const stopCopy = precopy.rounds.at(-1)!;
+  assert.deepEqual([stopCopy.kind, stopCopy.startSec, stopCopy.normalPages], ['stop-copy', 1792 * U, 64]);
+  assert.equal(precopy.endSec, 2561 * U);
+  assert.equal(precopy.downtimeSec, 2561 * U - 1792 * U);
+  assert.equal(precopy.destination.busySec, (256 + 64) * 8 * U);
+  // Lockstep: 3584U, then 64 × 8U.
+  const lockMemory = new GuestMemory(1024, 1);
+  lockMemory.zero.setRange(256, 1024);
+  const lockConfig = uncapped(0);
+  lockConfig.switchoverBandwidthBytesPerSec = 1e12;
+  const lockstep = new Precopy(lockConfig, lockMemory, 4096, NO_HOOKS, false);
+  while (lockstep.runUntil(1000 * U, PRIORITY_HINT) === false) {
+    /* decisions hand control back */
+  }
+  lockMemory.logged.setRange(0, 64);
+  while (!lockstep.done) lockstep.runUntil(Infinity, PRIORITY_HINT);
+  assert.equal(lockstep.endSec, 3584 * U + 512 * U);
+  assert.equal(lockstep.downtimeSec, 512 * U);
+});
+
 test('a postcopy switch waits for the destination to load what the buffers hold', () => {
   // Switch at the first iteration's end (1792U, the source's); the destination runs once it
   // has loaded the 256 normal pages (2049U): that is the downtime (no sync time, no bytes).
@@ -193,5 +229,41 @@ test('the pipeline agrees with a brute-force reference on random page sequences'
       },
     ),
     { numRuns: 300 },
+  );
+});
+
+test('the sender with the pipeline ends where the reference says, on random guests without writers', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.boolean(), { minLength: 64, maxLength: 64 }),
+      fc.record({ send: fc.integer({ min: 1, max: 12 }), scan: fc.integer({ min: 1, max: 12 }), load: fc.integer({ min: 0, max: 24 }), zeroLoad: fc.integer({ min: 0, max: 24 }) }),
+      fc.integer({ min: 0, max: 30 * NORMAL }),
+      (zeroPattern, costs, buffer) => {
+        const pages = 256;
+        const memory = new GuestMemory(pages, 1);
+        const zero: boolean[] = [];
+        for (let pfn = 0; pfn < pages; pfn++) {
+          zero.push(zeroPattern[pfn % 64] !== zeroPattern[(pfn * 7) % 64]);
+          if (zero[pfn]) memory.zero.setRange(pfn, pfn + 1);
+        }
+        const config = uncapped(buffer);
+        config.sendCostSec = costs.send * U;
+        config.scanRateBytesPerSec = 4096 / (costs.scan * U);
+        config.loadCostSec = costs.load * U;
+        config.zeroLoadCostSec = costs.zeroLoad * U;
+        const precopy = new Precopy(config, memory, 4096, NO_HOOKS, false);
+        while (!precopy.done) precopy.runUntil(Infinity, PRIORITY_HINT);
+        const time = precopy.endSec - precopy.startSec;
+        if (buffer === 0) {
+          const lockstep = zero.reduce((sum, z) => sum + (z ? Math.max(costs.scan, costs.zeroLoad) : Math.max(costs.send, costs.load)), 0);
+          assert.equal(time, lockstep * U);
+          return;
+        }
+        const ref = reference(buffer, zero.map((z) => ({ zero: z, sourceSec: (z ? costs.scan : costs.send) * U })), costs.load * U, costs.zeroLoad * U);
+        assert.equal(time, Math.max(ref.written[pages - 1], ref.loaded));
+        assert.equal(precopy.rounds[0].durationSec, ref.written[pages - 1], 'the round ends on the source');
+      },
+    ),
+    { numRuns: 200 },
   );
 });
