@@ -8,28 +8,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { GuestMemory } from '../../src/core/guest-memory.js';
-import { PRIORITY_HINT, Precopy, type MigrationHooks } from '../../src/core/precopy.js';
+import { PRIORITY_HINT, Precopy } from '../../src/core/precopy.js';
 import type { MigrationConfig } from '../../src/core/types.js';
-import { makeWorkload, UNITS } from './workload-fixture.js';
+import { makeWorkload, NO_HOOKS, UNITS } from './workload-fixture.js';
 
 const { MiB } = UNITS;
 const NORMAL_PAGE_BYTES = 8 + 4096;
 /** 64 MiB: 16384 pages, all non-zero (the zero bitmap stays clear). */
 const PAGES = 16384;
 
-const NO_HOOKS: MigrationHooks = {
-  onSetup() {},
-  onStopHints() {},
-  onStartHints() {},
-  onSwitchover() {},
-  onThrottle() {},
-  onDirtyLimit() {},
-  onPause() {},
-  onPostcopy: () => ({ arrived: () => false }),
-  onPostcopyRunning() {},
-  onRound() {},
-  dirtyLimitThrottleUs: () => 0,
-};
 
 function migration(overrides: { flushIovecs?: number; preset?: MigrationConfig['preset'] } = {}): MigrationConfig {
   const config = makeWorkload({ guest: { memoryBytes: 64 * MiB } }).migration;

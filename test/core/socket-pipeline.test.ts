@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 
 import { GuestMemory } from '../../src/core/guest-memory.js';
-import { PRIORITY_HINT, Precopy, type MigrationHooks } from '../../src/core/precopy.js';
+import { PRIORITY_HINT, Precopy } from '../../src/core/precopy.js';
 import type { MigrationConfig } from '../../src/core/types.js';
 import { SocketPipeline } from '../../src/core/wire/socket-pipeline.js';
-import { makeWorkload, UNITS } from './workload-fixture.js';
+import { makeWorkload, NO_HOOKS, UNITS } from './workload-fixture.js';
 
 const { MiB } = UNITS;
 const NORMAL = 8 + 4096;
@@ -19,19 +19,6 @@ const ZERO = 9;
 /** A time unit whose sums stay exact in binary: 2^-20 s (0.95 µs). */
 const U = 2 ** -20;
 
-const NO_HOOKS: MigrationHooks = {
-  onSetup() {},
-  onStopHints() {},
-  onStartHints() {},
-  onSwitchover() {},
-  onThrottle() {},
-  onDirtyLimit() {},
-  onPause() {},
-  onPostcopy: () => ({ arrived: () => false }),
-  onPostcopyRunning() {},
-  onRound() {},
-  dirtyLimitThrottleUs: () => 0,
-};
 
 /**
  * 1024 pages, no cap: a normal page costs the source U (sendCost) and the destination 8U
@@ -54,12 +41,32 @@ function uncapped(socketBufferBytes: number): MigrationConfig {
 }
 
 /** 256 normal pages at pfns 0-255, then 768 zero pages: the idle guest's shape in small. */
-function migrate(socketBufferBytes: number): Precopy {
+function idleShape(): GuestMemory {
   const memory = new GuestMemory(1024, 1);
   memory.zero.setRange(256, 1024);
-  const precopy = new Precopy(uncapped(socketBufferBytes), memory, 4096, NO_HOOKS, false);
+  return memory;
+}
+
+function runToEnd(precopy: Precopy): Precopy {
   while (!precopy.done) precopy.runUntil(Infinity, PRIORITY_HINT);
   return precopy;
+}
+
+function migrate(socketBufferBytes: number): Precopy {
+  return runToEnd(new Precopy(uncapped(socketBufferBytes), idleShape(), 4096, NO_HOOKS, false));
+}
+
+/** `migrate`, with pfns 0-63 logged as written at 1000U (the source is in its zero pages). */
+function migrateWithWrites(socketBufferBytes: number): Precopy {
+  const memory = idleShape();
+  const config = uncapped(socketBufferBytes);
+  config.switchoverBandwidthBytesPerSec = 1e12;
+  const precopy = new Precopy(config, memory, 4096, NO_HOOKS, false);
+  while (precopy.runUntil(1000 * U, PRIORITY_HINT) === false) {
+    /* decisions hand control back */
+  }
+  memory.logged.setRange(0, 64);
+  return runToEnd(precopy);
 }
 
 test('buffers that hold the backlog: the time is the slower side, not the sum of the pages', () => {
@@ -89,32 +96,14 @@ test('stop-and-copy writes behind the backlog: the downtime runs until the desti
   // the iteration's end (1792U) switch over with them: the source writes them at U each
   // from 1792U, all before the destination finishes its 256 loads (2049U), so they load
   // after: 2049U + 64 × 8U = 2561U.
-  const memory = new GuestMemory(1024, 1);
-  memory.zero.setRange(256, 1024);
-  const config = uncapped(2 * MiB);
-  config.switchoverBandwidthBytesPerSec = 1e12;
-  const precopy = new Precopy(config, memory, 4096, NO_HOOKS, false);
-  while (precopy.runUntil(1000 * U, PRIORITY_HINT) === false) {
-    /* decisions hand control back */
-  }
-  memory.logged.setRange(0, 64);
-  while (!precopy.done) precopy.runUntil(Infinity, PRIORITY_HINT);
+  const precopy = migrateWithWrites(2 * MiB);
   const stopCopy = precopy.rounds.at(-1)!;
   assert.deepEqual([stopCopy.kind, stopCopy.startSec, stopCopy.normalPages], ['stop-copy', 1792 * U, 64]);
   assert.equal(precopy.endSec, 2561 * U);
   assert.equal(precopy.downtimeSec, 2561 * U - 1792 * U);
   assert.equal(precopy.destination.busySec, (256 + 64) * 8 * U);
   // Lockstep: 3584U, then 64 × 8U.
-  const lockMemory = new GuestMemory(1024, 1);
-  lockMemory.zero.setRange(256, 1024);
-  const lockConfig = uncapped(0);
-  lockConfig.switchoverBandwidthBytesPerSec = 1e12;
-  const lockstep = new Precopy(lockConfig, lockMemory, 4096, NO_HOOKS, false);
-  while (lockstep.runUntil(1000 * U, PRIORITY_HINT) === false) {
-    /* decisions hand control back */
-  }
-  lockMemory.logged.setRange(0, 64);
-  while (!lockstep.done) lockstep.runUntil(Infinity, PRIORITY_HINT);
+  const lockstep = migrateWithWrites(0);
   assert.equal(lockstep.endSec, 3584 * U + 512 * U);
   assert.equal(lockstep.downtimeSec, 512 * U);
 });
@@ -122,23 +111,15 @@ test('stop-and-copy writes behind the backlog: the downtime runs until the desti
 test('a postcopy switch waits for the destination to load what the buffers hold', () => {
   // Switch at the first iteration's end (1792U, the source's); the destination runs once it
   // has loaded the 256 normal pages (2049U): that is the downtime (no sync time, no bytes).
-  const memory = new GuestMemory(1024, 1);
-  memory.zero.setRange(256, 1024);
-  const config = uncapped(1 * MiB);
-  config.postcopy = { start: { kind: 'afterRound', round: 0 }, preempt: false, requestLatencySec: 0, bandwidthBytesPerSec: Infinity, sendQueueBytes: 0 };
-  const precopy = new Precopy(config, memory, 4096, NO_HOOKS, false);
-  while (!precopy.done) precopy.runUntil(Infinity, PRIORITY_HINT);
+  const postcopy = { start: { kind: 'afterRound', round: 0 }, preempt: false, requestLatencySec: 0, bandwidthBytesPerSec: Infinity, sendQueueBytes: 0 } as const;
+  const withPostcopy = (socketBufferBytes: number) => ({ ...uncapped(socketBufferBytes), postcopy });
+  const precopy = runToEnd(new Precopy(withPostcopy(1 * MiB), idleShape(), 4096, NO_HOOKS, false));
   assert.equal(precopy.ending, 'postcopy');
   const switchRow = precopy.rounds.find((r) => r.kind === 'stop-copy')!;
   assert.equal(switchRow.startSec, 1792 * U);
   assert.equal(precopy.downtimeSec, 257 * U);
   // Lockstep: the switch costs nothing here.
-  const lockstep = new Precopy({ ...uncapped(0), postcopy: config.postcopy }, (() => {
-    const m = new GuestMemory(1024, 1);
-    m.zero.setRange(256, 1024);
-    return m;
-  })(), 4096, NO_HOOKS, false);
-  while (!lockstep.done) lockstep.runUntil(Infinity, PRIORITY_HINT);
+  const lockstep = runToEnd(new Precopy(withPostcopy(0), idleShape(), 4096, NO_HOOKS, false));
   assert.equal(lockstep.ending, 'postcopy');
   assert.equal(lockstep.downtimeSec, 0);
 });
@@ -251,8 +232,7 @@ test('the sender with the pipeline ends where the reference says, on random gues
         config.scanRateBytesPerSec = 4096 / (costs.scan * U);
         config.loadCostSec = costs.load * U;
         config.zeroLoadCostSec = costs.zeroLoad * U;
-        const precopy = new Precopy(config, memory, 4096, NO_HOOKS, false);
-        while (!precopy.done) precopy.runUntil(Infinity, PRIORITY_HINT);
+        const precopy = runToEnd(new Precopy(config, memory, 4096, NO_HOOKS, false));
         const time = precopy.endSec - precopy.startSec;
         if (buffer === 0) {
           const lockstep = zero.reduce((sum, z) => sum + (z ? Math.max(costs.scan, costs.zeroLoad) : Math.max(costs.send, costs.load)), 0);

@@ -2,6 +2,7 @@
  * Builds resolved Workload objects for engine tests without going through the YAML
  * parser: docs/model.md §8.1 defaults, with deep overrides per test.
  */
+import type { MigrationHooks } from '../../src/core/precopy.js';
 import type { FreePageHintOptions, HintConfig, MultifdConfig, Phase, Workload } from '../../src/core/types.js';
 
 const KiB = 1024;
@@ -49,6 +50,21 @@ export function multifdConfig(overrides: Partial<MultifdConfig> = {}): MultifdCo
     ...overrides,
   };
 }
+
+/** Hooks for driving Precopy directly with no guest behind it: every turning point ignored. */
+export const NO_HOOKS: MigrationHooks = {
+  onSetup() {},
+  onStopHints() {},
+  onStartHints() {},
+  onSwitchover() {},
+  onThrottle() {},
+  onDirtyLimit() {},
+  onPause() {},
+  onPostcopy: () => ({ arrived: () => false }),
+  onPostcopyRunning() {},
+  onRound() {},
+  dirtyLimitThrottleUs: () => 0,
+};
 
 export function idlePhase(): Phase {
   return { durationSec: null, writes: [], churn: [], trace: null };
