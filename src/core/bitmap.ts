@@ -16,33 +16,7 @@ export function popcount32(x: number): number {
 
 const ALL_ONES = 0xffffffff;
 
-/**
- * What a Bitmap and one flag of the interleaved page flags (page-flags.ts PageFlag) share:
- * single bits, ranges and counts, and each 32-page word through `word` / `setWord`
- * (word w holds bits [32w, 32w + 32)). Code that takes either uses this type.
- */
-export interface BitSet {
-  readonly sizeBits: number;
-  /** ⌈sizeBits / 32⌉. */
-  readonly wordCount: number;
-  word(w: number): number;
-  setWord(w: number, value: number): void;
-  test(i: number): boolean;
-  set(i: number): void;
-  clear(i: number): void;
-  testAndSet(i: number): boolean;
-  testAndClear(i: number): boolean;
-  setRange(from: number, to: number): void;
-  clearRange(from: number, to: number): void;
-  countRange(from: number, to: number): number;
-  countSet(): number;
-  nextSet(from: number): number;
-  clearAll(): void;
-  setAll(): void;
-  countRuns(): number;
-}
-
-export class Bitmap implements BitSet {
+export class Bitmap {
   /** The bits, 32 per word, little-endian within a word. Exposed for word-level loops. */
   readonly words: Uint32Array;
   /** Number of bits (pfns), exclusive upper bound of valid indices. */
@@ -58,18 +32,6 @@ export class Bitmap implements BitSet {
     }
     this.sizeBits = sizeBits;
     this.words = new Uint32Array(Math.ceil(sizeBits / 32));
-    this.wordCount = this.words.length;
-  }
-
-  readonly wordCount: number;
-
-  /** Word w (bits [32w, 32w + 32)). */
-  word(w: number): number {
-    return this.words[w];
-  }
-
-  setWord(w: number, value: number): void {
-    this.words[w] = value;
   }
 
   /** Whether bit i is set (i in [0, sizeBits), unchecked). */

@@ -1,31 +1,27 @@
 /**
  * Per-page state of the guest (docs/model.md §1.2) and the guest write path with dirty
- * tracking (§1.4, §2). One bit per page per flag, in Uint32Array words indexed by pfn:
- * populated, zero, stale and logged interleaved in `flags` (page-flags.ts: one 16-byte
- * group per 32 pages, so a write that changes something touches one cache line for them),
- * the others in Bitmaps of their own.
+ * tracking (§1.4, §2). One bit per page per flag, in Uint32Array words indexed by pfn.
  * Mirrors KVM's write-protect dirty log: a write to a protected page faults and logs its
  * granule; with manual protect (`clear: lazy`) a page fetched by a sync stays unprotected
  * (`snap`) until its chunk is cleared. Ignores what the loss check and the byte counts
  * cannot see: page content beyond "zero or not", and TLB or cache effects.
  */
 import { Bitmap, popcount32 } from './bitmap.js';
-import { FLAG_SHIFT, LOGGED, PageFlag, PageFlags, POPULATED, STALE, ZERO } from './page-flags.js';
 
 export class GuestMemory {
   readonly totalPages: number;
   /** Owned by the workload or kernel: not free, not held by a strategy. */
   readonly allocated: Bitmap;
   /** Content is all zero bytes. */
-  readonly zero: PageFlag;
+  readonly zero: Bitmap;
   /** Backed by host memory (written at least once, not discarded since). */
-  readonly populated: PageFlag;
+  readonly populated: Bitmap;
   /** In the hypervisor's dirty log. */
-  readonly logged: PageFlag;
+  readonly logged: Bitmap;
   /** Fetched by the last sync and not yet cleared (lazy clear): unprotected. */
   readonly snap: Bitmap;
   /** The destination's copy may differ from the source. */
-  readonly stale: PageFlag;
+  readonly stale: Bitmap;
   /** The destination last received non-zero content. */
   readonly dstNonZero: Bitmap;
   /** Held by a hint strategy (free-page-hint blocks between report and DONE, blocks isolated for a report). */
@@ -74,27 +70,27 @@ export class GuestMemory {
     this.bufferEntries = bufferEntries;
     this.bufferFill = new Int32Array(vcpus);
     this.allocated = new Bitmap(totalPages);
-    this.pageFlags = new PageFlags(totalPages);
-    this.flags = this.pageFlags.words;
-    this.populated = this.pageFlags.flag(POPULATED);
-    this.zero = this.pageFlags.flag(ZERO);
-    this.stale = this.pageFlags.flag(STALE);
-    this.logged = this.pageFlags.flag(LOGGED);
+    this.zero = new Bitmap(totalPages);
+    this.populated = new Bitmap(totalPages);
+    this.logged = new Bitmap(totalPages);
     this.snap = new Bitmap(totalPages);
+    this.stale = new Bitmap(totalPages);
     this.dstNonZero = new Bitmap(totalPages);
     this.held = new Bitmap(totalPages);
     this.quiet = new Bitmap(totalPages);
     this.quietWords = this.quiet.words;
+    this.populatedWords = this.populated.words;
+    this.zeroWords = this.zero.words;
+    this.staleWords = this.stale.words;
+    this.loggedWords = this.logged.words;
     this.snapWords = this.snap.words;
   }
 
-  readonly pageFlags: PageFlags;
-  /**
-   * The interleaved words of populated, zero, stale and logged: flag f's word w at
-   * `(w << FLAG_SHIFT) | f` (page-flags.ts), for word loops.
-   */
-  readonly flags: Uint32Array;
-  // The write path's other words, hoisted out of their Bitmaps (one property load per access).
+  // The write path's words, hoisted out of their Bitmaps (one property load per access).
+  private readonly populatedWords: Uint32Array;
+  private readonly zeroWords: Uint32Array;
+  private readonly staleWords: Uint32Array;
+  private readonly loggedWords: Uint32Array;
   private readonly snapWords: Uint32Array;
   private readonly quietWords: Uint32Array;
   /** Pfns of a writePages batch that are not quiet, in order (the batch's second pass). */
@@ -105,15 +101,15 @@ export class GuestMemory {
    * earlier change happened with tracking off, when nothing maintains the bit). Word at a time.
    */
   resetQuiet(): void {
-    const quiet = this.quietWords, flags = this.flags, snap = this.snapWords;
+    const quiet = this.quietWords, populated = this.populatedWords, zero = this.zeroWords;
+    const stale = this.staleWords, logged = this.loggedWords, snap = this.snapWords;
     const undefinedWords = this.undefinedContent === null ? null : this.undefinedContent.words;
     if (!this.trackingOn || !quietWritesEnabled.on) {
       quiet.fill(0);
       return;
     }
     for (let w = 0; w < quiet.length; w++) {
-      const g = w << FLAG_SHIFT;
-      const bits = flags[g | POPULATED] & ~flags[g | ZERO] & flags[g | STALE] & (flags[g | LOGGED] | snap[w]);
+      const bits = populated[w] & ~zero[w] & stale[w] & (logged[w] | snap[w]);
       quiet[w] = undefinedWords === null ? bits : bits & ~undefinedWords[w];
     }
   }
@@ -127,13 +123,10 @@ export class GuestMemory {
     const w = pfn >>> 5;
     const m = 1 << (pfn & 31);
     if (!isZero && (this.quietWords[w] & m) !== 0) return false;
-    // One group (one cache line) holds populated, zero, stale and logged.
-    const g = w << FLAG_SHIFT;
-    const flags = this.flags;
-    flags[g | POPULATED] |= m;
-    if (isZero) flags[g | ZERO] |= m;
-    else flags[g | ZERO] &= ~m;
-    flags[g | STALE] |= m;
+    this.populatedWords[w] |= m;
+    if (isZero) this.zeroWords[w] |= m;
+    else this.zeroWords[w] &= ~m;
+    this.staleWords[w] |= m;
     if (this.undefinedContent !== null) this.undefinedContent.words[w] &= ~m;
     if (!this.trackingOn) {
       if (this.notReceived !== null && (this.notReceived.words[w] & m) === 0) this.writtenOnDestination(w, m, isZero);
@@ -143,7 +136,7 @@ export class GuestMemory {
     // logged or snapped: the next such write changes nothing. A zero write changes `zero`.
     if (isZero) this.quietWords[w] &= ~m;
     else if (quietWritesEnabled.on) this.quietWords[w] |= m;
-    if (((flags[g | LOGGED] | this.snapWords[w]) & m) !== 0) return false;
+    if (((this.loggedWords[w] | this.snapWords[w]) & m) !== 0) return false;
     return this.logWrite(pfn);
   }
 
@@ -156,7 +149,7 @@ export class GuestMemory {
   notReceived: Bitmap | null = null;
 
   private writtenOnDestination(w: number, m: number, isZero: boolean): void {
-    this.flags[(w << FLAG_SHIFT) | STALE] &= ~m;
+    this.staleWords[w] &= ~m;
     if (isZero) this.dstNonZero.words[w] &= ~m;
     else this.dstNonZero.words[w] |= m;
   }
@@ -173,11 +166,6 @@ export class GuestMemory {
       // second writes those in order. Skipping a quiet page's write changes no state and no
       // counter, whatever comes before or after it in the batch.
       const quiet = this.quietWords, missed = this.missed;
-      // The second pass inline when only the flags can differ from writePage's path (content
-      // defined, one page per granule, the summary bit on): the same stores without
-      // writePage's per-write checks, and the logs counted once per batch.
-      const inline = this.undefinedContent === null && this.granulePages === 1 && quietWritesEnabled.on;
-      const flags = this.flags, snap = this.snapWords;
       for (let batch = from; batch < end; batch += WRITE_BATCH) {
         const batchEnd = Math.min(end, batch + WRITE_BATCH);
         let misses = 0;
@@ -186,32 +174,7 @@ export class GuestMemory {
           missed[misses] = pfn;
           misses += ((quiet[pfn >>> 5] >>> (pfn & 31)) & 1) ^ 1;
         }
-        if (!inline) {
-          for (let i = 0; i < misses; i++) this.writePage(missed[i], false);
-          continue;
-        }
-        let logs = 0;
-        for (let i = 0; i < misses; i++) {
-          const pfn = missed[i];
-          const w = pfn >>> 5;
-          const g = w << FLAG_SHIFT;
-          const m = 1 << (pfn & 31);
-          // populated and zero stored only when they change (a data page's rarely do): a
-          // store waits for its line and stores leave the core in order.
-          const populatedWord = flags[g | POPULATED];
-          if ((populatedWord & m) === 0) flags[g | POPULATED] = populatedWord | m;
-          const zeroWord = flags[g | ZERO];
-          if ((zeroWord & m) !== 0) flags[g | ZERO] = zeroWord & ~m;
-          flags[g | STALE] |= m;
-          quiet[w] |= m;
-          // Logged unless logged or snapped already (logWrite); a pfn twice in the batch
-          // logs once, as its second write would find it quiet.
-          const loggedWord = flags[g | LOGGED];
-          const fresh = m & ~(loggedWord | snap[w]);
-          flags[g | LOGGED] = loggedWord | fresh;
-          logs += (fresh >>> (pfn & 31)) & 1;
-        }
-        if (logs > 0) this.countLogs(logs);
+        for (let i = 0; i < misses; i++) this.writePage(missed[i], false);
       }
       return;
     }
@@ -219,29 +182,15 @@ export class GuestMemory {
       for (let i = from; i < end; i++) this.writePage(pfns[i], false);
       return;
     }
-    const flags = this.flags;
+    const populated = this.populatedWords, zero = this.zeroWords, stale = this.staleWords;
     for (let i = from; i < end; i++) {
       const pfn = pfns[i];
-      const g = (pfn >>> 5) << FLAG_SHIFT;
+      const w = pfn >>> 5;
       const m = 1 << (pfn & 31);
-      flags[g | POPULATED] |= m;
-      flags[g | ZERO] &= ~m;
-      flags[g | STALE] |= m;
+      populated[w] |= m;
+      zero[w] &= ~m;
+      stale[w] |= m;
     }
-  }
-
-  /**
-   * `logs` first writes, as logWrite counts them one by one: faults under write-protect;
-   * else buffer entries on the current vCPU, an exit each time its buffer fills.
-   */
-  private countLogs(logs: number): void {
-    if (this.bufferEntries === 0) {
-      this.faults += logs;
-      return;
-    }
-    const fill = this.bufferFill[this.currentVcpu] + logs;
-    this.exits += Math.floor(fill / this.bufferEntries);
-    this.bufferFill[this.currentVcpu] = fill % this.bufferEntries;
   }
 
   /** The first write to a page that is neither logged nor snapped: a fault or a buffer entry, and the log. */
@@ -254,7 +203,7 @@ export class GuestMemory {
       this.exits++;
     }
     if (this.granulePages === 1) {
-      this.flags[((pfn >>> 5) << FLAG_SHIFT) | LOGGED] |= 1 << (pfn & 31);
+      this.loggedWords[pfn >>> 5] |= 1 << (pfn & 31);
     } else {
       // Coarse trackers log the whole aligned granule; only the written page changed.
       const first = pfn - (pfn % this.granulePages);
@@ -272,16 +221,16 @@ export class GuestMemory {
    */
   discardRange(from: number, to: number): void {
     if (from >= to) return;
-    const flags = this.flags, dst = this.dstNonZero.words;
+    const zero = this.zero.words, populated = this.populated.words;
+    const stale = this.stale.words, dst = this.dstNonZero.words;
     const firstWord = from >>> 5, lastWord = (to - 1) >>> 5;
     for (let w = firstWord; w <= lastWord; w++) {
       let mask = 0xffffffff;
       if (w === firstWord) mask &= 0xffffffff << (from & 31);
       if (w === lastWord) mask &= 0xffffffff >>> (31 - ((to - 1) & 31));
-      const g = w << FLAG_SHIFT;
-      flags[g | ZERO] |= mask;
-      flags[g | POPULATED] &= ~mask;
-      flags[g | STALE] |= dst[w] & mask;
+      zero[w] |= mask;
+      populated[w] &= ~mask;
+      stale[w] |= dst[w] & mask;
     }
     this.quiet.clearRange(from, to);
   }
@@ -305,12 +254,12 @@ export class GuestMemory {
   clearSnapRange(from: number, to: number): void {
     this.snap.clearRange(from, to);
     if (from >= to) return;
-    const quiet = this.quietWords, flags = this.flags;
+    const quiet = this.quietWords, logged = this.loggedWords;
     for (let w = from >>> 5, last = (to - 1) >>> 5; w <= last; w++) {
       let mask = 0xffffffff;
       if (w === from >>> 5) mask &= 0xffffffff << (from & 31);
       if (w === last) mask &= 0xffffffff >>> (31 - ((to - 1) & 31));
-      quiet[w] &= flags[(w << FLAG_SHIFT) | LOGGED] | ~mask;
+      quiet[w] &= logged[w] | ~mask;
     }
   }
 
@@ -321,7 +270,7 @@ export class GuestMemory {
 
   /** Word w of `populated` (pages 32w..32w+31, bit i = page 32w + i). */
   populatedBits(w: number): number {
-    return this.flags[(w << FLAG_SHIFT) | POPULATED];
+    return this.populatedWords[w];
   }
 
   /**
@@ -333,34 +282,39 @@ export class GuestMemory {
    * granule logs its neighbours, so those pages go one by one. Returns the faults taken.
    */
   writeZeroWord(w: number, mask: number): number {
-    const flags = this.flags, g = w << FLAG_SHIFT;
-    flags[g | POPULATED] |= mask;
-    flags[g | ZERO] |= mask;
-    flags[g | STALE] |= mask;
+    this.populatedWords[w] |= mask;
+    this.zeroWords[w] |= mask;
+    this.staleWords[w] |= mask;
     if (this.undefinedContent !== null) this.undefinedContent.words[w] &= ~mask;
     if (!this.trackingOn) {
       if (this.notReceived !== null) {
         const received = mask & ~this.notReceived.words[w];
-        flags[g | STALE] &= ~received;
+        this.staleWords[w] &= ~received;
         this.dstNonZero.words[w] &= ~received;
       }
       return 0;
     }
     this.quietWords[w] &= ~mask;
-    let unlogged = mask & ~(flags[g | LOGGED] | this.snapWords[w]);
+    let unlogged = mask & ~(this.loggedWords[w] | this.snapWords[w]);
     if (unlogged === 0) return 0;
     if (this.granulePages !== 1) {
       let faults = 0;
       for (; unlogged !== 0; unlogged &= unlogged - 1) {
         const bit = 31 - Math.clz32(unlogged & -unlogged);
-        if (((flags[g | LOGGED] | this.snapWords[w]) & (1 << bit)) === 0 && this.logWrite(w * 32 + bit)) faults++;
+        if (((this.loggedWords[w] | this.snapWords[w]) & (1 << bit)) === 0 && this.logWrite(w * 32 + bit)) faults++;
       }
       return faults;
     }
-    flags[g | LOGGED] |= unlogged;
+    this.loggedWords[w] |= unlogged;
     const entries = popcount32(unlogged);
-    this.countLogs(entries);
-    return this.bufferEntries === 0 ? entries : 0;
+    if (this.bufferEntries === 0) {
+      this.faults += entries;
+      return entries;
+    }
+    const fill = this.bufferFill[this.currentVcpu] + entries;
+    this.exits += Math.floor(fill / this.bufferEntries);
+    this.bufferFill[this.currentVcpu] = fill % this.bufferEntries;
+    return 0;
   }
 
   /** Writes every page of [pfn, pfn + count) with the same kind of data. */

@@ -10,11 +10,10 @@
  * Mixed blocks hold, per maxOrder block, one free block of each order top…0 beside its used
  * buddy, so none can merge to pageblockOrder (511 free and 513 used pages per 4 MiB block).
  */
-import { Bitmap, type BitSet } from './bitmap.js';
+import { Bitmap } from './bitmap.js';
 import { BuddyAllocator } from './buddy-allocator.js';
 import { ConfigError } from './errors.js';
 import { GuestMemory } from './guest-memory.js';
-import { FLAG_SHIFT, flagIndex, POPULATED, STALE, ZERO } from './page-flags.js';
 import { Rng } from './rng.js';
 import type { GuestConfig } from './types.js';
 
@@ -190,22 +189,22 @@ function buildBuddyinfoLayout(
 /** Used and old-data pages are populated, non-zero and differ from the (zero) destination. */
 function markPopulatedAndStale(memory: GuestMemory): void {
   const totalPages = memory.totalPages;
-  const flags = memory.flags;
-  const wordCount = memory.pageFlags.wordCount;
-  for (let w = 0; w < wordCount; w++) {
-    const g = w << FLAG_SHIFT;
-    flags[g | POPULATED] = ~flags[g | ZERO];
-    flags[g | STALE] = ~flags[g | ZERO];
+  const populatedWords = memory.populated.words;
+  const staleWords = memory.stale.words;
+  const zeroWords = memory.zero.words;
+  for (let w = 0; w < zeroWords.length; w++) {
+    populatedWords[w] = ~zeroWords[w];
+    staleWords[w] = ~zeroWords[w];
   }
   if (totalPages % 32 !== 0) {
     const tailMask = (1 << (totalPages % 32)) - 1;
-    flags[flagIndex(wordCount - 1, POPULATED)] &= tailMask;
-    flags[flagIndex(wordCount - 1, STALE)] &= tailMask;
+    populatedWords[zeroWords.length - 1] &= tailMask;
+    staleWords[zeroWords.length - 1] &= tailMask;
   }
 }
 
 /** Seeded Fisher–Yates over whole maxOrder blocks [0, blocks): the memmap stays on top. */
-function shuffleBlocksBelow(blocks: number, blockPages: number, rng: Rng, allocated: Bitmap, zero: BitSet): void {
+function shuffleBlocksBelow(blocks: number, blockPages: number, rng: Rng, allocated: Bitmap, zero: Bitmap): void {
   if (blocks < 2) return;
   const permutation = new Int32Array(blocks);
   for (let i = 0; i < blocks; i++) permutation[i] = i;
@@ -238,7 +237,7 @@ function buildFreeLists(
   totalPages: number,
   maxOrder: number,
   allocated: Bitmap,
-  zero: BitSet,
+  zero: Bitmap,
   buddy: BuddyAllocator,
   rng: Rng,
 ): void {

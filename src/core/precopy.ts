@@ -21,7 +21,6 @@
  */
 import { Bitmap, popcount32 } from './bitmap.js';
 import type { GuestMemory } from './guest-memory.js';
-import { FLAG_SHIFT, LOGGED, STALE, ZERO } from './page-flags.js';
 import { DeferredHints } from './hint-deferral.js';
 import type { HintTarget } from './hint-deferral.js';
 import type { Ending, MigrationConfig, RoundStats } from './types.js';
@@ -243,7 +242,7 @@ export class Precopy {
     this.totalPages = memory.totalPages;
     this.pageSizeBytes = pageSizeBytes;
     this.dirty = new Bitmap(memory.totalPages);
-    this.transport = createTransport(config, pageSizeBytes, { stale: memory.stale, writeBytes }, content);
+    this.transport = createTransport(config, pageSizeBytes, { staleWords: memory.stale.words, writeBytes }, content);
     this.detectZero = this.transport.sendsAsZero(true);
     const transport = this.transport;
     const normalPageBytes = config.wire.pageHeaderBytes + pageSizeBytes;
@@ -482,8 +481,8 @@ export class Precopy {
     const memory = this.memory;
     const transport = this.transport;
     const dirtyWords = this.dirty.words;
-    // zero and stale: one group (cache line) per word (page-flags.ts).
-    const flags = memory.flags;
+    const zeroWords = memory.zero.words;
+    const staleWords = memory.stale.words;
     const quietWords = memory.quiet.words;
     const dstWords = memory.dstNonZero.words;
     const detectZero = this.detectZero;
@@ -603,9 +602,8 @@ export class Precopy {
         // in order, as below (and takes the word back when it does not fit).
         // Otherwise the pages go one by one below.
         const w = pfn >>> 5;
-        const g = w << FLAG_SHIFT;
         const bits = dirtyWords[w] & (0xffffffff << (pfn & 31));
-        const zeroWord = flags[g | ZERO];
+        const zeroWord = zeroWords[w];
         const pages = popcount32(bits);
         const zeroPages = detectZero ? popcount32(bits & zeroWord) : 0;
         const normalPages = pages - zeroPages;
@@ -628,7 +626,7 @@ export class Precopy {
         if (!fits) sentOneByOne = w;
         if (fits) {
           dirtyWords[w] &= ~bits;
-          flags[g | STALE] &= ~bits;
+          staleWords[w] &= ~bits;
           quietWords[w] &= ~bits;
           dstWords[w] = (dstWords[w] & ~bits) | (bits & ~zeroWord);
           normal += normalPages;
@@ -643,9 +641,8 @@ export class Precopy {
       }
       // The sender reads the page when its send starts: kind, bytes and content.
       const w = pfn >>> 5;
-      const g = w << FLAG_SHIFT;
       const m = 1 << (pfn & 31);
-      const contentZero = (flags[g | ZERO] & m) !== 0;
+      const contentZero = (zeroWords[w] & m) !== 0;
       dirtyWords[w] &= ~m;
       quietWords[w] &= ~m;
       if (contentZero) dstWords[w] &= ~m;
@@ -655,7 +652,7 @@ export class Precopy {
       else normal++;
       // The transport sees whether the page changed since its last send (`stale`, XBZRLE).
       slotBytes += transport.sendPage(pfn, contentZero);
-      flags[g | STALE] &= ~m;
+      staleWords[w] &= ~m;
       position = pfn + 1;
       t = anchorSec + (normalBase + normal) * normalSec + (zeroBase + zero) * zeroSec + eosPart;
       if (queues) {
@@ -801,20 +798,19 @@ export class Precopy {
    */
   private syncDirtyLog(): number {
     const memory = this.memory;
-    const flags = memory.flags;
+    const loggedWords = memory.logged.words;
     const snapWords = memory.snap.words;
     const quietWords = memory.quiet.words;
     const dirtyWords = this.dirty.words;
     const lazy = this.lazyClear;
     let newlyDirty = 0;
     for (let w = 0; w < dirtyWords.length; w++) {
-      const logged = (w << FLAG_SHIFT) | LOGGED;
-      const fetched = lazy ? flags[logged] | snapWords[w] : flags[logged];
+      const fetched = lazy ? loggedWords[w] | snapWords[w] : loggedWords[w];
       if (fetched === 0) continue;
       const fresh = fetched & ~dirtyWords[w];
       if (fresh !== 0) newlyDirty += popcount32(fresh);
       dirtyWords[w] |= fetched;
-      flags[logged] = 0;
+      loggedWords[w] = 0;
       // Lazy: what was logged is now snapped, so quiet pages stay quiet; sync: protected again.
       if (lazy) snapWords[w] = fetched;
       else quietWords[w] &= ~fetched;
@@ -1043,7 +1039,8 @@ export class Precopy {
     const newlyDirty = this.syncDirtyLog();
     this.expectedDowntimeSec = this.pendingBytes / estimate;
     const memory = this.memory;
-    const flags = memory.flags;
+    const zeroWords = memory.zero.words;
+    const staleWords = memory.stale.words;
     const dstWords = memory.dstNonZero.words;
     const dirtyWords = this.dirty.words;
     const detectZero = this.detectZero;
@@ -1064,9 +1061,7 @@ export class Precopy {
       const bits = dirtyWords[w];
       if (bits === 0) continue;
       dirtyWords[w] = 0;
-      const g = w << FLAG_SHIFT;
-      const zeroWord = flags[g | ZERO];
-      const zeroBits = zeroWord & bits;
+      const zeroBits = zeroWords[w] & bits;
       lastZero = detectZero && (zeroBits & (1 << (31 - Math.clz32(bits)))) !== 0;
       if (pipelined && pipeline.queues) {
         for (let rest = bits; rest !== 0; ) {
@@ -1084,9 +1079,9 @@ export class Precopy {
         }
       }
       this.transport.finalWord?.(w, bits, zeroBits);
-      flags[g | STALE] &= ~bits;
+      staleWords[w] &= ~bits;
       memory.quiet.words[w] &= ~bits;
-      dstWords[w] = (dstWords[w] & ~bits) | (bits & ~zeroWord);
+      dstWords[w] = (dstWords[w] & ~bits) | (bits & ~zeroWords[w]);
       const zeroCount = popcount32(zeroBits);
       const all = popcount32(bits);
       if (detectZero) {

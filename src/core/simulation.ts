@@ -15,7 +15,6 @@ import type { HintStrategy, SimClock } from './hints/hint-strategy.js';
 import { TraceReplay } from './trace-replay.js';
 import { PcpCache } from './pcp-cache.js';
 import { popcount32 } from './bitmap.js';
-import { FLAG_SHIFT, STALE, ZERO } from './page-flags.js';
 import { PRIORITY_GUEST, PRIORITY_HINT, Precopy, engineShortcuts } from './precopy.js';
 import type { PostcopyEngine } from './endings/postcopy.js';
 import { PostcopyVcpus, type Blockable } from './endings/postcopy-vcpus.js';
@@ -665,18 +664,17 @@ class Simulation {
   private countLostPages(): { lost: number; lostZero: number } {
     const memory = this.memory;
     const allocated = memory.allocated.words;
-    const flags = memory.flags;
+    const stale = memory.stale.words;
+    const zero = memory.zero.words;
     const dst = memory.dstNonZero.words;
     const undefinedWords = memory.undefinedContent === null ? null : memory.undefinedContent.words;
     let lost = 0;
     let lostZero = 0;
     for (let w = 0; w < allocated.length; w++) {
-      const g = w << FLAG_SHIFT;
-      const candidates = allocated[w] & flags[g | STALE] & (undefinedWords === null ? -1 : ~undefinedWords[w]);
+      const candidates = allocated[w] & stale[w] & (undefinedWords === null ? -1 : ~undefinedWords[w]);
       if (candidates === 0) continue;
-      const zero = flags[g | ZERO];
-      lost += popcount32(candidates & (~zero | dst[w]));
-      lostZero += popcount32(candidates & zero & dst[w]);
+      lost += popcount32(candidates & (~zero[w] | dst[w]));
+      lostZero += popcount32(candidates & zero[w] & dst[w]);
     }
     return { lost, lostZero };
   }

@@ -8,7 +8,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { BitSet } from '../../src/core/bitmap.js';
 import { GuestMemory, quietWritesEnabled } from '../../src/core/guest-memory.js';
 
 const PAGES = 200;
@@ -62,9 +61,9 @@ function run(ops: Op[], granulePages: number, bufferEntries: number, lazy: boole
         memory.quiet.clear(o.pfn);
       } else {
         // A sync (precopy.ts syncDirtyLog): lazy snaps what was logged; sync protects again.
-        for (let w = 0; w < memory.logged.wordCount; w++) {
-          const fetched = lazy ? memory.logged.word(w) | memory.snap.words[w] : memory.logged.word(w);
-          memory.logged.setWord(w, 0);
+        for (let w = 0; w < memory.logged.words.length; w++) {
+          const fetched = lazy ? memory.logged.words[w] | memory.snap.words[w] : memory.logged.words[w];
+          memory.logged.words[w] = 0;
           if (lazy) memory.snap.words[w] = fetched;
           else memory.quiet.words[w] &= ~fetched;
         }
@@ -87,7 +86,7 @@ function checkQuiet(memory: GuestMemory): void {
 }
 
 function state(memory: GuestMemory): unknown {
-  const bits = (b: BitSet | null) => (b === null ? null : Array.from({ length: b.wordCount }, (_, w) => b.word(w)));
+  const bits = (b: { words: Uint32Array } | null) => (b === null ? null : Array.from(b.words));
   return {
     populated: bits(memory.populated),
     zero: bits(memory.zero),
@@ -97,20 +96,6 @@ function state(memory: GuestMemory): unknown {
     undefinedContent: bits(memory.undefinedContent),
     faults: memory.faults,
     exits: memory.exits,
-    bufferFill: Array.from((memory as unknown as { bufferFill: Int32Array }).bufferFill),
-  };
-}
-
-/** Every flag (word by word, through the accessors of either layout) and every counter. */
-function fullState(memory: GuestMemory): unknown {
-  const bits = (b: BitSet | null) => (b === null ? null : Array.from({ length: b.wordCount }, (_, w) => b.word(w)));
-  return {
-    ...(state(memory) as object),
-    quiet: bits(memory.quiet),
-    allocated: bits(memory.allocated),
-    dstNonZero: bits(memory.dstNonZero),
-    held: bits(memory.held),
-    interleaved: Array.from(memory.flags),
   };
 }
 
@@ -157,47 +142,4 @@ test('a non-zero write makes its page quiet; each state change that matters clea
   memory.snap.set(5);
   memory.clearSnapRange(0, 64);
   assert.ok(!memory.quiet.test(5));
-});
-
-test('a write that changes nothing changes no state: a quiet page written alone or in a batch, with any tracker', () => {
-  fc.assert(
-    fc.property(
-      fc.array(op, { maxLength: 30 }),
-      fc.constantFrom(1, 4),
-      fc.constantFrom(0, 8),
-      fc.boolean(),
-      fc.array(pfn, { minLength: 1, maxLength: 40 }),
-      (ops, granulePages, bufferEntries, lazy, picks) => {
-        const memory = run(ops, granulePages, bufferEntries, lazy, true);
-        memory.currentVcpu = 0;
-        const quietPfns = picks.filter((p) => memory.quiet.test(p));
-        if (quietPfns.length === 0) return;
-        const before = fullState(memory);
-        for (const p of quietPfns) assert.equal(memory.writePage(p, false), false);
-        assert.deepEqual(fullState(memory), before);
-        memory.writePages(Int32Array.from(quietPfns), 0, quietPfns.length);
-        assert.deepEqual(fullState(memory), before);
-      },
-    ),
-    { numRuns: 200, seed: 151 },
-  );
-});
-
-test('the inline second pass logs a page written twice in one batch once, and fills PML buffers as single writes do', () => {
-  // 8-entry buffers: 9 first writes (pfn 3 three times) on vCPU 0 are one exit and 1 entry left.
-  const batch = new GuestMemory(64, 1, 1, 8);
-  const single = new GuestMemory(64, 1, 1, 8);
-  for (const m of [batch, single]) {
-    for (let p = 0; p < 64; p++) m.writePage(p, false);
-    m.trackingOn = true;
-    m.logged.clearAll();
-    m.resetQuiet();
-  }
-  const pfns = [3, 9, 3, 20, 21, 22, 40, 41, 42, 63, 3];
-  batch.writePages(Int32Array.from(pfns), 0, pfns.length);
-  for (const p of pfns) single.writePage(p, false);
-  assert.deepEqual(fullState(batch), fullState(single));
-  assert.equal(batch.exits, 1);
-  assert.equal((batch as unknown as { bufferFill: Int32Array }).bufferFill[0], 1);
-  assert.equal(batch.logged.countSet(), 9);
 });

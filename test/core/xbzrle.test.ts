@@ -10,7 +10,6 @@ import fc from 'fast-check';
 import { simulateRun } from '../../src/core/simulation.js';
 import type { Workload } from '../../src/core/types.js';
 import { Xbzrle, xbzrleEncodedBytes } from '../../src/core/wire/xbzrle.js';
-import { Bitmap } from '../../src/core/bitmap.js';
 import { freePageHint, makeWorkload, UNITS } from './workload-fixture.js';
 
 const { KiB, MiB } = UNITS;
@@ -26,9 +25,9 @@ function transport(cacheSizeBytes: number, bytesPerWrite: number): { t: Xbzrle; 
   // flushIovecs 0: every send's bytes reach the rate limit's counter at once, so each
   // sendPage returns the page's bytes on the wire.
   const w = makeWorkload({ migration: { wire: { flushIovecs: 0 } } });
-  const stale = new Bitmap(64);
+  const stale = new Uint32Array(2);
   const writeBytes = WRITE_BYTES.slice().fill(bytesPerWrite === PAGE ? 0 : bytesPerWrite);
-  return { t: new Xbzrle(w.migration, { cacheSizeBytes, encodeCostSec: 1.2e-6 }, PAGE, { stale, writeBytes }), stale: stale.words };
+  return { t: new Xbzrle(w.migration, { cacheSizeBytes, encodeCostSec: 1.2e-6 }, PAGE, { staleWords: stale, writeBytes }), stale };
 }
 
 /** The guest writes page `pfn` (its stale bit), then the sender sends it (clears the bit), as precopy.ts does. */

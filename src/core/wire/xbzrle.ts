@@ -40,7 +40,6 @@
  * Not modelled: the age is the number of completed bitmap walks (QEMU's dirty_sync_count:
  * one sync per round).
  */
-import type { BitSet } from '../bitmap.js';
 import type { MigrationConfig, XbzrleConfig } from '../types.js';
 import { QemuFile } from './qemu-file.js';
 import { SingleStream } from './single-stream.js';
@@ -72,8 +71,8 @@ export function xbzrleEncodedBytes(changedBytes: number, pageSizeBytes: number, 
 
 /** What XBZRLE reads of the guest: which pages were written since sent, and by what. */
 export interface XbzrleGuestView {
-  /** GuestMemory.stale: set by a write, cleared when the page is sent. */
-  stale: BitSet;
+  /** GuestMemory.stale's words: set by a write, cleared when the page is sent. */
+  staleWords: Uint32Array;
   /**
    * Per pfn, the largest `bytesPerWrite` of the writers whose working set holds it (at most
    * 65535), or 0 when none does: a full-page change. null: every page changes whole.
@@ -99,7 +98,7 @@ export class Xbzrle implements Transport {
   /** Per cache slot: the pfn it holds (−1: empty) and its age (it_addr, it_age). */
   private readonly slotPfn: Int32Array;
   private readonly slotAge: Float64Array;
-  private readonly stale: BitSet | null;
+  private readonly staleWords: Uint32Array | null;
   private readonly writeBytes: Uint16Array | null;
   /** The bytes a hit page sends after a full-page change (−1: it overflows). */
   private readonly fullPageBytes: number;
@@ -131,7 +130,7 @@ export class Xbzrle implements Transport {
     this.slotMask = slots - 1;
     this.slotPfn = new Int32Array(slots).fill(-1);
     this.slotAge = new Float64Array(slots);
-    this.stale = guest === null ? null : guest.stale;
+    this.staleWords = guest === null ? null : guest.staleWords;
     this.writeBytes = guest === null ? null : guest.writeBytes;
     this.fullPageBytes = this.hitBytes(pageSizeBytes);
   }
@@ -182,9 +181,9 @@ export class Xbzrle implements Transport {
     // Counted before encoding (QEMU ≥ 5.1): unchanged and overflowing pages too.
     c.xbzrlePages++;
     c.xbzrleUnencodedBytes += this.pageSizeBytes;
-    const stale = this.stale;
+    const stale = this.staleWords;
     let bytes: number;
-    if (stale !== null && !stale.test(pfn)) bytes = 0;
+    if (stale !== null && (stale[pfn >>> 5] & (1 << (pfn & 31))) === 0) bytes = 0;
     else {
       const changed = this.writeBytes === null ? 0 : this.writeBytes[pfn];
       bytes = changed === 0 ? this.fullPageBytes : this.hitBytes(Math.min(changed, this.pageSizeBytes));

@@ -12,7 +12,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Bitmap, type BitSet } from '../../../src/core/bitmap.js';
+import { Bitmap } from '../../../src/core/bitmap.js';
 import { BuddyAllocator } from '../../../src/core/buddy-allocator.js';
 import { GuestMemory } from '../../../src/core/guest-memory.js';
 import { createStrategy } from '../../../src/core/hints/create-strategy.js';
@@ -114,7 +114,7 @@ function makeSide(g: Guest): Side {
 
 function state(side: Side): unknown {
   const m = side.memory;
-  const words = (b: BitSet) => Array.from({ length: b.wordCount }, (_, w) => b.word(w));
+  const words = (b: { words: Uint32Array }) => Array.from(b.words);
   return {
     populated: words(m.populated),
     zero: words(m.zero),
