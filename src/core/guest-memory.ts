@@ -166,6 +166,12 @@ export class GuestMemory {
       // second writes those in order. Skipping a quiet page's write changes no state and no
       // counter, whatever comes before or after it in the batch.
       const quiet = this.quietWords, missed = this.missed;
+      // The second pass inline when only the flags can differ from writePage's path (content
+      // defined, one page per granule, the summary bit on): the same stores without
+      // writePage's per-write checks, and the logs counted once per batch.
+      const inline = this.undefinedContent === null && this.granulePages === 1 && quietWritesEnabled.on;
+      const populated = this.populatedWords, zero = this.zeroWords, stale = this.staleWords;
+      const logged = this.loggedWords, snap = this.snapWords;
       for (let batch = from; batch < end; batch += WRITE_BATCH) {
         const batchEnd = Math.min(end, batch + WRITE_BATCH);
         let misses = 0;
@@ -174,7 +180,30 @@ export class GuestMemory {
           missed[misses] = pfn;
           misses += ((quiet[pfn >>> 5] >>> (pfn & 31)) & 1) ^ 1;
         }
-        for (let i = 0; i < misses; i++) this.writePage(missed[i], false);
+        if (!inline) {
+          for (let i = 0; i < misses; i++) this.writePage(missed[i], false);
+          continue;
+        }
+        let logs = 0;
+        for (let i = 0; i < misses; i++) {
+          const pfn = missed[i];
+          const w = pfn >>> 5;
+          const m = 1 << (pfn & 31);
+          // populated and zero stored only when they change (a data page's rarely do).
+          const populatedWord = populated[w];
+          if ((populatedWord & m) === 0) populated[w] = populatedWord | m;
+          const zeroWord = zero[w];
+          if ((zeroWord & m) !== 0) zero[w] = zeroWord & ~m;
+          stale[w] |= m;
+          quiet[w] |= m;
+          // Logged unless logged or snapped already (logWrite); a pfn twice in the batch
+          // logs once, as its second write would find it quiet.
+          const loggedWord = logged[w];
+          const fresh = m & ~(loggedWord | snap[w]);
+          logged[w] = loggedWord | fresh;
+          logs += (fresh >>> (pfn & 31)) & 1;
+        }
+        if (logs > 0) this.countLogs(logs);
       }
       return;
     }
@@ -191,6 +220,21 @@ export class GuestMemory {
       zero[w] &= ~m;
       stale[w] |= m;
     }
+  }
+
+  /**
+   * `logs` first writes, as logWrite counts them one by one: faults under write-protect;
+   * else buffer entries on the current vCPU, an exit each time its buffer fills (n entries
+   * fill it as n single entries would).
+   */
+  private countLogs(logs: number): void {
+    if (this.bufferEntries === 0) {
+      this.faults += logs;
+      return;
+    }
+    const fill = this.bufferFill[this.currentVcpu] + logs;
+    this.exits += Math.floor(fill / this.bufferEntries);
+    this.bufferFill[this.currentVcpu] = fill % this.bufferEntries;
   }
 
   /** The first write to a page that is neither logged nor snapped: a fault or a buffer entry, and the log. */
@@ -307,14 +351,8 @@ export class GuestMemory {
     }
     this.loggedWords[w] |= unlogged;
     const entries = popcount32(unlogged);
-    if (this.bufferEntries === 0) {
-      this.faults += entries;
-      return entries;
-    }
-    const fill = this.bufferFill[this.currentVcpu] + entries;
-    this.exits += Math.floor(fill / this.bufferEntries);
-    this.bufferFill[this.currentVcpu] = fill % this.bufferEntries;
-    return 0;
+    this.countLogs(entries);
+    return this.bufferEntries === 0 ? entries : 0;
   }
 
   /** Writes every page of [pfn, pfn + count) with the same kind of data. */

@@ -96,6 +96,19 @@ function state(memory: GuestMemory): unknown {
     undefinedContent: bits(memory.undefinedContent),
     faults: memory.faults,
     exits: memory.exits,
+    bufferFill: Array.from((memory as unknown as { bufferFill: Int32Array }).bufferFill),
+  };
+}
+
+/** Every flag and every counter. */
+function fullState(memory: GuestMemory): unknown {
+  const bits = (b: { words: Uint32Array } | null) => (b === null ? null : Array.from(b.words));
+  return {
+    ...(state(memory) as object),
+    quiet: bits(memory.quiet),
+    allocated: bits(memory.allocated),
+    dstNonZero: bits(memory.dstNonZero),
+    held: bits(memory.held),
   };
 }
 
@@ -142,4 +155,46 @@ test('a non-zero write makes its page quiet; each state change that matters clea
   memory.snap.set(5);
   memory.clearSnapRange(0, 64);
   assert.ok(!memory.quiet.test(5));
+});
+
+test('a write that changes nothing changes no state: a quiet page written alone or in a batch, with any tracker', () => {
+  fc.assert(
+    fc.property(
+      fc.array(op, { maxLength: 30 }),
+      fc.constantFrom(1, 4),
+      fc.constantFrom(0, 8),
+      fc.boolean(),
+      fc.array(pfn, { minLength: 1, maxLength: 40 }),
+      (ops, granulePages, bufferEntries, lazy, picks) => {
+        const memory = run(ops, granulePages, bufferEntries, lazy, true);
+        const quietPfns = picks.filter((p) => memory.quiet.test(p));
+        if (quietPfns.length === 0) return;
+        const before = fullState(memory);
+        for (const p of quietPfns) assert.equal(memory.writePage(p, false), false);
+        assert.deepEqual(fullState(memory), before);
+        memory.writePages(Int32Array.from(quietPfns), 0, quietPfns.length);
+        assert.deepEqual(fullState(memory), before);
+      },
+    ),
+    { numRuns: 200, seed: 151 },
+  );
+});
+
+test('the inline second pass logs a page written three times in one batch once, and fills PML buffers as single writes do', () => {
+  // 8-entry buffers: 9 first writes on vCPU 0 are one exit and 1 entry left.
+  const batch = new GuestMemory(64, 1, 1, 8);
+  const single = new GuestMemory(64, 1, 1, 8);
+  for (const m of [batch, single]) {
+    for (let p = 0; p < 64; p++) m.writePage(p, false);
+    m.trackingOn = true;
+    m.logged.clearAll();
+    m.resetQuiet();
+  }
+  const pfns = [3, 9, 3, 20, 21, 22, 40, 41, 42, 63, 3];
+  batch.writePages(Int32Array.from(pfns), 0, pfns.length);
+  for (const p of pfns) single.writePage(p, false);
+  assert.deepEqual(fullState(batch), fullState(single));
+  assert.equal(batch.exits, 1);
+  assert.equal((batch as unknown as { bufferFill: Int32Array }).bufferFill[0], 1);
+  assert.equal(batch.logged.countSet(), 9);
 });
