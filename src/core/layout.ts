@@ -15,7 +15,7 @@ import { BuddyAllocator } from './buddy-allocator.js';
 import { ConfigError } from './errors.js';
 import { GuestMemory } from './guest-memory.js';
 import { Rng } from './rng.js';
-import type { GuestConfig } from './types.js';
+import type { FreeListOrder, GuestConfig } from './types.js';
 
 /** Linux's memmap costs 64 bytes of struct page per guest page (16 MiB per GiB). */
 const STRUCT_PAGE_BYTES = 64;
@@ -112,7 +112,7 @@ export function buildInitialLayout(
   }
 
   markPopulatedAndStale(memory);
-  buildFreeLists(totalPages, maxOrder, allocated, zero, buddy, rng);
+  buildFreeLists(totalPages, maxOrder, allocated, zero, buddy, rng, guest.initial.freeListOrder);
   return { usedPages, freePages, freeDirtyPages, memmapPages, mixedBlocks };
 }
 
@@ -182,7 +182,7 @@ function buildBuddyinfoLayout(
     shuffleBlocksBelow(Math.floor((totalPages - memmapPages) / blockPages), blockPages, rng, allocated, zero);
   }
   markPopulatedAndStale(memory);
-  buildFreeLists(totalPages, maxOrder, allocated, zero, buddy, rng);
+  buildFreeLists(totalPages, maxOrder, allocated, zero, buddy, rng, guest.initial.freeListOrder);
   return { usedPages: totalPages - freePages, freePages, freeDirtyPages, memmapPages, mixedBlocks: 0 };
 }
 
@@ -230,8 +230,13 @@ function shuffleBlocksBelow(blocks: number, blockPages: number, rng: Rng, alloca
 
 /**
  * Free runs become maximal aligned blocks, as memblock frees memory to the buddy
- * allocator. Lists start with blocks holding old data (recently freed, in a seeded
- * order) at the head, then never-touched blocks in ascending pfn (boot order).
+ * allocator. Lists start with blocks holding old data (recently freed) at the head, then
+ * never-touched blocks in ascending pfn (boot order: __free_pages_core frees with
+ * FPI_TO_TAIL). The old data's order: `seeded`, a seeded shuffle; `last-freed`, descending
+ * pfn, as a process that faulted it in ascending pfn and freed it with one munmap leaves
+ * it: __free_one_page puts each merged block at its list's head (a maxOrder block never
+ * goes to the tail: buddy_merge_likely is false from MAX_ORDER - 2), so the last block
+ * freed, the highest, is at the head (validation/issue12-placement).
  */
 function buildFreeLists(
   totalPages: number,
@@ -240,6 +245,7 @@ function buildFreeLists(
   zero: Bitmap,
   buddy: BuddyAllocator,
   rng: Rng,
+  freeListOrder: FreeListOrder,
 ): void {
   let dirtyCount = 0;
   let dirtyBlocks = new Int32Array(1024);
@@ -264,7 +270,8 @@ function buildFreeLists(
     }
     pfn = nextFree(allocated, runEnd, totalPages);
   }
-  rng.shuffleInt32(dirtyBlocks, 0, dirtyCount);
+  if (freeListOrder === 'last-freed') dirtyBlocks.subarray(0, dirtyCount).reverse(); // collected ascending
+  else rng.shuffleInt32(dirtyBlocks, 0, dirtyCount);
   // Insert in reverse so the first block of the seeded order ends up at the head.
   for (let i = dirtyCount - 1; i >= 0; i--) {
     const head = dirtyBlocks[i];

@@ -14,6 +14,8 @@ import type { TransportCounters } from './wire/transport.js';
 export type WritePattern = 'uniform' | 'zipf' | 'sequential';
 export type Arrivals = 'even' | 'poisson';
 export type Layout = 'ordered' | 'shuffled';
+/** Order of the old-data blocks at the free lists' heads at t = 0 (docs/model.md §1.3). */
+export type FreeListOrder = 'seeded' | 'last-freed';
 export type Preset = 'qemu' | 'pass' | 'xen' | 'xen-legacy';
 export type TrackingMode = 'write-protect' | 'pml' | 'dirty-ring';
 export type ClearMode = 'sync' | 'lazy';
@@ -26,6 +28,11 @@ export interface InitialState {
   /** Share of free bytes in mixed blocks, 0..1. */
   fragmentation: number;
   layout: Layout;
+  /**
+   * `seeded` (default): old-data blocks at the lists' heads in a seeded order; `last-freed`:
+   * in descending pfn, as one ascending munmap leaves them (__free_one_page adds to the head).
+   */
+  freeListOrder: FreeListOrder;
   /**
    * Free blocks per order (index = order, all zones summed, up to maxOrder) of the
    * workload's `guest.initial.buddyinfo` file; null without one. The layout reproduces

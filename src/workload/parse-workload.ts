@@ -126,7 +126,7 @@ const GUEST_KEYS = [
   'initial',
 ] as const;
 const PCP_KEYS = ['high', 'batch'] as const;
-const INITIAL_KEYS = ['used', 'freeDirty', 'fragmentation', 'layout', 'buddyinfo'] as const;
+const INITIAL_KEYS = ['used', 'freeDirty', 'fragmentation', 'layout', 'freeListOrder', 'buddyinfo'] as const;
 const PHASE_KEYS = ['duration', 'writes', 'reads', 'churn', 'trace'] as const;
 // A read stream draws pages as a writer does; it changes no byte, so no cpuShare, bytesPerWrite or compressRatio.
 const READ_KEYS = ['rate', 'workingSet', 'extent', 'pattern', 'skew', 'arrivals', 'vcpu'] as const;
@@ -454,6 +454,7 @@ function parseInitial(
     freeDirtyBytes,
     fragmentation: init.quantity('fragmentation', (v) => parseNumber(v, { min: 0, max: 1 }), 0),
     layout: init.choice('layout', ['ordered', 'shuffled'] as const, 'ordered'),
+    freeListOrder: init.choice('freeListOrder', ['seeded', 'last-freed'] as const, 'seeded'),
     buddyinfoPath: buddyinfo === null ? null : resolvePath(baseDir, buddyinfo),
   };
 }

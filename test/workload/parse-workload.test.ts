@@ -75,6 +75,7 @@ describe('parseWorkload defaults', () => {
           freeDirtyBytes: 0,
           fragmentation: 0,
           layout: 'ordered',
+          freeListOrder: 'seeded',
           buddyinfoPath: null,
         },
       },
@@ -270,6 +271,7 @@ hints:
       freeDirtyBytes: 8 * GiB,
       fragmentation: 0.1,
       layout: 'ordered',
+      freeListOrder: 'seeded',
       buddyinfoPath: null,
     });
     assert.equal(w.phases[0].durationSec, 30);
