@@ -659,10 +659,12 @@ export class Precopy {
         // The write waits while the socket buffers are full: the clock restarts from there.
         const writtenSec = pipeline.write(sentZero, t);
         if (writtenSec > t) {
-          this.storeSends(normal, zero, position, slotBytes);
+          // Counts since the new anchor are the pages after this one: the bases start
+          // below zero, as storeSends adds this call's pages to them.
           this.anchorSec = anchorSec = writtenSec;
-          this.normalSinceAnchor = this.zeroSinceAnchor = this.eosSinceAnchor = 0;
-          normalBase = zeroBase = normal = zero = 0;
+          this.normalSinceAnchor = normalBase = -normal;
+          this.zeroSinceAnchor = zeroBase = -zero;
+          this.eosSinceAnchor = 0;
           eosPart = 0;
           t = writtenSec;
         }
