@@ -11,6 +11,7 @@ import { BuddyAllocator } from '../../src/core/buddy-allocator.js';
 import { GuestMemory } from '../../src/core/guest-memory.js';
 import { buildInitialLayout } from '../../src/core/layout.js';
 import type { FreeListOrder, GuestConfig } from '../../src/core/types.js';
+import { buddyGuest, buddyGuestShape } from './buddy-guest-fixture.js';
 import { makeWorkload, UNITS } from './workload-fixture.js';
 
 const PAGE = 4 * UNITS.KiB;
@@ -82,28 +83,9 @@ test('seeded (default): the same four old-data blocks at the heads in a seeded o
 test('property: with last-freed, each list holds its old-data blocks first in descending pfn, then the never-touched ones ascending; the allocator invariants hold', () => {
   fc.assert(
     fc.property(
-      fc.record({
-        maxOrder: fc.integer({ min: 1, max: 5 }),
-        blocks: fc.integer({ min: 4, max: 24 }),
-        usedShare: fc.double({ min: 0.05, max: 0.8, noNaN: true }),
-        dirtyShare: fc.double({ min: 0, max: 1, noNaN: true }),
-        fragmentation: fc.constantFrom(0, 0, 0.05, 0.2),
-        layout: fc.constantFrom('ordered' as const, 'shuffled' as const),
-        seed: fc.integer({ min: 1, max: 1000 }),
-      }),
+      fc.record(buddyGuestShape(0.05)),
       (c) => {
-        const totalPages = c.blocks * 2 ** c.maxOrder;
-        const usedPages = Math.max(2, Math.floor(totalPages * c.usedShare));
-        const freeDirtyPages = Math.floor((totalPages - usedPages) * c.dirtyShare);
-        const w = makeWorkload({
-          guest: {
-            memoryBytes: totalPages * PAGE,
-            maxOrder: c.maxOrder,
-            pageblockOrder: c.maxOrder,
-            initial: { usedBytes: usedPages * PAGE, freeDirtyBytes: freeDirtyPages * PAGE, fragmentation: c.fragmentation, layout: c.layout, freeListOrder: 'last-freed', buddyinfoFreeBlocks: null },
-          },
-          seed: c.seed,
-        });
+        const { workload: w, totalPages, usedPages } = buddyGuest(c, 1, { freeListOrder: 'last-freed' });
         let built: ReturnType<typeof build>;
         try {
           built = build(w.guest, w.seed);

@@ -15,6 +15,7 @@ import { simulateRun } from '../../src/core/simulation.js';
 import type { GuestConfig, Phase, Workload, WorkingSetPlacement, WriteStream } from '../../src/core/types.js';
 import { Writer } from '../../src/core/workload-sources.js';
 import { buildGuestAtStart } from '../../src/core/working-set-placement.js';
+import { buddyGuest, buddyGuestShape } from './buddy-guest-fixture.js';
 import { makeWorkload, UNITS } from './workload-fixture.js';
 
 const { KiB } = UNITS;
@@ -145,37 +146,19 @@ test('property: after any placement the free lists hold exactly the unallocated 
   fc.assert(
     fc.property(
       fc.record({
-        maxOrder: fc.integer({ min: 1, max: 5 }),
-        blocks: fc.integer({ min: 4, max: 24 }),
-        usedShare: fc.double({ min: 0.3, max: 0.8, noNaN: true }),
-        dirtyShare: fc.double({ min: 0, max: 1, noNaN: true }),
-        fragmentation: fc.constantFrom(0, 0, 0.05, 0.2),
-        layout: fc.constantFrom('ordered' as const, 'shuffled' as const),
-        seed: fc.integer({ min: 1, max: 1000 }),
+        ...buddyGuestShape(0.3),
         writers: fc.array(
           fc.record({ extentOrder: fc.integer({ min: 0, max: 5 }), extents: fc.integer({ min: 1, max: 3 }), placement: fc.constantFrom<WorkingSetPlacement>('used', 'allocator', 'last-freed') }),
           { minLength: 1, maxLength: 3 },
         ),
       }),
       (c) => {
-        const blockPages = 2 ** c.maxOrder;
-        const totalPages = c.blocks * blockPages;
-        const usedPages = Math.max(2, Math.floor(totalPages * c.usedShare));
-        const freeDirtyPages = Math.floor((totalPages - usedPages) * c.dirtyShare * 0.5);
+        const { workload: w, totalPages, usedPages } = buddyGuest(c, 0.5);
         const writes = c.writers.map((x) => {
           const extentPages = 2 ** Math.min(x.extentOrder, c.maxOrder);
           return writer(extentPages * x.extents, x.placement, extentPages);
         });
         const phases: Phase[] = [{ durationSec: null, writes, churn: [], trace: null }];
-        const w = makeWorkload({
-          guest: {
-            memoryBytes: totalPages * PAGE,
-            maxOrder: c.maxOrder,
-            pageblockOrder: c.maxOrder,
-            initial: { usedBytes: usedPages * PAGE, freeDirtyBytes: freeDirtyPages * PAGE, fragmentation: c.fragmentation, layout: c.layout, buddyinfoFreeBlocks: null },
-          },
-          seed: c.seed,
-        });
         const workload = { ...w, phases };
         let placed: ReturnType<typeof place>;
         try {
