@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { freeBlocks, perPage, tinyHarness } from './strategy-harness.js';
+import { assertRisingScaleKeepsOrder, freeBlocks, perPage, tinyHarness } from './strategy-harness.js';
 
 /**
  * 16 pages, maxOrder 2, all in use; capacity 4. Frees 0 and 1 (they merge into [0,2)),
@@ -88,15 +88,6 @@ test('a full array waits for the hypercalls in flight', () => {
 });
 
 test('a scale that rises between hypercalls (the host gives the vCPU more CPU) never moves the next one back', () => {
-  const h = filled(1);
-  h.strategy.setScale(0.25);
-  h.step();
-  // The scan at 1 s; the first of two hypercalls 1 µs of work at a quarter speed later.
-  assert.equal(h.strategy.nextArrivalSec, 1 + 4e-6);
-  // Full speed now: the second would be due at 1 + 2 × 1 µs, before the first lands.
-  h.strategy.setScale(1);
-  h.step();
-  assert.equal(h.strategy.nextArrivalSec, 1 + 4e-6);
-  h.step();
-  assert.equal(h.costs.hintCalls, 2);
+  // The scan at 1 s, then two hypercalls.
+  assertRisingScaleKeepsOrder(filled(1), 1, 2);
 });

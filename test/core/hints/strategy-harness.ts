@@ -3,6 +3,7 @@
  * allocates through the allocator, moves the clock and fires the strategy's events, so
  * every counter can be computed on paper.
  */
+import assert from 'node:assert/strict';
 import { BuddyAllocator } from '../../../src/core/buddy-allocator.js';
 import { GuestMemory } from '../../../src/core/guest-memory.js';
 import { createStrategy } from '../../../src/core/hints/create-strategy.js';
@@ -18,7 +19,7 @@ import type {
   Workload,
 } from '../../../src/core/types.js';
 import { newCostCounters } from '../../../src/core/result-columns.js';
-import { makeWorkload } from '../workload-fixture.js';
+import { makeWorkload, NO_HOOKS } from '../workload-fixture.js';
 
 export function zeroCosts(): CostCounters {
   return newCostCounters();
@@ -89,6 +90,25 @@ export interface Harness {
 }
 
 /**
+ * `calls` hypercalls of 1 µs each, due from `startSec`: the first (the next `h.step()`
+ * starts them) at a quarter of full speed, then full speed. The share rising between
+ * calls (the host gives the vCPU more CPU) must never move the next call before the one
+ * just made: at full speed call 2 would be due at startSec + 2 µs, before call 1 lands.
+ */
+export function assertRisingScaleKeepsOrder(h: Harness, startSec: number, calls: number): void {
+  h.strategy.setScale(0.25);
+  h.step();
+  assert.equal(h.strategy.nextArrivalSec, startSec + 4e-6);
+  h.strategy.setScale(1);
+  for (let call = 1; call < calls; call++) {
+    h.step();
+    assert.equal(h.strategy.nextArrivalSec, startSec + 4e-6, `call ${call + 1}`);
+  }
+  h.step();
+  assert.equal(h.costs.hintCalls, calls);
+}
+
+/**
  * A guest of `pages` 4 KiB pages with orders 0…maxOrder. `free` lists the initial free
  * blocks as [pfn, order] (added to the tail in that order, never-touched zero pages);
  * everything else is allocated and holds data. Low watermark `lowPages` (default 0).
@@ -120,12 +140,11 @@ export function tinyHarness(
 function harnessFor(workload: Workload, config: HintConfig, memory: GuestMemory, buddy: BuddyAllocator, lowPages: number): Harness {
   const costs = zeroCosts();
   const clock: SimClock = { nowSec: 0 };
-  const noop = () => {};
   const precopy = new Precopy(
     workload.migration,
     memory,
     workload.guest.pageSizeBytes,
-    { onDirtyLimit: noop, onPause: noop, onPostcopy: () => ({ arrived: () => false }), onPostcopyRunning: noop, onSetup: noop, onStopHints: noop, onStartHints: noop, onSwitchover: noop, onThrottle: noop, onRound: noop, dirtyLimitThrottleUs: () => 0 },
+    NO_HOOKS,
     false,
   );
   const strategy = createStrategy(config, {
