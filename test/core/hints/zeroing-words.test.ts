@@ -21,7 +21,7 @@ import type { HintStrategy } from '../../../src/core/hints/hint-strategy.js';
 import { Precopy } from '../../../src/core/precopy.js';
 import { newCostCounters } from '../../../src/core/result-columns.js';
 import type { CostCounters } from '../../../src/core/types.js';
-import { freePageHint, makeWorkload } from '../workload-fixture.js';
+import { freePageHint, makeWorkload, NO_HOOKS } from '../workload-fixture.js';
 
 const PAGES = 4096;
 const ORDER = 8; // 256-page blocks: 8 words, with an unaligned start after single steps
@@ -88,12 +88,11 @@ function makeSide(g: Guest): Side {
   const workload = makeWorkload({
     guest: { memoryBytes: PAGES * 4096, maxOrder: 10, zeroRateBytesPerSec: g.zeroRateGiB * 2 ** 30, firstTouchRateBytesPerSec: g.firstTouchRateGiB * 2 ** 30 },
   });
-  const noop = () => {};
   const precopy = new Precopy(
     workload.migration,
     memory,
     4096,
-    { onDirtyLimit: noop, onPause: noop, onPostcopy: () => ({ arrived: () => false }), onPostcopyRunning: noop, onSetup: noop, onStopHints: noop, onStartHints: noop, onSwitchover: noop, onThrottle: noop, onRound: noop, dirtyLimitThrottleUs: () => 0 },
+    NO_HOOKS,
     false,
   );
   const costs = newCostCounters();
