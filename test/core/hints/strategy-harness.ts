@@ -137,7 +137,8 @@ export function tinyHarness(
   return harnessFor(workload, config, memory, buddy, options.lowPages ?? 0);
 }
 
-function harnessFor(workload: Workload, config: HintConfig, memory: GuestMemory, buddy: BuddyAllocator, lowPages: number): Harness {
+/** The harness of `config` on a guest already laid out (`memory`, `buddy`), with no writers and a clock at 0. */
+export function harnessFor(workload: Workload, config: HintConfig, memory: GuestMemory, buddy: BuddyAllocator, lowPages: number): Harness {
   const costs = zeroCosts();
   const clock: SimClock = { nowSec: 0 };
   const precopy = new Precopy(

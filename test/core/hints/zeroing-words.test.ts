@@ -15,13 +15,11 @@ import fc from 'fast-check';
 import { Bitmap } from '../../../src/core/bitmap.js';
 import { BuddyAllocator } from '../../../src/core/buddy-allocator.js';
 import { GuestMemory } from '../../../src/core/guest-memory.js';
-import { createStrategy } from '../../../src/core/hints/create-strategy.js';
 import { zeroingShortcuts } from '../../../src/core/hints/free-page-hint.js';
 import type { HintStrategy } from '../../../src/core/hints/hint-strategy.js';
-import { Precopy } from '../../../src/core/precopy.js';
-import { newCostCounters } from '../../../src/core/result-columns.js';
 import type { CostCounters } from '../../../src/core/types.js';
-import { freePageHint, makeWorkload, NO_HOOKS } from '../workload-fixture.js';
+import { freePageHint, makeWorkload } from '../workload-fixture.js';
+import { harnessFor } from './strategy-harness.js';
 
 const PAGES = 4096;
 const ORDER = 8; // 256-page blocks: 8 words, with an unaligned start after single steps
@@ -88,24 +86,7 @@ function makeSide(g: Guest): Side {
   const workload = makeWorkload({
     guest: { memoryBytes: PAGES * 4096, maxOrder: 10, zeroRateBytesPerSec: g.zeroRateGiB * 2 ** 30, firstTouchRateBytesPerSec: g.firstTouchRateGiB * 2 ** 30 },
   });
-  const precopy = new Precopy(
-    workload.migration,
-    memory,
-    4096,
-    NO_HOOKS,
-    false,
-  );
-  const costs = newCostCounters();
-  const strategy = createStrategy(freePageHint({ order: ORDER, callCostSec: 0 }), {
-    memory,
-    buddy,
-    precopy,
-    costs,
-    guest: workload.guest,
-    minWatermarkPages: 0,
-    lowWatermarkPages: 0,
-    clock: { nowSec: 0 },
-  })!;
+  const { strategy, costs } = harnessFor(workload, freePageHint({ order: ORDER, callCostSec: 0 }), memory, buddy, 0);
   strategy.start(0);
   strategy.fireGuest(); // the command starts and takes the first block
   return { memory, strategy, costs };
