@@ -56,6 +56,41 @@ const CASES: BadCase[] = [
     message: `migsim: ${WEB}: migration.onNoConvergence must be one of cancel, force (got pause)`,
   },
   {
+    input: 'host.cores 0',
+    args: ['run', WEB, '--set', 'host.cores=0'],
+    message: `migsim: ${WEB}: host.cores must be between 1 and 65536 (got 0)`,
+  },
+  {
+    input: 'host without cores',
+    args: ['run', WEB, '--set', 'host.otherLoad=1'],
+    message: `migsim: ${WEB}: host.cores is required`,
+  },
+  {
+    input: 'negative socketBuffers',
+    args: ['run', WEB, '--set', 'migration.wire.socketBuffers=-4KiB'],
+    message: `migsim: ${WEB}: migration.wire.socketBuffers must be >= 0 (got -4KiB)`,
+  },
+  {
+    input: 'socketBuffers above 64 MiB',
+    args: ['run', WEB, '--set', 'migration.wire.socketBuffers=65MiB'],
+    message: `migsim: ${WEB}: migration.wire.socketBuffers must be at most 64 MiB (got 65MiB)`,
+  },
+  {
+    input: 'unknown freeListOrder',
+    args: ['run', WEB, '--set', 'guest.initial.freeListOrder=lifo'],
+    message: `migsim: ${WEB}: guest.initial.freeListOrder must be one of seeded, last-freed (got lifo)`,
+  },
+  {
+    input: 'unknown placement',
+    args: ['run', WEB, '--set', 'phases[0].writes[0].placement=top'],
+    message: `migsim: ${WEB}: phases[0].writes[0].placement must be one of used, allocator, last-freed (got top)`,
+  },
+  {
+    input: 'allocator placement with an extent that is no buddy block',
+    args: ['run', WEB, '--set', 'phases[0].writes[0].placement=allocator', '--set', 'phases[0].writes[0].extent=12KiB'],
+    message: `migsim: ${WEB}: phases[0].writes[0].extent must be a power-of-two number of pages up to 2^guest.maxOrder with placement: allocator (one buddy block per extent) (got 12KiB)`,
+  },
+  {
     input: 'truncated YAML',
     args: ['validate', `${BAD}/truncated.yaml`],
     message: `migsim: ${BAD}/truncated.yaml: line 5: flow map in block collection must be sufficiently indented and end with a }`,
