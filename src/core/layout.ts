@@ -15,7 +15,7 @@ import { BuddyAllocator } from './buddy-allocator.js';
 import { ConfigError } from './errors.js';
 import { GuestMemory } from './guest-memory.js';
 import { Rng } from './rng.js';
-import type { FreeListOrder, GuestConfig } from './types.js';
+import type { FreeListOrder, GuestConfig, InitialRegion } from './types.js';
 
 /** Linux's memmap costs 64 bytes of struct page per guest page (16 MiB per GiB). */
 const STRUCT_PAGE_BYTES = 64;
@@ -75,33 +75,69 @@ export function buildInitialLayout(
   const allocated = memory.allocated;
   const zero = memory.zero;
   zero.setAll();
-
-  // Mixed blocks.
-  let dirtyLeft = mixedDirtyPages;
-  for (let b = 0; b < mixedBlocks; b++) {
-    const base = b * blockPages;
-    allocated.setRange(base, base + blockPages);
-    zero.clearRange(base, base + blockPages);
-    let offset = 0;
-    for (let order = topMixedOrder; order >= 0; order--) {
-      const half = 2 ** order;
-      const freeStart = base + offset + half;
-      allocated.clearRange(freeStart, freeStart + half);
-      const dirty = Math.min(dirtyLeft, half);
-      zero.setRange(freeStart + dirty, freeStart + half);
-      dirtyLeft -= dirty;
-      offset += 2 * half;
-    }
-  }
-  let pfn = mixedBlocks * blockPages;
-  allocated.setRange(pfn, pfn + usedRunPages);
-  zero.clearRange(pfn, pfn + usedRunPages);
-  pfn += usedRunPages;
-  zero.clearRange(pfn, pfn + dirtyRunPages);
-  pfn += dirtyRunPages;
   const memmapStart = totalPages - memmapPages;
-  if (pfn > memmapStart) {
-    throw new ConfigError('guest.initial', `used and freeDirty do not fit in guest.memory (got ${pfn + memmapPages} pages of ${totalPages})`);
+  const regions = guest.initial.regions;
+  const pinned = placeRegions(regions, memmapStart, allocated, zero);
+  if (pinned.usedPages > usedRunPages) {
+    throw new ConfigError(
+      'guest.initial.regions',
+      `hold ${pinned.usedPages} used pages, more than guest.initial.used leaves outside the memmap and mixed blocks (${usedRunPages})`,
+    );
+  }
+  if (pinned.oldPages > dirtyRunPages) {
+    throw new ConfigError(
+      'guest.initial.regions',
+      `hold ${pinned.oldPages} pages of old data, more than guest.initial.freeDirty leaves outside mixed blocks (${dirtyRunPages})`,
+    );
+  }
+
+  // Memory outside the regions and the memmap, ascending: [start, end) pairs.
+  let gaps: number[] = [];
+  let gapFrom = 0;
+  for (const r of regions) {
+    if (r.startPage > gapFrom) gaps.push(gapFrom, r.startPage);
+    gapFrom = r.startPage + r.pages;
+  }
+  if (memmapStart > gapFrom) gaps.push(gapFrom, memmapStart);
+
+  // Mixed blocks: the lowest whole maxOrder blocks outside the regions.
+  let dirtyLeft = mixedDirtyPages;
+  let mixedLeft = mixedBlocks;
+  if (mixedLeft > 0) {
+    const rest: number[] = [];
+    for (let g = 0; g < gaps.length; g += 2) {
+      const start = gaps[g];
+      const end = gaps[g + 1];
+      const aligned = Math.ceil(start / blockPages) * blockPages;
+      let base = aligned;
+      while (mixedLeft > 0 && base + blockPages <= end) {
+        dirtyLeft = placeMixedBlock(base, blockPages, topMixedOrder, dirtyLeft, allocated, zero);
+        base += blockPages;
+        mixedLeft--;
+      }
+      if (base === aligned) {
+        rest.push(start, end);
+        continue;
+      }
+      if (aligned > start) rest.push(start, aligned);
+      if (end > base) rest.push(base, end);
+    }
+    if (mixedLeft > 0) {
+      throw new ConfigError(
+        'guest.initial.fragmentation',
+        `needs ${mixedBlocks} mixed blocks, but only ${mixedBlocks - mixedLeft} whole ${blockPages}-page blocks lie outside the memmap and guest.initial.regions (got ${guest.initial.fragmentation})`,
+      );
+    }
+    gaps = rest;
+  }
+
+  // Then the rest of the used pages, then the rest of the old data, ascending through the gaps.
+  const cursor = { gap: 0, pfn: gaps.length > 0 ? gaps[0] : memmapStart };
+  const usedLeftOver = fillGaps(gaps, cursor, usedRunPages - pinned.usedPages, allocated, zero, true);
+  const dirtyLeftOver = fillGaps(gaps, cursor, dirtyRunPages - pinned.oldPages, allocated, zero, false);
+  if (usedLeftOver + dirtyLeftOver > 0) {
+    const field = regions.length > 0 ? 'guest.initial.regions' : 'guest.initial';
+    throw new ConfigError(field, `used and freeDirty do not fit in guest.memory (${usedLeftOver + dirtyLeftOver} pages more than the memory outside the memmap${regions.length > 0 ? ' and the regions' : ''}; ${totalPages} pages)`);
   }
   allocated.setRange(memmapStart, totalPages);
   zero.clearRange(memmapStart, totalPages);
@@ -184,6 +220,74 @@ function buildBuddyinfoLayout(
   markPopulatedAndStale(memory);
   buildFreeLists(totalPages, maxOrder, allocated, zero, buddy, rng, guest.initial.freeListOrder);
   return { usedPages: totalPages - freePages, freePages, freeDirtyPages, memmapPages, mixedBlocks: 0 };
+}
+
+/**
+ * Writes `guest.initial.regions` (ascending, disjoint; the parser checks both): used pages
+ * allocated and non-zero, old data free and non-zero, zero regions left free and zero.
+ */
+function placeRegions(
+  regions: readonly InitialRegion[],
+  memmapStart: number,
+  allocated: Bitmap,
+  zero: Bitmap,
+): { usedPages: number; oldPages: number } {
+  let usedPages = 0;
+  let oldPages = 0;
+  for (let i = 0; i < regions.length; i++) {
+    const r = regions[i];
+    const end = r.startPage + r.pages;
+    if (end > memmapStart) {
+      throw new ConfigError(`guest.initial.regions[${i}]`, `ends at pfn ${end}, inside the memmap at the top of memory (from pfn ${memmapStart})`);
+    }
+    if (r.holds === 'used') {
+      allocated.setRange(r.startPage, end);
+      zero.clearRange(r.startPage, end);
+      usedPages += r.pages;
+    } else if (r.holds === 'old') {
+      zero.clearRange(r.startPage, end);
+      oldPages += r.pages;
+    }
+  }
+  return { usedPages, oldPages };
+}
+
+/** One mixed block at `base`: free orders top…0, each beside its used lower buddy; returns the old data left. */
+function placeMixedBlock(base: number, blockPages: number, topMixedOrder: number, dirtyLeft: number, allocated: Bitmap, zero: Bitmap): number {
+  allocated.setRange(base, base + blockPages);
+  zero.clearRange(base, base + blockPages);
+  let offset = 0;
+  for (let order = topMixedOrder; order >= 0; order--) {
+    const half = 2 ** order;
+    const freeStart = base + offset + half;
+    allocated.clearRange(freeStart, freeStart + half);
+    const dirty = Math.min(dirtyLeft, half);
+    zero.setRange(freeStart + dirty, freeStart + half);
+    dirtyLeft -= dirty;
+    offset += 2 * half;
+  }
+  return dirtyLeft;
+}
+
+/**
+ * Makes the next `pages` pages of the gaps ([start, end) pairs) from `cursor` on used
+ * (allocated, non-zero) or old data (free, non-zero); returns the pages that did not fit.
+ */
+function fillGaps(gaps: readonly number[], cursor: { gap: number; pfn: number }, pages: number, allocated: Bitmap, zero: Bitmap, used: boolean): number {
+  let left = pages;
+  while (left > 0 && cursor.gap < gaps.length) {
+    const end = gaps[cursor.gap + 1];
+    const take = Math.min(left, end - cursor.pfn);
+    if (used) allocated.setRange(cursor.pfn, cursor.pfn + take);
+    zero.clearRange(cursor.pfn, cursor.pfn + take);
+    cursor.pfn += take;
+    left -= take;
+    if (cursor.pfn === end) {
+      cursor.gap += 2;
+      if (cursor.gap < gaps.length) cursor.pfn = gaps[cursor.gap];
+    }
+  }
+  return left;
 }
 
 /** Used and old-data pages are populated, non-zero and differ from the (zero) destination. */

@@ -16,6 +16,17 @@ export type Arrivals = 'even' | 'poisson';
 export type Layout = 'ordered' | 'shuffled';
 /** Order of the old-data blocks at the free lists' heads at t = 0 (docs/model.md §1.3). */
 export type FreeListOrder = 'seeded' | 'last-freed';
+
+/**
+ * A range of guest-physical memory whose content at t = 0 is fixed (docs/model.md §1.3):
+ * `used` (allocated, non-zero), `old` (free, old data) or `zero` (free, never touched).
+ * The ordered layout fills the memory around the regions.
+ */
+export interface InitialRegion {
+  startPage: number;
+  pages: number;
+  holds: 'used' | 'old' | 'zero';
+}
 export type Preset = 'qemu' | 'pass' | 'xen' | 'xen-legacy';
 export type TrackingMode = 'write-protect' | 'pml' | 'dirty-ring';
 export type ClearMode = 'sync' | 'lazy';
@@ -33,6 +44,11 @@ export interface InitialState {
    * in descending pfn, as one ascending munmap leaves them (__free_one_page adds to the head).
    */
   freeListOrder: FreeListOrder;
+  /**
+   * Ranges of fixed content, ascending and disjoint, below the memmap (`guest.initial.regions`,
+   * ordered layout only); empty: the ordered layout as before.
+   */
+  regions: readonly InitialRegion[];
   /**
    * Free blocks per order (index = order, all zones summed, up to maxOrder) of the
    * workload's `guest.initial.buddyinfo` file; null without one. The layout reproduces

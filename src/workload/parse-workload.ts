@@ -29,6 +29,7 @@ import type {
   AutoConverge,
   ChurnStream,
   GuestConfig,
+  InitialRegion,
   InitialState,
   MigrationConfig,
   MultifdCompressionConfig,
@@ -126,7 +127,8 @@ const GUEST_KEYS = [
   'initial',
 ] as const;
 const PCP_KEYS = ['high', 'batch'] as const;
-const INITIAL_KEYS = ['used', 'freeDirty', 'fragmentation', 'layout', 'freeListOrder', 'buddyinfo'] as const;
+const INITIAL_KEYS = ['used', 'freeDirty', 'fragmentation', 'layout', 'freeListOrder', 'regions', 'buddyinfo'] as const;
+const REGION_KEYS = ['start', 'size', 'holds'] as const;
 const PHASE_KEYS = ['duration', 'writes', 'reads', 'churn', 'trace'] as const;
 // A read stream draws pages as a writer does; it changes no byte, so no cpuShare, bytesPerWrite or compressRatio.
 const READ_KEYS = ['rate', 'workingSet', 'extent', 'pattern', 'skew', 'arrivals', 'vcpu'] as const;
@@ -449,14 +451,44 @@ function parseInitial(
     }
   }
   const buddyinfo = init.string('buddyinfo', null);
+  const layout = init.choice('layout', ['ordered', 'shuffled'] as const, 'ordered');
+  const regions = init.has('regions') ? parseRegions(init, memoryBytes, pageSizeBytes) : [];
+  if (regions.length > 0 && (layout !== 'ordered' || hasBuddyinfo)) {
+    init.fail('regions', 'needs layout: ordered and guest.initial.used (not shuffled, not a buddyinfo file)');
+  }
   return {
     usedBytes,
     freeDirtyBytes,
     fragmentation: init.quantity('fragmentation', (v) => parseNumber(v, { min: 0, max: 1 }), 0),
-    layout: init.choice('layout', ['ordered', 'shuffled'] as const, 'ordered'),
+    layout,
     freeListOrder: init.choice('freeListOrder', ['seeded', 'last-freed'] as const, 'seeded'),
+    regions,
     buddyinfoPath: buddyinfo === null ? null : resolvePath(baseDir, buddyinfo),
   };
+}
+
+/**
+ * `guest.initial.regions`: ranges of guest-physical memory with fixed content, ascending and
+ * disjoint (`{start, size, holds: used | old | zero}`, whole pages). Whether they fit with
+ * `used` and `freeDirty` is checked when the layout is built (layout.ts).
+ */
+function parseRegions(init: FieldReader, memoryBytes: number, pageSizeBytes: number): InitialRegion[] {
+  const regions: InitialRegion[] = [];
+  let endBytes = 0;
+  for (const r of openEntries(init, 'regions', REGION_KEYS)) {
+    const start = r.quantity('start', parseSize);
+    const size = r.quantity('size', positive(parseSize));
+    if (!r.has('holds')) r.fail('holds', 'is required (used, old or zero)');
+    const holds = r.choice('holds', ['used', 'old', 'zero'] as const, 'used');
+    if (!known(start, size)) continue;
+    requirePages(r, 'start', start, pageSizeBytes);
+    requirePages(r, 'size', size, pageSizeBytes);
+    if (start < endBytes) r.fail('start', `must be at or above the previous region's end (${formatBytes(endBytes)}): regions are ascending and disjoint`);
+    else if (start + size > memoryBytes) r.fail('size', `ends past guest.memory (${formatBytes(memoryBytes)})`);
+    endBytes = start + size;
+    regions.push({ startPage: Math.floor(start / pageSizeBytes), pages: Math.floor(size / pageSizeBytes), holds });
+  }
+  return regions;
 }
 
 function parsePhases(root: FieldReader, guest: ParsedGuestConfig, baseDir: string | undefined): ParsedPhase[] {

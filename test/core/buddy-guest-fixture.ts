@@ -44,7 +44,7 @@ export function buddyGuest(c: BuddyGuestShape, dirtyScale: number, initial: Part
       memoryBytes: totalPages * PAGE,
       maxOrder: c.maxOrder,
       pageblockOrder: c.maxOrder,
-      initial: { usedBytes: usedPages * PAGE, freeDirtyBytes: freeDirtyPages * PAGE, fragmentation: c.fragmentation, layout: c.layout, buddyinfoFreeBlocks: null, ...initial },
+      initial: { usedBytes: usedPages * PAGE, freeDirtyBytes: freeDirtyPages * PAGE, fragmentation: c.fragmentation, layout: c.layout, regions: [], buddyinfoFreeBlocks: null, ...initial },
     },
     seed: c.seed,
   });

@@ -35,7 +35,7 @@ function smallGuest(freeListOrder: FreeListOrder, layout: 'ordered' | 'shuffled'
       memoryBytes: 64 * PAGE,
       maxOrder: 2,
       pageblockOrder: 2,
-      initial: { usedBytes: 8 * PAGE, freeDirtyBytes: 16 * PAGE, fragmentation: 0, layout, freeListOrder, buddyinfoFreeBlocks: null },
+      initial: { usedBytes: 8 * PAGE, freeDirtyBytes: 16 * PAGE, fragmentation: 0, layout, freeListOrder, regions: [], buddyinfoFreeBlocks: null },
     },
     seed,
   });

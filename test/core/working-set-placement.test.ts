@@ -48,7 +48,7 @@ function smallGuest(writes: WriteStream[], layout: 'ordered' | 'shuffled' = 'ord
       memoryBytes: 64 * PAGE,
       maxOrder: 2,
       pageblockOrder: 2,
-      initial: { usedBytes: 16 * PAGE, freeDirtyBytes: 8 * PAGE, fragmentation: 0, layout, buddyinfoFreeBlocks: null },
+      initial: { usedBytes: 16 * PAGE, freeDirtyBytes: 8 * PAGE, fragmentation: 0, layout, regions: [], buddyinfoFreeBlocks: null },
     },
     phases: [{ durationSec: null, writes, churn: [], trace: null }],
   });

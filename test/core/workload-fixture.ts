@@ -87,7 +87,7 @@ export function makeWorkload(overrides: DeepPartial<Workload> = {}): Workload {
       zeroRateBytesPerSec: 8 * GiB,
       firstTouchRateBytesPerSec: 1 * GiB,
       pcp: null,
-      initial: { usedBytes: 16 * MiB, freeDirtyBytes: 0, fragmentation: 0, layout: 'ordered', freeListOrder: 'seeded', buddyinfoFreeBlocks: null },
+      initial: { usedBytes: 16 * MiB, freeDirtyBytes: 0, fragmentation: 0, layout: 'ordered', freeListOrder: 'seeded', regions: [], buddyinfoFreeBlocks: null },
     },
     phases: [idlePhase()],
     migration: {

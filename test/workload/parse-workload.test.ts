@@ -76,6 +76,7 @@ describe('parseWorkload defaults', () => {
           fragmentation: 0,
           layout: 'ordered',
           freeListOrder: 'seeded',
+          regions: [],
           buddyinfoPath: null,
         },
       },
@@ -272,6 +273,7 @@ hints:
       fragmentation: 0.1,
       layout: 'ordered',
       freeListOrder: 'seeded',
+      regions: [],
       buddyinfoPath: null,
     });
     assert.equal(w.phases[0].durationSec, 30);
