@@ -41,7 +41,7 @@ export class TraceReplay implements Blockable {
 
   /**
    * The guest program stops (its vCPU waits on a postcopy fault, or the guest is paused):
-   * no row fires until unblock. As SimClock.block does for a writer.
+   * no row fires until unblock. As ArrivalClock.block (workload-sources.ts) does for a writer.
    */
   block(): void {
     if (!Number.isNaN(this.blockedNextSec)) return;
