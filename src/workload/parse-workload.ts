@@ -336,7 +336,7 @@ function sizeAtMost(max: number): (v: unknown) => number {
  * buffer QEMU's source socket reached) plus the most the destination's receive queue held
  * (validation/qemu10-tcg-socket-buffers).
  */
-const SOCKET_BUFFERS_QEMU = 4 * MiB + 861510;
+const QEMU_SOCKET_BUFFER_BYTES = 4 * MiB + 861510;
 /** More than any TCP autotuning gives (tcp_rmem's 32 MiB maximum twice over); bounds the pipeline's ring. */
 const MAX_SOCKET_BUFFER_BYTES = 64 * MiB;
 
@@ -883,9 +883,9 @@ function parseWire(w: FieldReader, preset: Preset): WireConfig {
     // of the destination's loads (wire/socket-pipeline.ts). Measured on QEMU 10 over TCP
     // (validation/qemu10-tcg-socket-buffers): the source's Send-Q fills its send buffer,
     // tcp_wmem's maximum 4 MiB, and the destination's Recv-Q holds what autotuning gives a
-    // slow reader, up to 0.83 MB: SOCKET_BUFFERS_QEMU. The other presets keep the
+    // slow reader, up to 861510 B (0.82 MiB): QEMU_SOCKET_BUFFER_BYTES. The other presets keep the
     // contract's lockstep pages (0).
-    socketBufferBytes: w.quantity('socketBuffers', sizeAtMost(MAX_SOCKET_BUFFER_BYTES), preset === 'qemu' ? SOCKET_BUFFERS_QEMU : 0),
+    socketBufferBytes: w.quantity('socketBuffers', sizeAtMost(MAX_SOCKET_BUFFER_BYTES), preset === 'qemu' ? QEMU_SOCKET_BUFFER_BYTES : 0),
   };
 }
 
