@@ -657,6 +657,7 @@ function parseMigration(m: FieldReader, guest: ParsedGuestConfig, phases: readon
       problem: `${formatValue(m.raw('bandwidth'))} is above migration.linkBandwidth (${formatValue(m.raw('linkBandwidth') ?? '10Gbit/s')}): clamped to the link, so it changes nothing`,
     });
   }
+  const wire = m.child('wire', WIRE_KEYS);
   const base = {
     preset,
     startSec: m.quantity('start', parseDuration, 0),
@@ -695,11 +696,17 @@ function parseMigration(m: FieldReader, guest: ParsedGuestConfig, phases: readon
     ),
     minDirtyPages: m.quantityOrNone('minDirtyPages', integer({ min: 0 }), rules.minDirtyPages),
     tracking: parseTracking(m.child('tracking', TRACKING_KEYS), preset, guest.pageSizeBytes),
-    wire: parseWire(m.child('wire', WIRE_KEYS), preset),
+    wire: parseWire(wire, preset),
     autoConverge: parseAutoConverge(m.child('autoConverge', AUTO_CONVERGE_KEYS)),
     multifd: m.has('multifd') ? parseMultifd(m.child('multifd', MULTIFD_KEYS), guest.pageSizeBytes, warnings) : null,
     xbzrle: m.has('xbzrle') ? parseXbzrle(m.child('xbzrle', XBZRLE_KEYS), guest.pageSizeBytes) : null,
   };
+  // The socket pipeline models the one-stream sender only (wire/create-transport.ts): multifd's
+  // channels and XBZRLE's stream keep the contract's lockstep pages, so a size given for
+  // them is most likely a mistake.
+  if ((base.multifd !== null || base.xbzrle !== null) && wire.has('socketBuffers')) {
+    warnings.push({ field: 'migration.wire.socketBuffers', problem: 'changes nothing with multifd or XBZRLE (their pages go in lockstep, docs/model.md §3.1)' });
+  }
   // Multifd's send path (ram_save_target_page_multifd) never reaches the XBZRLE cache.
   if (base.multifd !== null && base.xbzrle !== null) m.fail('xbzrle', 'cannot be combined with multifd (QEMU sends multifd pages without the XBZRLE cache)');
   // QEMU 10 takes multifd-compression without the multifd capability and does nothing with

@@ -442,6 +442,13 @@ describe('parseWorkload migration presets', () => {
     assert.equal(preset('pass', '  wire: {socketBuffers: 1MiB}\n').wire.socketBufferBytes, 2 ** 20);
     assert.equal(preset('qemu', '  wire: {socketBuffers: 0}\n').wire.socketBufferBytes, 0);
     rejects(withTop('migration:\n  wire: {socketBuffers: 65MiB}\n'), `${FILE}: migration.wire.socketBuffers must be at most 64 MiB (got 65MiB)`);
+    // Multifd and XBZRLE go in lockstep whatever the size: a size given for them warns.
+    const warning = { field: 'migration.wire.socketBuffers', problem: 'changes nothing with multifd or XBZRLE (their pages go in lockstep, docs/model.md §3.1)' };
+    const guest = 'guest:\n  memory: 1GiB\n  initial: {used: 256MiB}\n';
+    assert.deepEqual(parse(guest + 'migration:\n  multifd: {}\n  wire: {socketBuffers: 1MiB}\n').warnings, [warning]);
+    assert.deepEqual(parse(guest + 'migration:\n  xbzrle: {}\n  wire: {socketBuffers: 0}\n').warnings, [warning]);
+    assert.deepEqual(parse(guest + 'migration:\n  multifd: {}\n').warnings, []);
+    assert.deepEqual(parse(guest + 'migration:\n  wire: {socketBuffers: 1MiB}\n').warnings, []);
   });
 
   it('xen-legacy: 30 rounds, 3x memory, fewer than 50 dirty pages', () => {
