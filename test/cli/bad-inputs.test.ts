@@ -81,6 +81,16 @@ const CASES: BadCase[] = [
     message: `migsim: ${WEB}: guest.initial.freeListOrder must be one of seeded, last-freed (got lifo)`,
   },
   {
+    input: 'regions holding more used pages than guest.initial.used',
+    args: ['run', 'workloads/qemu/garbage.yaml', '--set', 'guest.initial.regions[2].size=120MiB'],
+    message: 'migsim: workloads/qemu/garbage.yaml: guest.initial.regions hold 30720 used pages, more than guest.initial.used leaves outside the memmap and mixed blocks (25969)',
+  },
+  {
+    input: 'overlapping regions',
+    args: ['run', 'workloads/qemu/garbage.yaml', '--set', 'guest.initial.regions[1].start=8MiB'],
+    message: "migsim: workloads/qemu/garbage.yaml: guest.initial.regions[1].start must be at or above the previous region's end (16 MiB): regions are ascending and disjoint (got 8MiB)",
+  },
+  {
     input: 'unknown placement',
     args: ['run', WEB, '--set', 'phases[0].writes[0].placement=top'],
     message: `migsim: ${WEB}: phases[0].writes[0].placement must be one of used, allocator, last-freed (got top)`,
