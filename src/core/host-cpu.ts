@@ -41,8 +41,13 @@ export interface HostCpuCosts {
   destinationNormalPageSec: number;
   /** The destination per zero page (ram_handle_zero). */
   destinationZeroPageSec: number;
-  /** The source's iothread per hinted block (virtio_balloon_handle_free_page_vq, the bitmap clear). */
-  hintSec: number;
+  /**
+   * The source's iothread per hinted page (virtio_balloon_handle_free_page_vq ->
+   * qemu_guest_free_page_hint: the bitmap clear and the dirty-log clear of the range,
+   * both proportional to its pages). Charged per page, not per call, so that strategies
+   * whose calls name one page or a batch of blocks cost what their pages do.
+   */
+  hintPageSec: number;
 }
 
 /**
@@ -56,7 +61,8 @@ export interface HostCpuCosts {
  * - multifd (validation/issue12-testbed, the only channel data, load 11–13): a send
  *   thread 0.92 us per normal page, the migration thread 0.2 us per page;
  * - iothread: its CPU over the hinted blocks ((MemFree − min watermark) / 1024) in the
- *   12 hints-on runs, a fit through the origin: 0.14 ms per 4 MiB block (0.51 ms loaded).
+ *   12 hints-on runs, a fit through the origin: 0.14 ms per 4 MiB block (0.51 ms loaded),
+ *   so 0.14 ms / 1024 per page (every block measured had 1024 pages).
  */
 export const HOST_CPU_COSTS: Readonly<HostCpuCosts> = Object.freeze({
   sourceNormalPageSec: 1.33e-6,
@@ -65,7 +71,7 @@ export const HOST_CPU_COSTS: Readonly<HostCpuCosts> = Object.freeze({
   queuePageSec: 0.2e-6,
   destinationNormalPageSec: 12.6e-6,
   destinationZeroPageSec: 0.22e-6,
-  hintSec: 0.14e-3,
+  hintPageSec: 0.14e-3 / 1024,
 });
 
 /**
@@ -110,7 +116,7 @@ export class HostCpu {
   private readonly demands: Float64Array;
   private lastNormal = 0;
   private lastZero = 0;
-  private lastHints = 0;
+  private lastHinted = 0;
 
   /**
    * @param channels multifd channels (0: one stream): the source's and the destination's
@@ -128,17 +134,17 @@ export class HostCpu {
   }
 
   /**
-   * A rate slot of `elapsedSec` ended; `normalPages`, `zeroPages` and `hints` are the
-   * run's totals so far (sent pages, hinted blocks). Returns the guest's share for the
-   * next slot.
+   * A rate slot of `elapsedSec` ended; `normalPages`, `zeroPages` and `hintedPages` are
+   * the run's totals so far (sent pages, pages named in hints). Returns the guest's share
+   * for the next slot.
    */
-  slotEnded(elapsedSec: number, normalPages: number, zeroPages: number, hints: number): number {
+  slotEnded(elapsedSec: number, normalPages: number, zeroPages: number, hintedPages: number): number {
     const normal = normalPages - this.lastNormal;
     const zero = zeroPages - this.lastZero;
-    const hinted = hints - this.lastHints;
+    const hinted = hintedPages - this.lastHinted;
     this.lastNormal = normalPages;
     this.lastZero = zeroPages;
-    this.lastHints = hints;
+    this.lastHinted = hintedPages;
     if (elapsedSec > 0) this.guestShare = this.share(normal, zero, hinted, elapsedSec);
     return this.guestShare;
   }
@@ -159,7 +165,7 @@ export class HostCpu {
     const receivers = Math.max(1, channels);
     const perReceiver = busy((normal * costs.destinationNormalPageSec + zero * costs.destinationZeroPageSec) / receivers, elapsedSec);
     for (let r = 0; r < receivers; r++) demands[count++] = perReceiver;
-    demands[count++] = busy(hinted * costs.hintSec, elapsedSec);
+    demands[count++] = busy(hinted * costs.hintPageSec, elapsedSec);
     demands[count++] = this.partialOther;
     return fullThreadShare(this.cores, 1 + this.fullOther, demands, count);
   }

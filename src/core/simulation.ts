@@ -573,7 +573,7 @@ class Simulation {
   /** A rate slot closed: the hint work runs at the CPU share the host leaves its vCPU (host-cpu.ts). */
   private hostSlot(elapsedSec: number): void {
     if (this.host === null) return;
-    const share = this.host.slotEnded(elapsedSec, this.precopy.sentNormalPages, this.precopy.sentZeroPages, this.costs.hintCalls);
+    const share = this.host.slotEnded(elapsedSec, this.precopy.sentNormalPages, this.precopy.sentZeroPages, this.costs.pagesHinted);
     if (share !== this.hostShare) this.setStrategyScale(this.throttleScale, share);
   }
 

@@ -334,8 +334,11 @@ export class FreePageHint implements HintStrategy {
       this.untouchedPageSec = this.pageSizeBytes / guest.firstTouchRateBytesPerSec / this.scale;
       const populated = memory.populated.countRange(pfn, pfn + this.blockPages);
       zeroingSec = populated * this.populatedPageSec + (this.blockPages - populated) * this.untouchedPageSec;
-      this.context.costs.zeroingSec += zeroingSec;
-      this.context.costs.guestCpuSec += zeroingSec;
+      // The vCPU's CPU is the work itself: the throttle's sleeps and the host's other
+      // threads stretch zeroingSec (÷ scale) but cost the guest no CPU.
+      const zeroingCpuSec = zeroingSec * this.scale;
+      this.context.costs.zeroingSec += zeroingCpuSec;
+      this.context.costs.guestCpuSec += zeroingCpuSec;
       this.zeroIndex = 0;
       this.populatedZeroed = 0;
       this.untouchedZeroed = 0;
