@@ -260,11 +260,9 @@ export class BuddyAllocator {
    * changing nothing, when the range is misaligned or not wholly inside one free block.
    */
   allocBlock(pfn: number, order: number): boolean {
-    if (!(order >= 0 && order <= this.maxOrder) || pfn % 2 ** order !== 0 || pfn + 2 ** order > this.totalPages) return false;
-    const head = this.findFreeBlock(pfn);
+    const head = this.freeBlockHolding(pfn, order);
     if (head < 0) return false;
     let blockOrder = this.freeOrder[head];
-    if (blockOrder < order) return false;
     this.delFromFreeList(head, blockOrder);
     let base = head;
     while (blockOrder > order) {
@@ -280,6 +278,16 @@ export class BuddyAllocator {
     const listener = this.mergeListener;
     if (listener !== null && listener.onAlloc !== undefined) listener.onAlloc(pfn, order);
     return true;
+  }
+
+  /**
+   * The head of the free block that wholly holds [pfn, pfn + 2^order), or −1 when the
+   * range is misaligned, out of range or not inside one free block (allocBlock's test).
+   */
+  freeBlockHolding(pfn: number, order: number): number {
+    if (!(order >= 0 && order <= this.maxOrder) || pfn % 2 ** order !== 0 || pfn + 2 ** order > this.totalPages) return -1;
+    const head = this.findFreeBlock(pfn);
+    return head >= 0 && this.freeOrder[head] >= order ? head : -1;
   }
 
   /** Whether pfn heads a free block (of any order). pfn unchecked. */

@@ -489,28 +489,36 @@ class Simulation {
    * destination may lack: each missing page of the block is requested (userfaultfd faults
    * page by page; here they are asked at once, so the wait is the last one's, a lower
    * bound) and the vCPU waits for the last. The write is then taken as landing with the
-   * source's page (GuestMemory.notReceived), as a writer's resumed write does.
+   * source's page (GuestMemory.notReceived), as a writer's resumed write does. Returns
+   * whether the vCPU waits (some page was missing).
    */
-  private requestMissing(pfn: number, pages: number, timeSec: number, vcpu: number): void {
+  private requestMissing(pfn: number, pages: number, timeSec: number, vcpu: number): boolean {
     const engine = this.lane.postcopy;
-    if (engine === null || engine.done) return;
+    if (engine === null || engine.done) return false;
     let last = -1;
     for (let p = pfn; p < pfn + pages; p++) {
       if (engine.isReceived(p)) continue;
       engine.request(p, timeSec);
       last = p;
     }
-    if (last >= 0) this.postcopyVcpus!.fault(vcpu, last, timeSec);
+    if (last < 0) return false;
+    this.postcopyVcpus!.fault(vcpu, last, timeSec);
+    return true;
   }
 
   /**
    * A trace row runs on vCPU 0. After a postcopy switch the pages it writes may be missing
-   * on the destination: they are requested and the replay waits, as churn's do.
+   * on the destination: they are requested and the row waits, unfired, until they are
+   * there (the replay blocks; its later rows come as much later), as a writer's write does.
    */
   private fireTrace(trace: TraceReplay, timeSec: number): void {
     this.memory.currentVcpu = 0;
-    const written = trace.fire(this.memory, this.buddy, this.workload.guest.initOnAlloc, this.workload.guest.initOnFree, this.costs);
-    if (written > 0) this.requestMissing(trace.lastPfn, written, timeSec, 0);
+    const guest = this.workload.guest;
+    if (this.lane.postcopy !== null) {
+      const pages = trace.pagesToWrite(this.memory, this.buddy, guest.initOnAlloc, guest.initOnFree);
+      if (pages > 0 && this.requestMissing(trace.pfn, pages, timeSec, 0)) return;
+    }
+    trace.fire(this.memory, this.buddy, guest.initOnAlloc, guest.initOnFree, this.costs);
   }
 
   /** A churn arrival draws its order and lifetime whether or not the allocation succeeds. */

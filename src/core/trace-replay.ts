@@ -22,8 +22,6 @@ export class TraceReplay implements Blockable {
   /** While blocked, the next row's time; NaN when running. */
   private blockedNextSec = NaN;
   nextTime: number;
-  /** The first pfn of the pages the last fired row wrote (see fire's result). */
-  lastPfn = -1;
 
   /** Rows are timed from the phase start; the phase end (if any) cuts the replay. */
   constructor(rows: TraceRows, startSec: number, endSec: number) {
@@ -54,18 +52,38 @@ export class TraceReplay implements Blockable {
     const next = this.blockedNextSec;
     if (Number.isNaN(next)) return;
     this.blockedNextSec = NaN;
+    // The blocked row (a fault's, unfired) happens at atSec; every later one as much later.
     if (next !== Infinity && atSec > next) this.waitedSec += atSec - next;
     this.nextTime = this.timeOf(this.index);
+  }
+
+  /** The first pfn of the current row. */
+  get pfn(): number {
+    return this.rows.pfns[this.index];
+  }
+
+  /**
+   * How many pages the current row would write if fired now (0: none, or it would be
+   * skipped), from `pfn`: after a postcopy switch the caller requests the ones the
+   * destination lacks before firing, and the row waits for them, as a writer's write does.
+   */
+  pagesToWrite(memory: GuestMemory, buddy: BuddyAllocator, initOnAlloc: boolean, initOnFree: boolean): number {
+    const rows = this.rows;
+    const i = this.index;
+    const pfn = rows.pfns[i];
+    const order = rows.orders[i];
+    const pages = 2 ** order;
+    const op = rows.ops[i];
+    if (op === TRACE_ALLOC) return initOnAlloc && buddy.freeBlockHolding(pfn, order) >= 0 ? pages : 0;
+    if (memory.allocated.countRange(pfn, pfn + pages) !== pages) return 0;
+    return op === TRACE_FREE && !initOnFree ? 0 : pages;
   }
 
   /**
    * Applies the current row. `initOnAlloc` zeroes allocated blocks (a write); without it an
    * allocation leaves the content undefined, which the loss check ignores until written.
-   * Returns how many pages the row wrote, from `lastPfn` (0: none, or the row was
-   * skipped), so that after a postcopy switch the caller can request the ones the
-   * destination lacks.
    */
-  fire(memory: GuestMemory, buddy: BuddyAllocator, initOnAlloc: boolean, initOnFree: boolean, costs: CostCounters): number {
+  fire(memory: GuestMemory, buddy: BuddyAllocator, initOnAlloc: boolean, initOnFree: boolean, costs: CostCounters): void {
     const rows = this.rows;
     const i = this.index;
     const pfn = rows.pfns[i];
@@ -73,31 +91,26 @@ export class TraceReplay implements Blockable {
     const op = rows.ops[i];
     this.index = i + 1;
     this.nextTime = this.timeOf(this.index);
-    this.lastPfn = pfn;
     if (op === TRACE_ALLOC) {
       if (!buddy.allocBlock(pfn, rows.orders[i])) {
         costs.traceRowsSkipped++;
-        return 0;
+        return;
       }
       memory.allocated.setRange(pfn, pfn + pages);
-      if (!initOnAlloc) {
-        memory.markUndefined(pfn, pfn + pages);
-        return 0;
-      }
-      memory.writeRange(pfn, pages, true);
-      return pages;
+      if (initOnAlloc) memory.writeRange(pfn, pages, true);
+      else memory.markUndefined(pfn, pfn + pages);
+      return;
     }
     if (memory.allocated.countRange(pfn, pfn + pages) !== pages) {
       costs.traceRowsSkipped++;
-      return 0;
+      return;
     }
     if (op === TRACE_FREE) {
       memory.allocated.clearRange(pfn, pfn + pages);
       if (initOnFree) memory.writeRange(pfn, pages, true);
       buddy.free(pfn, rows.orders[i]);
-      return initOnFree ? pages : 0;
+    } else {
+      memory.writeRange(pfn, pages, false);
     }
-    memory.writeRange(pfn, pages, false);
-    return pages;
   }
 }
