@@ -69,10 +69,17 @@ export function readInputBytes(file: string, maxBytes: number): Buffer {
     if (!stats.isFile()) throw new InputError(`${kindOf(stats)}, not a regular file`);
     if (stats.size > maxBytes) throw tooLarge(stats.size, maxBytes);
     // One byte more than allowed tells a file that grew past the limit from one that did not.
-    const buffer = Buffer.allocUnsafe(Math.min(stats.size, maxBytes) + 1);
+    // /proc and /sys files say size 0 however much they hold (/proc/buddyinfo), and a file
+    // may grow while read: the buffer grows, doubling from 64 KiB, up to that byte.
+    let buffer = Buffer.allocUnsafe(Math.min(Math.max(stats.size, 65536), maxBytes) + 1);
     let length = 0;
     for (;;) {
-      if (length === buffer.length) throw tooLarge(null, maxBytes);
+      if (length === buffer.length) {
+        if (buffer.length > maxBytes) throw tooLarge(null, maxBytes);
+        const grown = Buffer.allocUnsafe(Math.min(buffer.length * 2, maxBytes + 1));
+        buffer.copy(grown, 0, 0, length);
+        buffer = grown;
+      }
       let read: number;
       try {
         read = readSync(fd, buffer, length, buffer.length - length, null);
