@@ -19,8 +19,8 @@ const { KiB } = UNITS;
 const NORMAL_PAGE_BYTES = 8 + 4096;
 
 /** Binary-exact times: a normal page 0.125 s, a zero page 0.0625 s, a round trip 0.25 s. */
-function wire(preempt: boolean): PostcopyWire {
-  return { normalPageBytes: NORMAL_PAGE_BYTES, zeroPageBytes: 9, normalPageSec: 0.125, zeroPageSec: 0.0625, zeroPageDetection: true, preempt, requestLatencySec: 0.25, queueWaitSec: 0 };
+function wire(preempt: boolean, queueWaitSec = 0): PostcopyWire {
+  return { normalPageBytes: NORMAL_PAGE_BYTES, zeroPageBytes: 9, normalPageSec: 0.125, zeroPageSec: 0.0625, zeroPageDetection: true, preempt, requestLatencySec: 0.25, queueWaitSec };
 }
 
 /** 16 pages; the destination lacks 1, 2, 3, 5, 8, 9, 12, 15, of which 8 and 9 are zero. */
@@ -33,10 +33,10 @@ function sixteenPages(): { memory: GuestMemory; notReceived: Bitmap } {
   return { memory, notReceived };
 }
 
-function landings(preempt: boolean, faults: [number, number][]): { log: [number, number][]; engine: PostcopyEngine } {
+function landings(preempt: boolean, faults: [number, number][], queueWaitSec = 0): { log: [number, number][]; engine: PostcopyEngine } {
   const { memory, notReceived } = sixteenPages();
   const log: [number, number][] = [];
-  const engine = new PostcopyEngine(memory, notReceived, 8, wire(preempt), { arrived: (pfn, at) => (log.push([pfn, at]), false) }, 0);
+  const engine = new PostcopyEngine(memory, notReceived, 8, wire(preempt, queueWaitSec), { arrived: (pfn, at) => (log.push([pfn, at]), false) }, 0);
   for (const [pfn, at] of faults) {
     engine.runUntil(at);
     assert.equal(engine.isReceived(pfn), false);
@@ -64,6 +64,43 @@ test('postcopy on 16 pages: pushed in pfn order; a fault on pfn 12 at 0.0625 s j
   assert.deepEqual([engine.pushedPages, engine.requestedPages, engine.requests], [7, 1, 1]);
   assert.equal(engine.bytes, 6 * NORMAL_PAGE_BYTES + 2 * 9);
   assert.equal(engine.endSec, 0.875);
+});
+
+test('postcopy-preempt behind a 0.5 s socket: a fault on pfn 2, sent but still in the socket, is counted, skipped at the source, and waits for it', () => {
+  // Sends end at 0.125 (1), 0.25 (2), 0.375 (3), 0.5 (5), 0.5625 (8), 0.625 (9), 0.75 (12),
+  // 0.875 (15); each is placed 0.5 s later. The fault at 0.3125 finds pfn 2 in the socket;
+  // the request (ready at 0.5625) finds its bit clear and sends nothing.
+  const { log, engine } = landings(true, [[2, 0.3125]], 0.5);
+  assert.deepEqual(log, [
+    [1, 0.625],
+    [2, 0.75],
+    [3, 0.875],
+    [5, 1],
+    [8, 1.0625],
+    [9, 1.125],
+    [12, 1.25],
+    [15, 1.375],
+  ]);
+  assert.deepEqual([engine.pushedPages, engine.requestedPages, engine.requests], [8, 0, 1]);
+  assert.equal(engine.endSec, 1.375);
+});
+
+test('postcopy without preempt behind a 0.5 s socket: the request is served after the page in flight and waits in the socket like a pushed page', () => {
+  // Ready at 0.3125 while pfn 3 is on the wire (0.25-0.375); pfn 12 is sent 0.375-0.5 and
+  // placed at 1.0: the vCPU waits 0.25 round trip + 0.0625 rest of pfn 3 + 0.125 send + 0.5 socket.
+  const { log, engine } = landings(false, [[12, 0.0625]], 0.5);
+  assert.deepEqual(log, [
+    [1, 0.625],
+    [2, 0.75],
+    [3, 0.875],
+    [12, 1],
+    [15, 1.125],
+    [5, 1.25],
+    [8, 1.3125],
+    [9, 1.375],
+  ]);
+  assert.deepEqual([engine.pushedPages, engine.requestedPages, engine.requests], [7, 1, 1]);
+  assert.equal(engine.endSec, 1.375);
 });
 
 test('postcopy-preempt: the request goes on its own channel when ready; the page in flight ends that much later', () => {

@@ -19,12 +19,20 @@
  *   own at once. Either way one round trip (`requestLatencySec`) plus the page's send. A
  *   request for a page already sent or in flight is counted (QEMU counts every request in
  *   postcopy-requests) and skipped (get_queued_page's not-dirty test).
+ * - The main channel's socket holds `sendQueueBytes` (queueWaitSec at the postcopy
+ *   bandwidth): a page it sends reaches the destination (ram_load_postcopy places it,
+ *   postcopy_place_page: UFFDIO_COPY) that much after its send ends, in send order. The
+ *   source's bitmap bit is already clear, so a fault on a page in that window is requested,
+ *   counted and skipped at the source, and the vCPU waits for the page to come out of the
+ *   socket (on average half the window: the 2.6 ms per request of the testbed's
+ *   postcopy_dirty_preempt, whose dirtier runs into the push). A request on the main
+ *   channel (no preempt) waits the same way, behind the socket, after its send.
  *
  * Events are the ends of page sends, processed in time order by `runUntil`; a page counts
  * as received when its send ends. Nothing here allocates per page: two channels of one
  * page each, and a FIFO of requests grown by doubling (requests are rare).
  */
-import type { Bitmap } from '../bitmap.js';
+import { Bitmap as BitmapCtor, type Bitmap } from '../bitmap.js';
 import type { GuestMemory } from '../guest-memory.js';
 
 /** Receives the pages the destination's vCPUs wait for (the simulation's blocked writers). */
@@ -75,6 +83,13 @@ export class PostcopyEngine {
   private preemptEndSec = Infinity;
   /** When the preempt channel takes the oldest request (it becomes ready then); Infinity: none waits. */
   private preemptWakeSec = Infinity;
+  // Pages the main channel sent that are still in its socket, in send order: pfn and when
+  // the destination places it (send end + queueWaitSec); `inTransit` marks them.
+  private transitPfns = new Int32Array(16);
+  private transitArriveSec = new Float64Array(16);
+  private transitHead = 0;
+  private transitTail = 0;
+  private readonly inTransit: Bitmap;
   // Requests not yet served, oldest first: pfn and when the source can send it.
   private queuePfns = new Int32Array(16);
   private queueReadySec = new Float64Array(16);
@@ -93,22 +108,28 @@ export class PostcopyEngine {
     this.remainingPages = pages;
     this.wire = wire;
     this.arrivals = arrivals;
+    this.inTransit = new BitmapCtor(memory.totalPages);
     this.startMain(resumeSec);
     if (this.mainPfn === NONE) this.endSec = resumeSec;
   }
 
   get done(): boolean {
-    return this.mainPfn === NONE && this.preemptPfn === NONE && this.remainingPages === 0;
+    return this.mainPfn === NONE && this.preemptPfn === NONE && this.remainingPages === 0 && this.transitHead === this.transitTail;
   }
 
   /** The end of the next page send; Infinity when done. */
   get nextEventSec(): number {
-    return Math.min(this.mainEndSec, this.preemptEndSec, this.preemptWakeSec);
+    return Math.min(this.mainEndSec, this.preemptEndSec, this.preemptWakeSec, this.transitNextSec);
+  }
+
+  /** When the oldest page in the main channel's socket is placed; Infinity: none. */
+  private get transitNextSec(): number {
+    return this.transitHead < this.transitTail ? this.transitArriveSec[this.transitHead] : Infinity;
   }
 
   /** Whether the destination holds `pfn` (not set, and not in flight). */
   isReceived(pfn: number): boolean {
-    return !this.notReceived.test(pfn) && pfn !== this.mainPfn && pfn !== this.preemptPfn;
+    return !this.notReceived.test(pfn) && !this.inTransit.test(pfn) && pfn !== this.mainPfn && pfn !== this.preemptPfn;
   }
 
   /**
@@ -122,7 +143,19 @@ export class PostcopyEngine {
       const mainEnd = this.mainEndSec;
       const preemptEnd = this.preemptEndSec;
       const wake = this.preemptWakeSec;
-      if (mainEnd === Infinity && preemptEnd === Infinity && wake === Infinity) return true;
+      const placed = this.transitNextSec;
+      if (mainEnd === Infinity && preemptEnd === Infinity && wake === Infinity && placed === Infinity) return true;
+      if (placed < mainEnd && placed < preemptEnd && placed <= wake) {
+        // The oldest page in the main channel's socket reaches the destination.
+        if (placed > limitSec) return true;
+        const pfn = this.transitPfns[this.transitHead++];
+        if (this.transitHead === this.transitTail) this.transitHead = this.transitTail = 0;
+        this.inTransit.clear(pfn);
+        woke = this.land(pfn, placed);
+        if (this.done) this.endSec = placed;
+        if (woke) return false;
+        continue;
+      }
       if (wake < mainEnd && wake < preemptEnd) {
         // A request became ready for the idle preempt channel (sends end first at equal times).
         if (wake > limitSec) return true;
@@ -135,7 +168,11 @@ export class PostcopyEngine {
         const pfn = this.mainPfn;
         this.mainPfn = NONE;
         this.mainEndSec = Infinity;
-        woke = this.land(pfn, mainEnd);
+        const queueWaitSec = this.wire.queueWaitSec;
+        if (queueWaitSec > 0) {
+          this.enterSocket(pfn, mainEnd + queueWaitSec);
+          woke = false;
+        } else woke = this.land(pfn, mainEnd);
         this.startMain(mainEnd);
         if (this.done) this.endSec = mainEnd;
       } else {
@@ -153,17 +190,36 @@ export class PostcopyEngine {
 
   /**
    * A destination vCPU faulted on `pfn` at `timeSec` (the caller checked isReceived): the
-   * request reaches the source after the round trip, plus, without preempt, the wait
-   * behind the main channel's socket.
+   * request reaches the source after the round trip (without preempt the page it asks then
+   * waits behind the main channel's socket after its send, as a pushed page does).
    */
   request(pfn: number, timeSec: number): void {
     this.requests++;
     const wire = this.wire;
-    const readySec = timeSec + wire.requestLatencySec + (wire.preempt ? 0 : wire.queueWaitSec);
+    const readySec = timeSec + wire.requestLatencySec;
     this.enqueue(pfn, readySec);
     // An idle preempt channel takes the request when it is ready (the oldest first).
     if (wire.preempt && this.preemptPfn === NONE && this.preemptWakeSec === Infinity) this.preemptWakeSec = readySec;
     // Without preempt the main channel picks the request when its page in flight ends.
+  }
+
+  /** `pfn`'s send on the main channel ended: it is in the socket until `arriveSec` (send order). */
+  private enterSocket(pfn: number, arriveSec: number): void {
+    if (this.transitTail === this.transitPfns.length) {
+      const live = this.transitTail - this.transitHead;
+      const pfns = new Int32Array(Math.max(16, live * 2));
+      const arrive = new Float64Array(pfns.length);
+      pfns.set(this.transitPfns.subarray(this.transitHead, this.transitTail));
+      arrive.set(this.transitArriveSec.subarray(this.transitHead, this.transitTail));
+      this.transitPfns = pfns;
+      this.transitArriveSec = arrive;
+      this.transitHead = 0;
+      this.transitTail = live;
+    }
+    this.transitPfns[this.transitTail] = pfn;
+    this.transitArriveSec[this.transitTail] = arriveSec;
+    this.transitTail++;
+    this.inTransit.set(pfn);
   }
 
   private enqueue(pfn: number, readySec: number): void {
