@@ -28,9 +28,10 @@
  *   postcopy_dirty_preempt, whose dirtier runs into the push). A request on the main
  *   channel (no preempt) waits the same way, behind the socket, after its send.
  *
- * Events are the ends of page sends, processed in time order by `runUntil`; a page counts
- * as received when its send ends. Nothing here allocates per page: two channels of one
- * page each, and a FIFO of requests grown by doubling (requests are rare).
+ * Events are the ends of page sends and the socket's arrivals, processed in time order by
+ * `runUntil`; a page counts as received when it leaves the socket (at its send's end on the
+ * preempt channel, or with no socket). Nothing here allocates per page: two channels of
+ * one page each, and FIFOs of requests and of the socket's pages grown by doubling.
  */
 import { Bitmap as BitmapCtor, type Bitmap } from '../bitmap.js';
 import type { GuestMemory } from '../guest-memory.js';
