@@ -129,14 +129,15 @@ test('a request goes before the walk once ready; one for a page the walk sent fi
   assert.equal(engine.requests, 1);
 });
 
-test('property: after the switch every missing page reaches the destination exactly once, whatever faults come', () => {
+test('property: after the switch every missing page reaches the destination exactly once, whatever faults come and whatever the socket holds', () => {
   fc.assert(
     fc.property(
       fc.array(fc.boolean(), { minLength: 1, maxLength: 96 }),
       fc.array(fc.boolean(), { minLength: 96, maxLength: 96 }),
       fc.array(fc.tuple(fc.nat(95), fc.integer({ min: 0, max: 4000 })), { maxLength: 20 }),
       fc.boolean(),
-      (missing, zero, faults, preempt) => {
+      fc.constantFrom(0, 0.0625, 0.5),
+      (missing, zero, faults, preempt, queueWaitSec) => {
         const pages = missing.length;
         const memory = new GuestMemory(pages, 1);
         const notReceived = new Bitmap(pages);
@@ -144,7 +145,7 @@ test('property: after the switch every missing page reaches the destination exac
         zero.slice(0, pages).forEach((z, pfn) => z && memory.zero.set(pfn));
         const count = notReceived.countSet();
         const seen = new Map<number, number>();
-        const engine = new PostcopyEngine(memory, notReceived, count, wire(preempt), { arrived: (pfn) => (seen.set(pfn, (seen.get(pfn) ?? 0) + 1), false) }, 0);
+        const engine = new PostcopyEngine(memory, notReceived, count, wire(preempt, queueWaitSec), { arrived: (pfn) => (seen.set(pfn, (seen.get(pfn) ?? 0) + 1), false) }, 0);
         const sorted = faults.map(([pfn, ms]) => [pfn % pages, ms / 1000] as const).sort((a, b) => a[1] - b[1]);
         for (const [pfn, at] of sorted) {
           engine.runUntil(at);
@@ -159,6 +160,8 @@ test('property: after the switch every missing page reaches the destination exac
         }
         assert.equal(engine.pushedPages + engine.requestedPages, count);
         assert.equal(engine.normalPages * NORMAL_PAGE_BYTES + engine.zeroPages * 9, engine.bytes);
+        for (let pfn = 0; pfn < pages; pfn++) assert.equal(engine.isReceived(pfn), true);
+        assert.equal(engine.nextEventSec, Infinity);
       },
     ),
     { numRuns: 300 },
