@@ -106,6 +106,15 @@ export function fullThreadShare(cores: number, fullThreads: number, demands: Flo
 export class HostCpu {
   /** The share of a core the hinting vCPU gets until the next slot ends. */
   guestShare: number;
+  /**
+   * The speed (≤ 1) at which each migration party runs until the next slot ends: 1 when it
+   * wants no more than the fair level (it gets what it wants), else the level (runnable all
+   * the time, it gets that share of a core, so each unit of its work takes cost / share).
+   * The source's migration thread, one multifd channel, one destination receive thread.
+   */
+  sourceShare = 1;
+  channelShare = 1;
+  destinationShare = 1;
 
   private readonly cores: number;
   private readonly fullOther: number;
@@ -149,25 +158,40 @@ export class HostCpu {
     return this.guestShare;
   }
 
+  /**
+   * The fair split for the next slot: sets the migration parties' shares, returns the
+   * vCPU's. A migration party's demand is the time it was runnable over the slot: its CPU
+   * at the speed it ran (cost / share), so that a thread held to its share (runnable the
+   * whole slot) still asks for a whole core rather than for what the share let it do.
+   */
   private share(normal: number, zero: number, hinted: number, elapsedSec: number): number {
     const costs = this.costs;
     const demands = this.demands;
     const channels = this.channels;
     let count = 0;
     const zeroCheckSec = zero * costs.sourceZeroPageSec;
+    let source: number;
+    let channel = 0;
     if (channels === 0) {
-      demands[count++] = busy(normal * costs.sourceNormalPageSec + zeroCheckSec, elapsedSec);
+      source = busy((normal * costs.sourceNormalPageSec + zeroCheckSec) / this.sourceShare, elapsedSec);
     } else {
-      demands[count++] = busy((normal + zero) * costs.queuePageSec, elapsedSec);
-      const perChannel = busy((normal * costs.channelNormalPageSec + zeroCheckSec) / channels, elapsedSec);
-      for (let c = 0; c < channels; c++) demands[count++] = perChannel;
+      source = busy(((normal + zero) * costs.queuePageSec) / this.sourceShare, elapsedSec);
+      channel = busy((normal * costs.channelNormalPageSec + zeroCheckSec) / channels / this.channelShare, elapsedSec);
+      for (let c = 0; c < channels; c++) demands[count++] = channel;
     }
+    demands[count++] = source;
     const receivers = Math.max(1, channels);
-    const perReceiver = busy((normal * costs.destinationNormalPageSec + zero * costs.destinationZeroPageSec) / receivers, elapsedSec);
-    for (let r = 0; r < receivers; r++) demands[count++] = perReceiver;
+    const receiver = busy((normal * costs.destinationNormalPageSec + zero * costs.destinationZeroPageSec) / receivers / this.destinationShare, elapsedSec);
+    for (let r = 0; r < receivers; r++) demands[count++] = receiver;
     demands[count++] = busy(hinted * costs.hintPageSec, elapsedSec);
     demands[count++] = this.partialOther;
-    return fullThreadShare(this.cores, 1 + this.fullOther, demands, count);
+    // A thread wanting a whole core gets the fair level (fullThreadShare): every thread
+    // wanting more than the level is held to it.
+    const level = fullThreadShare(this.cores, 1 + this.fullOther, demands, count);
+    this.sourceShare = source > level ? level : 1;
+    this.channelShare = channel > level ? level : 1;
+    this.destinationShare = receiver > level ? level : 1;
+    return level;
   }
 }
 

@@ -31,6 +31,8 @@ import { createTransport } from './wire/create-transport.js';
 import type { Transport, TransportCounters } from './wire/transport.js';
 import type { CompressionContent } from './wire/multifd-compression.js';
 import { SocketPipeline, type DestinationLoad } from './wire/socket-pipeline.js';
+import { HostPacedTransport } from './wire/host-paced.js';
+import { HOST_CPU_COSTS, type HostCpuCosts } from './host-cpu.js';
 import { newTransportCounters } from './wire/transport.js';
 
 /**
@@ -125,8 +127,8 @@ export interface MigrationHooks extends GuestSlowdown {
   onRound(round: RoundStats): void;
   /** dirty-limit's sleep per full dirty ring now, µs, the largest over vCPUs (0 when off). */
   dirtyLimitThrottleUs(): number;
-  /** A rate slot of `elapsedSec` closed (the host-CPU budget's time slice, host-cpu.ts). */
-  onRateSlot?(elapsedSec: number): void;
+  /** A rate slot of `elapsedSec` closed at `timeSec` (the host-CPU budget's time slice, host-cpu.ts). */
+  onRateSlot?(elapsedSec: number, timeSec: number): void;
 }
 
 /**
@@ -169,7 +171,9 @@ export class Precopy {
   private readonly totalPages: number;
   private readonly pageSizeBytes: number;
   /** How pages go on the wire. */
-  private readonly transport: Transport;
+  private transport: Transport;
+  /** With a shared host (paceByHost): the transport whose parties run at their CPU shares. */
+  private hostPaced: HostPacedTransport | null = null;
   /** The socket between the sender and the destination's loads (wire/socket-pipeline.ts). */
   private readonly pipeline: SocketPipeline;
   /** The transport's counters when the current round began. */
@@ -462,6 +466,33 @@ export class Precopy {
     this.state = SenderState.Sending;
   }
 
+  /**
+   * The migration's threads share a host's CPU (docs/model.md §10.2c): from now on each
+   * party's per-page work runs at the share `setHostShares` gives it (wire/host-paced.ts).
+   * Called before the migration starts; `channels` as HostCpu counts them; `costs` each
+   * party's CPU per page at a whole core.
+   */
+  paceByHost(channels: number, costs: Readonly<HostCpuCosts> = HOST_CPU_COSTS): void {
+    const paced = new HostPacedTransport(this.transport, channels, costs);
+    this.transport = paced;
+    this.hostPaced = paced;
+    this.pipeline.setLoadTimes(paced.normalLoadSec, paced.zeroLoadSec, 0);
+  }
+
+  /** The host's fair split changed (a rate slot ended, host-cpu.ts): each party's new share. */
+  setHostShares(sourceShare: number, channelShare: number, destinationShare: number, timeSec: number): void {
+    const paced = this.hostPaced;
+    if (paced === null) return;
+    // The clock is anchor plus counts times per-page times: re-anchor before they change.
+    const nowSec = this.now();
+    this.anchorSec = nowSec;
+    this.normalSinceAnchor = 0;
+    this.zeroSinceAnchor = 0;
+    this.eosSinceAnchor = 0;
+    paced.setShares(sourceShare, channelShare, destinationShare);
+    this.pipeline.setLoadTimes(paced.normalLoadSec, paced.zeroLoadSec, Math.max(nowSec, timeSec));
+  }
+
   private now(): number {
     return (
       this.anchorSec +
@@ -747,7 +778,7 @@ export class Precopy {
         this.thresholdBytes = this.bandwidthEstimate * this.config.downtimeLimitSec;
       }
       this.resetSlot(timeSec);
-      this.hooks.onRateSlot?.(elapsed);
+      this.hooks.onRateSlot?.(elapsed, timeSec);
     }
     if (this.policy.switchToPostcopy(timeSec, this.pendingBytes)) {
       this.startPostcopy(timeSec);

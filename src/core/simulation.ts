@@ -223,7 +223,7 @@ class Simulation {
       },
       onRound: (round) => onRound?.(round),
       dirtyLimitThrottleUs: () => (this.dirtyLimit === null ? 0 : this.dirtyLimit.maxThrottleUs()),
-      onRateSlot: (elapsedSec) => this.hostSlot(elapsedSec),
+      onRateSlot: (elapsedSec, timeSec) => this.hostSlot(elapsedSec, timeSec),
     }, gatherFirst, writeBytes, migration.multifd?.compression ? { allocatedAtStart: this.memory.allocated, writers: this.writers } : null);
     if (hint !== null && strategies.length > 0) {
       this.strategy = createStrategy(strategies === hint.strategies ? hint : { ...hint, strategies }, {
@@ -236,10 +236,14 @@ class Simulation {
         lowWatermarkPages: watermarks.low,
         clock: this.clock,
       });
-      if (workload.host !== null) {
-        this.host = new HostCpu(workload.host, migration.multifd === null ? 0 : migration.multifd.channels);
-        this.setStrategyScale(this.throttleScale, this.host.guestShare);
-      }
+    }
+    if (workload.host !== null) {
+      // The host's CPU: the hint work runs at the vCPU's share, the migration's threads at theirs.
+      const channels = migration.multifd === null ? 0 : migration.multifd.channels;
+      this.host = new HostCpu(workload.host, channels);
+      // `cores: unlimited`: every thread has a core, nothing waits (not even at the costs' floors).
+      if (Number.isFinite(workload.host.cores)) this.precopy.paceByHost(channels);
+      this.setStrategyScale(this.throttleScale, this.host.guestShare);
     }
   }
 
@@ -579,10 +583,12 @@ class Simulation {
   }
 
   /** A rate slot closed: the hint work runs at the CPU share the host leaves its vCPU (host-cpu.ts). */
-  private hostSlot(elapsedSec: number): void {
-    if (this.host === null) return;
-    const share = this.host.slotEnded(elapsedSec, this.precopy.sentNormalPages, this.precopy.sentZeroPages, this.costs.pagesHinted);
+  private hostSlot(elapsedSec: number, timeSec: number): void {
+    const host = this.host;
+    if (host === null) return;
+    const share = host.slotEnded(elapsedSec, this.precopy.sentNormalPages, this.precopy.sentZeroPages, this.costs.pagesHinted);
     if (share !== this.hostShare) this.setStrategyScale(this.throttleScale, share);
+    this.precopy.setHostShares(host.sourceShare, host.channelShare, host.destinationShare, timeSec);
   }
 
   private setStrategyScale(throttleScale: number, hostShare: number): void {

@@ -247,3 +247,63 @@ test('the sender with the pipeline ends where the reference says, on random gues
     { numRuns: 200 },
   );
 });
+
+/**
+ * A shared host (docs/model.md §10.2c, wire/host-paced.ts): each party's CPU per page at a
+ * whole core as `uncapped` has them (source U per normal page, 2U per zero page; the
+ * destination 8U per normal page, nothing per zero page), the destination's receive
+ * thread held to half a core: its loads take 16U.
+ */
+const HALF_CORE_COSTS = {
+  sourceNormalPageSec: U,
+  sourceZeroPageSec: 2 * U,
+  channelNormalPageSec: U,
+  queuePageSec: 0,
+  destinationNormalPageSec: 8 * U,
+  destinationZeroPageSec: 0,
+  hintPageSec: 0,
+};
+
+function migrateOnHalfCore(socketBufferBytes: number): Precopy {
+  const precopy = new Precopy(uncapped(socketBufferBytes), idleShape(), 4096, NO_HOOKS, false);
+  precopy.paceByHost(0, HALF_CORE_COSTS);
+  precopy.setHostShares(1, 1, 0.5, 0);
+  return runToEnd(precopy);
+}
+
+test('a destination at half a core: loads take twice as long; the source waits once the buffers are full', () => {
+  // Buffers that hold the backlog: the source ends its round as before (1792U), the
+  // destination 256 loads of 16U after the first page arrives at U: 4097U (2049U at a whole core).
+  const roomy = migrateOnHalfCore(2 * MiB);
+  assert.equal(roomy.rounds[0].durationSec, 1792 * U);
+  assert.equal(roomy.endSec - roomy.startSec, 4097 * U);
+  assert.equal(roomy.destination.busySec, 256 * 16 * U);
+  // Buffers of one page: page k is written at U + 16(k−1)U, when page k − 1 has loaded, and
+  // loaded at U + 16kU; the first zero page (ready at 4083U) waits for 4097U, the other 767
+  // follow 2U apart.
+  const tight = migrateOnHalfCore(NORMAL);
+  assert.equal(tight.endSec - tight.startSec, 4097 * U + 767 * 2 * U);
+  // Lockstep: the load is a stage of the page, max(U, 16U) per normal page.
+  const lockstep = migrateOnHalfCore(0);
+  assert.equal(lockstep.endSec - lockstep.startSec, 256 * 16 * U + 768 * 2 * U);
+  // At a whole core the paced sender is the plain one.
+  const whole = new Precopy(uncapped(2 * MiB), idleShape(), 4096, NO_HOOKS, false);
+  whole.paceByHost(0, HALF_CORE_COSTS);
+  assert.equal(runToEnd(whole).endSec - whole.startSec, 2049 * U);
+});
+
+test('the pipeline: a load time that changes mid-stream applies from the next page written', () => {
+  // Three normal pages fit; loads of 8U, then 16U from the fourth page.
+  const pipe = new SocketPipeline(3 * NORMAL, NORMAL, ZERO, 8 * U, 0, U);
+  assert.equal(pipe.write(false, U), U); // loaded 9U
+  assert.equal(pipe.write(false, 2 * U), 2 * U); // 17U
+  assert.equal(pipe.write(false, 3 * U), 3 * U); // 25U
+  pipe.setLoadTimes(16 * U, 0, 4 * U);
+  assert.equal(pipe.write(false, 4 * U), 9 * U, 'waits for the first page'); // loaded 25U + 16U
+  assert.equal(pipe.loadedSec, 41 * U);
+  assert.equal(pipe.write(false, 10 * U), 17 * U); // 57U
+  assert.equal(pipe.write(false, 18 * U), 25 * U); // 73U
+  assert.equal(pipe.write(false, 26 * U), 41 * U, 'waits for the first 16U load');
+  assert.equal(pipe.loadedSec, 89 * U);
+  assert.equal(pipe.busySec, 3 * 8 * U + 4 * 16 * U);
+});

@@ -21,8 +21,10 @@
  *
  * Pages the destination has not loaded yet are kept as runs of one kind loaded back to
  * back (D = first + k·load), in a ring sized for the buffer: a run ends only when the kind
- * changes, and the ring empties whenever the destination catches up, so it holds at most
- * two runs per largest page that fits in the buffer. No allocation after construction.
+ * or its load time changes (`setLoadTimes`: the host's CPU share, host-cpu.ts), and the
+ * ring empties whenever the destination catches up, so it holds at most two runs per
+ * largest page that fits in the buffer, plus one per load-time change while it is behind
+ * (`setLoadTimes` makes room if it must). No allocation after construction.
  */
 import { InvariantError } from '../errors.js';
 
@@ -41,14 +43,16 @@ export class SocketPipeline implements DestinationLoad {
    * source's fastest page. When not, every page is loaded before the next is written
    * (D_i = S_i + load_i), nothing queues and the sender may count pages in bulk (`writeRun`).
    */
-  readonly queues: boolean;
+  queues: boolean;
   loadedSec = 0;
   private readonly normalBytes: number;
   private readonly zeroBytes: number;
-  private readonly normalLoadSec: number;
-  private readonly zeroLoadSec: number;
+  private normalLoadSec: number;
+  private zeroLoadSec: number;
   private normalPages = 0;
   private zeroPages = 0;
+  /** Load seconds of the pages counted before the last `setLoadTimes`. */
+  private busyBeforeSec = 0;
   /** Bytes written, and bytes of pages known loaded (a lower bound, brought up lazily). */
   private writtenBytes = 0;
   private loadedBytes = 0;
@@ -56,6 +60,7 @@ export class SocketPipeline implements DestinationLoad {
   // the pages; `headLoaded` pages of the head run are already counted in loadedBytes.
   private readonly runFirstSec: Float64Array;
   private readonly runZero: Uint8Array;
+  private readonly runLoadSec: Float64Array;
   private readonly runPages: Uint32Array;
   private head = 0;
   private runs = 0;
@@ -72,14 +77,34 @@ export class SocketPipeline implements DestinationLoad {
     this.normalLoadSec = normalLoadSec;
     this.zeroLoadSec = zeroLoadSec;
     this.queues = bufferBytes > 0 && Math.max(normalLoadSec, zeroLoadSec) > sourceMinPageSec;
-    const capacity = bufferBytes > 0 ? 2 * Math.ceil(bufferBytes / Math.max(normalBytes, zeroBytes, 1)) + 4 : 1;
+    // Two runs per page the buffers hold, and room for load-time changes while they are full.
+    const capacity = bufferBytes > 0 ? 2 * Math.ceil(bufferBytes / Math.max(normalBytes, zeroBytes, 1)) + 68 : 1;
     this.runFirstSec = new Float64Array(capacity);
     this.runZero = new Uint8Array(capacity);
+    this.runLoadSec = new Float64Array(capacity);
     this.runPages = new Uint32Array(capacity);
   }
 
   get busySec(): number {
-    return this.normalPages * this.normalLoadSec + this.zeroPages * this.zeroLoadSec;
+    return this.busyBeforeSec + this.normalPages * this.normalLoadSec + this.zeroPages * this.zeroLoadSec;
+  }
+
+  /**
+   * The destination's loads take `normalLoadSec` and `zeroLoadSec` from the next page
+   * written on (its thread's CPU share changed: host-cpu.ts). Pages already written keep
+   * the times they were queued with. From now on the source writes page by page
+   * (`queues`): a load may have become longer than the source's fastest page.
+   */
+  setLoadTimes(normalLoadSec: number, zeroLoadSec: number, nowSec: number): void {
+    if (this.bufferBytes > 0) this.queues = true;
+    if (normalLoadSec === this.normalLoadSec && zeroLoadSec === this.zeroLoadSec) return;
+    // Runs loaded by now leave the ring, so it holds only what is still in the buffers.
+    this.loadUntil(nowSec);
+    this.busyBeforeSec = this.busySec;
+    this.normalPages = 0;
+    this.zeroPages = 0;
+    this.normalLoadSec = normalLoadSec;
+    this.zeroLoadSec = zeroLoadSec;
   }
 
   /**
@@ -120,29 +145,30 @@ export class SocketPipeline implements DestinationLoad {
       this.head = 0;
       this.runs = 0;
       this.headLoaded = 0;
-      this.pushRun(writeSec + loadSec, kind);
+      this.pushRun(writeSec + loadSec, kind, loadSec);
       this.loadedSec = writeSec + loadSec;
       return writeSec;
     }
     // The destination is busy: this page is loaded right after the previous one.
     const ring = this.runFirstSec.length;
     const tail = (this.head + this.runs - 1) % ring;
-    if (this.runZero[tail] === kind) {
+    if (this.runZero[tail] === kind && this.runLoadSec[tail] === loadSec) {
       const pages = ++this.runPages[tail];
       this.loadedSec = this.runFirstSec[tail] + (pages - 1) * loadSec;
     } else {
-      this.pushRun(this.loadedSec + loadSec, kind);
+      this.pushRun(this.loadedSec + loadSec, kind, loadSec);
       this.loadedSec += loadSec;
     }
     return writeSec;
   }
 
-  private pushRun(firstSec: number, kind: number): void {
+  private pushRun(firstSec: number, kind: number, loadSec: number): void {
     const ring = this.runFirstSec.length;
     if (this.runs === ring) throw new InvariantError(`socket pipeline: more than ${ring} runs in ${this.bufferBytes} B of buffers`);
     const slot = (this.head + this.runs) % ring;
     this.runFirstSec[slot] = firstSec;
     this.runZero[slot] = kind;
+    this.runLoadSec[slot] = loadSec;
     this.runPages[slot] = 1;
     this.runs++;
   }
@@ -155,7 +181,7 @@ export class SocketPipeline implements DestinationLoad {
       const first = this.runFirstSec[h];
       if (first > timeSec) return;
       const zero = this.runZero[h] === 1;
-      const loadSec = zero ? this.zeroLoadSec : this.normalLoadSec;
+      const loadSec = this.runLoadSec[h];
       const pages = this.runPages[h];
       // Pages k (0-based) with first + k·load ≤ timeSec, at most the run's.
       let done = pages;
@@ -182,7 +208,7 @@ export class SocketPipeline implements DestinationLoad {
       if (this.runs === 0) throw new InvariantError('socket pipeline: waiting for bytes never written');
       const h = this.head;
       const zero = this.runZero[h] === 1;
-      const loadSec = zero ? this.zeroLoadSec : this.normalLoadSec;
+      const loadSec = this.runLoadSec[h];
       const pageBytes = zero ? this.zeroBytes : this.normalBytes;
       const pages = this.runPages[h];
       const left = pages - this.headLoaded;
