@@ -493,6 +493,14 @@ export class Precopy {
     this.pipeline.setLoadTimes(paced.normalLoadSec, paced.zeroLoadSec, Math.max(nowSec, timeSec));
   }
 
+  /** With a host, after the bulk iteration's sync: pages sent again cost the destination no first touch. */
+  private endFirstArrivals(timeSec: number): void {
+    const paced = this.hostPaced;
+    if (paced === null) return;
+    paced.endFirstArrivals();
+    this.pipeline.setLoadTimes(paced.normalLoadSec, paced.zeroLoadSec, timeSec);
+  }
+
   private now(): number {
     return (
       this.anchorSec +
@@ -820,6 +828,7 @@ export class Precopy {
     this.trigger.atSync(timeSec, this.totalBytes, this.pageSizeBytes);
     this.roundStartSec = timeSec;
     this.roundThrottlePct = this.trigger.throttlePct;
+    if (roundCount === 1) this.endFirstArrivals(timeSec);
     this.beginSending(timeSec + this.syncSec);
     this.hooks.onStartHints(timeSec + this.syncSec);
   }
