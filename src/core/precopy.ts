@@ -1027,7 +1027,7 @@ export class Precopy {
         normalPageBytes,
         zeroPageBytes: wire.zeroPageBytes,
         normalPageSec: Math.max(normalPageBytes / rate, scanSec),
-        zeroPageSec: Math.max(wire.zeroPageBytes / rate, scanSec),
+        zeroPageSec: Math.max(wire.zeroPageBytes / rate, scanSec, pc.zeroPlaceCostSec),
         zeroPageDetection: this.detectZero,
         preempt: pc.preempt,
         requestLatencySec: pc.requestLatencySec,

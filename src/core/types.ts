@@ -178,8 +178,13 @@ export interface PostcopyConfig {
   requestLatencySec: number;
   /** max-postcopy-bandwidth; Infinity for QEMU's 0 (unlimited: the link). */
   bandwidthBytesPerSec: number;
-  /** Bytes already queued in the main channel's socket that a request waits behind without preempt. */
+  /** Bytes the main channel's socket holds: a page it sends reaches the destination that much later. */
   sendQueueBytes: number;
+  /**
+   * The destination's time to place a zero page (postcopy_place_page_zero: one
+   * UFFDIO_ZEROPAGE ioctl a page, in the listen thread), which bounds a zero page's pace.
+   */
+  zeroPlaceCostSec: number;
 }
 
 /** Capability dirty-limit (QEMU ≥ 8.1): vcpu-dirty-limit, x-vcpu-dirty-limit-period. */

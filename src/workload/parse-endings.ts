@@ -9,7 +9,7 @@ import { FieldReader, isMapping } from './field-reader.js';
 import { parseBandwidth, parseByteRate, parseDuration, parseInteger, parseSize } from './units.js';
 
 export const ENDING_KEYS = ['onNoConvergence', 'postcopy', 'dirtyLimit', 'pauseAfterRound'] as const;
-const POSTCOPY_KEYS = ['start', 'preempt', 'requestLatency', 'bandwidth', 'sendQueue'] as const;
+const POSTCOPY_KEYS = ['start', 'preempt', 'requestLatency', 'bandwidth', 'sendQueue', 'zeroPlaceCost'] as const;
 const POSTCOPY_START_KEYS = ['afterRound', 'afterSeconds', 'whenPendingBelow'] as const;
 const DIRTY_LIMIT_KEYS = ['vcpuDirtyLimit', 'period'] as const;
 
@@ -72,6 +72,13 @@ function parsePostcopy(p: FieldReader): PostcopyConfig {
     // Linux's tcp_wmem maximum (4 MiB) of the autotuned send buffer: at the 821 MB/s of
     // workloads/qemu it is a 5.1 ms wait, as postcopy1_garbage's 139 ms for 23 requests.
     sendQueueBytes: p.quantity('sendQueue', parseSize, 4 * MiB),
+    // 0.65 us: the testbed's zero pages after the switch (samples.csv, 5 ms apart):
+    // postcopy1_garbage 48640 zero pages (and 1325 normal at 5.34 us) in 40 ms, 0.68 us
+    // each; postcopy1_garbage_preempt 12573 in 8 ms and 14852 in under 10 ms, 0.64-0.67 us.
+    // The 9-byte record and the source's zero scan (0.26 us) are shorter: the destination's
+    // ioctl bounds it. A normal page's UFFDIO_COPY has no field: it hides under the link
+    // (docs/model.md §10.2d).
+    zeroPlaceCostSec: p.quantity('zeroPlaceCost', parseDuration, 0.65e-6),
   };
 }
 

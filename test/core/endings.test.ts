@@ -173,7 +173,7 @@ function writer(overrides: Partial<WriteStream>): WriteStream {
 }
 
 function postcopy(overrides: Partial<PostcopyConfig> = {}): PostcopyConfig {
-  return { start: { kind: 'afterRound', round: 1 }, preempt: false, requestLatencySec: 0.25, bandwidthBytesPerSec: 10 * NORMAL_PAGE_BYTES, sendQueueBytes: 0, ...overrides };
+  return { start: { kind: 'afterRound', round: 1 }, preempt: false, requestLatencySec: 0.25, bandwidthBytesPerSec: 10 * NORMAL_PAGE_BYTES, sendQueueBytes: 0, zeroPlaceCostSec: 0, ...overrides };
 }
 
 /**
@@ -303,6 +303,18 @@ function tinyReads(rate: number): Workload {
   workload.migration.postcopy = postcopy({ start: { kind: 'afterRound', round: 0 } });
   return workload;
 }
+
+test('zeroPlaceCost paces the zero pages pushed after the switch (UFFDIO_ZEROPAGE per page); bytes are the same', () => {
+  const placed = tinyReads(0);
+  placed.migration.postcopy = postcopy({ start: { kind: 'afterRound', round: 0 }, zeroPlaceCostSec: 0.05 });
+  const { rounds, summary } = simulateRun(placed, null);
+  const free = simulateRun(tinyReads(0), null);
+  assert.deepEqual(rounds, free.rounds.map((r) => (r.kind === 'postcopy' ? rounds.at(-1)! : r)));
+  assert.deepEqual(rounds.map((r) => [r.kind, r.normalPages, r.zeroPages, r.bytes]).at(-1), ['postcopy', 7, 8, 28800]);
+  // From the resume: 7 normal pages at 0.1 s (the link) and 8 zero pages at 0.05 s each.
+  assert.ok(Math.abs(summary.noRollbackSec - summary.downtimeSec - (7 * 0.1 + 8 * 0.05)) < 1e-9, String(summary.noRollbackSec));
+  assert.equal(summary.totalBytes, free.summary.totalBytes);
+});
 
 test('reads after the switch fault too: a read of a page not received is one request, later reads of it none', () => {
   const reads = simulateRun(tinyReads(20), null);

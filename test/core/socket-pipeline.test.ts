@@ -111,7 +111,7 @@ test('stop-and-copy writes behind the backlog: the downtime runs until the desti
 test('a postcopy switch waits for the destination to load what the buffers hold', () => {
   // Switch at the first iteration's end (1792U, the source's); the destination runs once it
   // has loaded the 256 normal pages (2049U): that is the downtime (no sync time, no bytes).
-  const postcopy = { start: { kind: 'afterRound', round: 0 }, preempt: false, requestLatencySec: 0, bandwidthBytesPerSec: Infinity, sendQueueBytes: 0 } as const;
+  const postcopy = { start: { kind: 'afterRound', round: 0 }, preempt: false, requestLatencySec: 0, bandwidthBytesPerSec: Infinity, sendQueueBytes: 0, zeroPlaceCostSec: 0 } as const;
   const withPostcopy = (socketBufferBytes: number) => ({ ...uncapped(socketBufferBytes), postcopy });
   const precopy = runToEnd(new Precopy(withPostcopy(1 * MiB), idleShape(), 4096, NO_HOOKS, false));
   assert.equal(precopy.ending, 'postcopy');

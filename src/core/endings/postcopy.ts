@@ -14,8 +14,8 @@
  * - A destination vCPU that touches a page not received faults (userfaultfd MISSING), the
  *   destination requests it (migrate_send_rp_req_pages) and the vCPU waits. The source
  *   serves queued requests before the bitmap walk (get_queued_page). Without preempt the
- *   request waits behind what the main channel's socket already holds (`sendQueueBytes`)
- *   and then behind the page in flight; with postcopy-preempt it goes on a channel of its
+ *   request waits behind the page in flight, and its page then in the main channel's
+ *   socket (below); with postcopy-preempt it goes on a channel of its
  *   own at once. Either way one round trip (`requestLatencySec`) plus the page's send. A
  *   request for a page already sent or in flight is counted (QEMU counts every request in
  *   postcopy-requests) and skipped (get_queued_page's not-dirty test).
@@ -51,7 +51,7 @@ export interface PostcopyWire {
   zeroPageDetection: boolean;
   preempt: boolean;
   requestLatencySec: number;
-  /** sendQueueBytes at the postcopy bandwidth: the wait behind the socket without preempt. */
+  /** sendQueueBytes at the postcopy bandwidth: how long a page the main channel sent stays in its socket. */
   queueWaitSec: number;
 }
 
