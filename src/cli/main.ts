@@ -277,7 +277,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--working-set <size>', 'memory the writers spread over (default: all of --used)')
     .option('--page-size <size>', 'guest page size', '4KiB')
     .option('--ring-size <n>', 'dirty-ring mode: entries per vCPU ring (accel kvm,dirty-ring-size)', '4096')
-    .option('--name <name>', "the workload's name (default: the file's base name)")
+    .option('--name <name>', "the workload's name (default: --out's base name, else the measurement file's)")
     .option('--out <file>', 'write the YAML here (atomically; default: stdout)')
     .action(async (file: string, options: { memory: string; used?: string; workingSet?: string; pageSize: string; ringSize: string; name?: string; out?: string }) => {
       const { fromDirtyRateCommand } = await import('./commands/dirty-rate.js');

@@ -5,7 +5,9 @@
  * simulated calc-dirty-rate within sampling error, for each mode.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
 import { qemuMiBPerSec, simulateDirtyRate } from '../../src/core/dirty-rate.js';
@@ -114,4 +116,19 @@ describe('bad query-dirty-rate input', () => {
       assert.equal(result.stderr, `migsim: ${FIXTURES}/${fixture}: ${problem}\n`);
     });
   }
+});
+
+describe('from-dirty-rate names the workload', () => {
+  it('after --out (vm1.yaml: vm1), else after the measurement file, unless --name', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'migsim-from-dirty-rate-'));
+    const input = `${FIXTURES}/query-dirty-rate-page-sampling.json`;
+    const saved = migsim(['workload', 'from-dirty-rate', input, '--memory', '4GiB', '--out', join(dir, 'vm1.yaml')]);
+    assert.equal(saved.status, 0, saved.stderr);
+    assert.match(readFileSync(join(dir, 'vm1.yaml'), 'utf8'), /^name: vm1$/m);
+    const printed = migsim(['workload', 'from-dirty-rate', input, '--memory', '4GiB']);
+    assert.match(printed.stdout, /^name: query-dirty-rate-page-sampling$/m);
+    const named = migsim(['workload', 'from-dirty-rate', input, '--memory', '4GiB', '--out', join(dir, 'vm1.yaml'), '--name', 'web']);
+    assert.equal(named.status, 0, named.stderr);
+    assert.match(readFileSync(join(dir, 'vm1.yaml'), 'utf8'), /^name: web$/m);
+  });
 });

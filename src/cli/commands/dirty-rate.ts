@@ -116,7 +116,9 @@ export function fromDirtyRateCommand(file: string, options: FromDirtyRateCommand
     workingSetBytes,
     pageSizeBytes,
     ringEntries: option('ring-size', options.ringSize, positiveInteger),
-    name: options.name ?? basename(file).replace(/\.[^.]*$/, ''),
+    // The workload is named after the file it is saved as (vm1.yaml: vm1), as a hand-written
+    // one is; on stdout, after the measurement it came from.
+    name: options.name ?? basename(options.out === undefined || options.out === '-' ? file : options.out).replace(/\.[^.]*$/, ''),
   };
   const plans = planWriters(measured, fromOptions);
   if (typeof plans === 'string') throw new UsageError(`${file}: ${plans}`);
