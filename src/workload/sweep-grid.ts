@@ -165,11 +165,18 @@ function unitScale(unit: string): { kind: 'size' | 'rate' | 'duration'; base: nu
   return undefined;
 }
 
-/** `v` in `unit` at 4 significant digits; a size steps down a unit until it is whole bytes. */
+/**
+ * `v` in `unit` at 4 significant digits; a size steps down a unit until it is whole bytes.
+ * A binary size is rounded to a multiple of the largest power of two at most 1/256 of it
+ * (within 0.4%), so that the point keeps the alignment the guest needs: 1GiB..1TiB:5 gives
+ * 5792MiB, a whole number of 4 MiB maxOrder blocks, where 4 digits gave 5793MiB, which
+ * guest.memory refuses.
+ */
 function formatQuantity(v: number, unit: string): string {
   const unitBytes = SIZE_UNIT_BYTES[unit];
   if (unitBytes === undefined) return `${Number(v.toPrecision(SIGNIFICANT_DIGITS))}${unit}`;
-  const ladder = BINARY_UNITS_DOWN.includes(unit) ? BINARY_UNITS_DOWN : DECIMAL_UNITS_DOWN;
+  if (BINARY_UNITS_DOWN.includes(unit)) return formatBinarySize(v * unitBytes);
+  const ladder = DECIMAL_UNITS_DOWN;
   const bytes = v * unitBytes;
   for (let i = ladder.indexOf(unit); i < ladder.length; i++) {
     const step = SIZE_UNIT_BYTES[ladder[i]];
@@ -177,6 +184,17 @@ function formatQuantity(v: number, unit: string): string {
     if (Number.isInteger(rounded * step)) return `${rounded}${ladder[i]}`;
   }
   return `${Math.round(bytes)}B`;
+}
+
+/** `bytes` rounded to a power-of-two granule of at most 1/256 of it, in the largest binary unit that holds it whole. */
+function formatBinarySize(bytes: number): string {
+  const granule = bytes >= 512 ? 2 ** Math.floor(Math.log2(bytes / 256)) : 1;
+  const rounded = Math.round(bytes / granule) * granule;
+  for (const unit of BINARY_UNITS_DOWN) {
+    const step = SIZE_UNIT_BYTES[unit];
+    if (rounded % step === 0) return `${rounded / step}${unit}`;
+  }
+  return `${rounded}B`;
 }
 
 /** Points in the whole grid: the product of the axis lengths (1 with no axes). */

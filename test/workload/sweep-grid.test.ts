@@ -14,6 +14,10 @@ describe('sweep grid', () => {
   it('geometric size points stay whole bytes', () => {
     for (const value of parseAxisValues('1GiB..1TiB:7')) assert.ok(Number.isInteger(parseSize(value)), value);
     assert.deepEqual(parseAxisValues('1GiB..16GiB:3'), ['1GiB', '4GiB', '16GiB']);
+    // Binary sizes keep a power-of-two granule (at most 1/256 of the value): whole 4 MiB
+    // maxOrder blocks for guest.memory from 1 GiB up (1 GiB x 1024^0.25 = 5793.4 MiB).
+    assert.deepEqual(parseAxisValues('1GiB..1TiB:5'), ['1GiB', '5792MiB', '32GiB', '181GiB', '1TiB']);
+    for (const value of parseAxisValues('1GiB..1TiB:9')) assert.equal(parseSize(value) % (4 * 2 ** 20), 0, value);
   });
 
   it('bare numbers and percentages are linear; integer ends give integers', () => {
