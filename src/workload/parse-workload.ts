@@ -45,7 +45,7 @@ import type {
   WriteStream,
 } from '../core/types.js';
 import { applyHintNames, applySet } from './apply-overrides.js';
-import { FieldReader, IssueList, type WorkloadIssue, childPath, formatValue, isMapping, known } from './field-reader.js';
+import { FieldReader, IssueList, type WorkloadIssue, childPath, clipText, formatValue, isMapping, known } from './field-reader.js';
 import { type HintContext, STRATEGY_NAMES, parseHints } from './parse-hints.js';
 import { readYaml } from './read-yaml.js';
 import { ENDING_KEYS, parseEndings } from './parse-endings.js';
@@ -241,7 +241,7 @@ export function parseWorkload(text: string, file: string, options: ParseWorkload
   const hints = parseHints(root, hintContext);
   const host = parseHost(root);
 
-  if (issues.issues.length > 0) throwIssues(file, issues.issues);
+  if (issues.issues.length > 0) throwIssues(file, markSetIssues(issues.issues, options.sets ?? []));
   return {
     name,
     seed: options.seed ?? fileSeed,
@@ -269,6 +269,19 @@ function parseHost(root: FieldReader): Workload['host'] {
   const cores = h.quantity('cores', (v) => (v === 'unlimited' ? Infinity : parseInteger(v, { min: 1, max: MAX_HOST_THREADS })));
   const otherLoad = h.quantity('otherLoad', (v) => parseNumber(v, { min: 0, max: MAX_HOST_THREADS }), 0);
   return { cores, otherLoad };
+}
+
+/**
+ * Issues at a field a `--set` gave (or inside it) say so: the value came from the command
+ * line, not from the file the message names.
+ */
+function markSetIssues(list: readonly WorkloadIssue[], sets: readonly string[]): WorkloadIssue[] {
+  if (sets.length === 0) return [...list];
+  const keys = sets.map((assignment) => assignment.slice(0, Math.max(0, assignment.indexOf('='))).trim());
+  return list.map((issue) => {
+    const key = keys.find((k) => k !== '' && (issue.path === k || issue.path.startsWith(`${k}.`) || issue.path.startsWith(`${k}[`)));
+    return key === undefined ? issue : { path: issue.path, problem: `${issue.problem} (from --set ${clipText(key, 80)})` };
+  });
 }
 
 function throwIssues(file: string, list: readonly WorkloadIssue[]): never {

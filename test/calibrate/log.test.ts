@@ -90,7 +90,7 @@ describe('calibrate --log', () => {
     const unknown = migsim([...args, '--set', 'migration.nope=1']);
     assert.equal(unknown.status, 2);
     assert.equal(unknown.stdout, '');
-    assert.equal(unknown.stderr, 'migsim: validation/qemu10-tcg-uncapped/workloads/1024mib_idle.yaml: migration.nope is not a known field\n');
+    assert.equal(unknown.stderr, 'migsim: validation/qemu10-tcg-uncapped/workloads/1024mib_idle.yaml: migration.nope is not a known field (from --set migration.nope)\n');
     const withDir = migsim(['calibrate', 'validation/qemu10-tcg-1gib', '--set', 'migration.downtimeLimit=1s']);
     assert.equal(withDir.status, 2);
     assert.equal(withDir.stderr, 'migsim: --set is for --log/--domjobinfo: a calibration directory keeps its workloads as they are\n');

@@ -33,7 +33,7 @@ const CASES: BadCase[] = [
   {
     input: 'downtimeLimit 0 with a guest that writes',
     args: ['run', WEB, '--set', 'migration.downtimeLimit=0ms'],
-    message: `migsim: ${WEB}: migration.downtimeLimit is 0: pre-copy then waits for a sync with no page dirtied, which a guest that writes never gives; set a limit, or postcopy or pauseAfterRound (got 0ms)`,
+    message: `migsim: ${WEB}: migration.downtimeLimit is 0: pre-copy then waits for a sync with no page dirtied, which a guest that writes never gives; set a limit, or postcopy or pauseAfterRound (got 0ms) (from --set migration.downtimeLimit)`,
   },
   {
     input: 'dirty-limit without the dirty ring',
@@ -53,12 +53,12 @@ const CASES: BadCase[] = [
   {
     input: 'onNoConvergence: pause',
     args: ['run', WEB, '--set', 'migration.onNoConvergence=pause'],
-    message: `migsim: ${WEB}: migration.onNoConvergence must be one of cancel, force (got pause)`,
+    message: `migsim: ${WEB}: migration.onNoConvergence must be one of cancel, force (got pause) (from --set migration.onNoConvergence)`,
   },
   {
     input: 'host.cores 0',
     args: ['run', WEB, '--set', 'host.cores=0'],
-    message: `migsim: ${WEB}: host.cores must be between 1 and 65536 (got 0)`,
+    message: `migsim: ${WEB}: host.cores must be between 1 and 65536 (got 0) (from --set host.cores)`,
   },
   {
     input: 'host without cores',
@@ -68,17 +68,17 @@ const CASES: BadCase[] = [
   {
     input: 'negative socketBuffers',
     args: ['run', WEB, '--set', 'migration.wire.socketBuffers=-4KiB'],
-    message: `migsim: ${WEB}: migration.wire.socketBuffers must be >= 0 (got -4KiB)`,
+    message: `migsim: ${WEB}: migration.wire.socketBuffers must be >= 0 (got -4KiB) (from --set migration.wire.socketBuffers)`,
   },
   {
     input: 'socketBuffers above 64 MiB',
     args: ['run', WEB, '--set', 'migration.wire.socketBuffers=65MiB'],
-    message: `migsim: ${WEB}: migration.wire.socketBuffers must be at most 64 MiB (got 65MiB)`,
+    message: `migsim: ${WEB}: migration.wire.socketBuffers must be at most 64 MiB (got 65MiB) (from --set migration.wire.socketBuffers)`,
   },
   {
     input: 'unknown freeListOrder',
     args: ['run', WEB, '--set', 'guest.initial.freeListOrder=lifo'],
-    message: `migsim: ${WEB}: guest.initial.freeListOrder must be one of seeded, last-freed (got lifo)`,
+    message: `migsim: ${WEB}: guest.initial.freeListOrder must be one of seeded, last-freed (got lifo) (from --set guest.initial.freeListOrder)`,
   },
   {
     input: 'regions holding more used pages than guest.initial.used',
@@ -88,17 +88,17 @@ const CASES: BadCase[] = [
   {
     input: 'overlapping regions',
     args: ['run', 'workloads/qemu/garbage.yaml', '--set', 'guest.initial.regions[1].start=8MiB'],
-    message: "migsim: workloads/qemu/garbage.yaml: guest.initial.regions[1].start must be at or above the previous region's end (16 MiB): regions are ascending and disjoint (got 8MiB)",
+    message: "migsim: workloads/qemu/garbage.yaml: guest.initial.regions[1].start must be at or above the previous region's end (16 MiB): regions are ascending and disjoint (got 8MiB) (from --set guest.initial.regions[1].start)",
   },
   {
     input: 'unknown placement',
     args: ['run', WEB, '--set', 'phases[0].writes[0].placement=top'],
-    message: `migsim: ${WEB}: phases[0].writes[0].placement must be one of used, allocator, last-freed (got top)`,
+    message: `migsim: ${WEB}: phases[0].writes[0].placement must be one of used, allocator, last-freed (got top) (from --set phases[0].writes[0].placement)`,
   },
   {
     input: 'allocator placement with an extent that is no buddy block',
     args: ['run', WEB, '--set', 'phases[0].writes[0].placement=allocator', '--set', 'phases[0].writes[0].extent=12KiB'],
-    message: `migsim: ${WEB}: phases[0].writes[0].extent must be a power-of-two number of pages up to 2^guest.maxOrder with placement: allocator (one buddy block per extent) (got 12KiB)`,
+    message: `migsim: ${WEB}: phases[0].writes[0].extent must be a power-of-two number of pages up to 2^guest.maxOrder with placement: allocator (one buddy block per extent) (got 12KiB) (from --set phases[0].writes[0].extent)`,
   },
   {
     input: 'truncated YAML',

@@ -837,9 +837,9 @@ describe('parseWorkload --set', () => {
     );
   });
 
-  it('validates what it sets like the file', () => {
-    rejects(MINIMAL, `${FILE}: guest.memory needs a unit, e.g. 4KiB (got 4096)`, { sets: ['guest.memory=4096'] });
-    rejects(MINIMAL, `${FILE}: guest.memoryy is not a known field (did you mean memory?)`, { sets: ['guest.memoryy=1GiB'] });
+  it('validates what it sets like the file, and says the value came from --set', () => {
+    rejects(MINIMAL, `${FILE}: guest.memory needs a unit, e.g. 4KiB (got 4096) (from --set guest.memory)`, { sets: ['guest.memory=4096'] });
+    rejects(MINIMAL, `${FILE}: guest.memoryy is not a known field (did you mean memory?) (from --set guest.memoryy)`, { sets: ['guest.memoryy=1GiB'] });
   });
 
   it('names --set and the key for a malformed assignment', () => {
