@@ -292,6 +292,26 @@ test('a destination at half a core: loads take twice as long; the source waits o
   assert.equal(runToEnd(whole).endSec - whole.startSec, 2049 * U);
 });
 
+test('a destination at half a core in lockstep: stop-and-copy pays the paced load too', () => {
+  // migrateWithWrites' guest on the half-core host, no buffers: the bulk round is
+  // 256 × 16U + 768 × 2U; pfns 0-63, written in it, go in stop-and-copy at max(U, 16U)
+  // each (a page sent again loads at loadCost, 8U, held to half a core): 1024U of downtime
+  // (512U at a whole core, the previous test's lockstep case).
+  const memory = idleShape();
+  const config = uncapped(0);
+  config.switchoverBandwidthBytesPerSec = 1e12;
+  const precopy = new Precopy(config, memory, 4096, NO_HOOKS, false);
+  precopy.paceByHost(0, HALF_CORE_COSTS);
+  precopy.setHostShares(1, 1, 0.5, 0);
+  while (precopy.runUntil(1000 * U, PRIORITY_HINT) === false) {
+    /* decisions hand control back */
+  }
+  memory.logged.setRange(0, 64);
+  runToEnd(precopy);
+  assert.equal(precopy.rounds[0].durationSec, 256 * 16 * U + 768 * 2 * U);
+  assert.equal(precopy.downtimeSec, 64 * 16 * U);
+});
+
 test('the pipeline: a load time that changes mid-stream applies from the next page written', () => {
   // Three normal pages fit; loads of 8U, then 16U from the fourth page.
   const pipe = new SocketPipeline(3 * NORMAL, NORMAL, ZERO, 8 * U, 0, U);

@@ -122,7 +122,14 @@ export class HostPacedTransport implements Transport {
   endIteration(): number {
     return this.inner.endIteration();
   }
+  /**
+   * Stop-and-copy: the wrapped transport's time (its bytes, EOS, device state) plus what
+   * the shares add to each page (in lockstep the pipeline does not see these pages, so the
+   * paced stage must be here, or the downtime would be the unpaced one).
+   */
   sendFinal(normalPages: number, zeroPages: number): number {
-    return this.inner.sendFinal(normalPages, zeroPages);
+    const inner = this.inner;
+    const sec = inner.sendFinal(normalPages, zeroPages);
+    return sec + normalPages * (this.normalPageSec - inner.normalPageSec) + zeroPages * (this.zeroPageSec - inner.zeroPageSec);
   }
 }
