@@ -24,17 +24,24 @@ export interface SimulatedWorkload extends LoadedWorkload {
 }
 
 /**
- * Reads and parses every file before anything is simulated, so a typo in the last file
- * fails at once. Names must be unique: they key the CSV rows and the baseline.
+ * A clamped or idle value is one stderr line, once, naming the file and the field:
+ * `migsim: warning: <file>: <field> <problem>` (run, sweep, check and validate alike).
  */
-export function loadWorkloads(files: readonly string[], options: ReadWorkloadOptions): LoadedWorkload[] {
-  // A clamped value is one stderr line, once, naming the field.
+export function warningPrinter(): (warning: LoadWarning) => void {
   const warned = new Set<string>();
-  const onWarning = (warning: LoadWarning): void => {
+  return (warning) => {
     const line = `migsim: warning: ${escapeControlChars(warning.file)}: ${warning.field} ${escapeControlChars(warning.problem)}`;
     if (!warned.has(line)) writeStderrLine(line);
     warned.add(line);
   };
+}
+
+/**
+ * Reads and parses every file before anything is simulated, so a typo in the last file
+ * fails at once. Names must be unique: they key the CSV rows and the baseline.
+ */
+export function loadWorkloads(files: readonly string[], options: ReadWorkloadOptions): LoadedWorkload[] {
+  const onWarning = warningPrinter();
   const loaded = files.map((file) => ({ file, workload: readWorkload(file, { ...options, onWarning }) }));
   const fileByName = new Map<string, string>();
   for (const { file, workload } of loaded) {

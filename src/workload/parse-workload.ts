@@ -795,6 +795,12 @@ function parseCompression(f: FieldReader, pageSizeBytes: number, warnings: Workl
   const short = typeof f.raw('compression') === 'string';
   const c = short ? null : f.child('compression', COMPRESSION_KEYS);
   const method = short ? f.choice('compression', methods, 'none') : c!.choice('method', methods, 'none');
+  if (method === 'none' && c !== null) {
+    // multifd-compression none: QEMU reads no level and no thread does any work.
+    for (const key of COMPRESSION_KEYS) {
+      if (key !== 'method' && c.has(key)) warnings.push({ field: `${c.path}.${key}`, problem: 'changes nothing with method none' });
+    }
+  }
   if (method === 'none' || c === null) return method === 'none' ? null : compressionDefaults(method);
   const d = COMPRESSION_DEFAULTS[method];
   // QEMU's migrate_params_check: multifd-zlib-level 0..9, multifd-zstd-level 0..20.

@@ -1,9 +1,13 @@
 /**
  * Silent clamps and no-ops get one warning line on stderr, once, naming the field:
  * max-bandwidth above the link, a bandwidth sweep whose points above the link give
- * identical rows, and hint runs that can do nothing with 2 MiB pages.
+ * identical rows, hint runs that can do nothing with 2 MiB pages, and `validate`, which
+ * prints a file's warnings as run does.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
 import { migsim } from './helpers.js';
@@ -42,5 +46,35 @@ describe('warnings', () => {
     assert.deepEqual(warnings(result.stderr), [
       'migsim: warning: tiny/free-page-hint made no hint call: QEMU does not run free page hinting with postcopy-ram (migration.postcopy), so the run is the same as none',
     ]);
+  });
+
+  it('validate prints the same warnings as run, then ok, and exits 0', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'migsim-validate-'));
+    try {
+      const file = join(dir, 'w.yaml');
+      writeFileSync(
+        file,
+        [
+          'name: w',
+          'guest: {memory: 1GiB, initial: {used: 256MiB}}',
+          'migration:',
+          '  multifd: {channels: 2, compression: {method: none, level: 5}}',
+          'phases:',
+          '  - writes: [{rate: 1000/s, workingSet: 64MiB, compressRatio: 2}]',
+          '',
+        ].join('\n'),
+      );
+      const result = migsim(['validate', file]);
+      assert.equal(result.status, 0, result.stderr);
+      assert.deepEqual(warnings(result.stderr), [
+        `migsim: warning: ${file}: migration.multifd.compression.level changes nothing with method none`,
+        `migsim: warning: ${file}: phases[0].writes[0].compressRatio changes nothing without migration.multifd.compression`,
+      ]);
+      assert.equal(result.stdout, `ok  ${file}\n`);
+      // The same file through run: the same two lines.
+      assert.deepEqual(warnings(migsim(['run', file, '--hints', 'none', '-q']).stderr), warnings(result.stderr));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
