@@ -124,6 +124,8 @@ class Simulation {
   /** What auto-converge's throttle leaves the hint work (1 − p/100); times the host's share. */
   private throttleScale = 1;
   private hostShare = 1;
+  /** The guest's hint CPU (costs.guestCpuSec) when the last rate slot ended. */
+  private hostGuestCpuSec = 0;
   // The event scan's result (fields, not a returned object: it runs once per event).
   private nextSec = Infinity;
   private nextPriority = 9;
@@ -586,7 +588,12 @@ class Simulation {
   private hostSlot(elapsedSec: number, timeSec: number): void {
     const host = this.host;
     if (host === null) return;
-    const share = host.slotEnded(elapsedSec, this.precopy.sentNormalPages, this.precopy.sentZeroPages, this.costs.pagesHinted);
+    // The vCPU competes for a core only in a slot where it hinted or has hint work waiting.
+    const guestCpuSec = this.costs.guestCpuSec;
+    const strategy = this.strategy;
+    const guestBusy = guestCpuSec > this.hostGuestCpuSec || (strategy !== null && strategy.nextGuestSec !== Infinity);
+    this.hostGuestCpuSec = guestCpuSec;
+    const share = host.slotEnded(elapsedSec, this.precopy.sentNormalPages, this.precopy.sentZeroPages, this.costs.pagesHinted, guestBusy);
     if (share !== this.hostShare) this.setStrategyScale(this.throttleScale, share);
     this.precopy.setHostShares(host.sourceShare, host.channelShare, host.destinationShare, timeSec);
   }

@@ -108,6 +108,28 @@ test('HostCpu: a migration thread wanting more than the fair level is held to it
   assert.deepEqual([withSource.sourceShare, withSource.destinationShare], [1, withSource.guestShare]);
 });
 
+test('HostCpu: a vCPU with no hint work in the slot takes no core; its share is what it gets on joining', () => {
+  // No source cost; 2 cores, 2 other jobs; 2000 normal pages in 100 ms keep the destination
+  // busy (1). vCPU idle: three threads want a core, 2/3 each; the vCPU would get 2/4.
+  const costs = { ...COSTS, sourceNormalPageSec: 0 };
+  const idle = new HostCpu({ cores: 2, otherLoad: 2 }, 0, costs);
+  assert.equal(idle.slotEnded(0.1, 2000, 0, 0, false), 0.5);
+  assert.equal(idle.destinationShare, 2 / 3);
+  // Hinting, as before: four whole-core threads, 0.5 each.
+  const busy = new HostCpu({ cores: 2, otherLoad: 2 }, 0, costs);
+  assert.equal(busy.slotEnded(0.1, 2000, 0, 0, true), 0.5);
+  assert.equal(busy.destinationShare, 0.5);
+  // Nothing else wants a whole core: the destination beside half a job runs at full speed;
+  // the vCPU joining would share the 1.5 left with it (0.75).
+  const alone = new HostCpu({ cores: 2, otherLoad: 0.5 }, 0, costs);
+  assert.equal(alone.slotEnded(0.1, 2000, 0, 0, false), 0.75);
+  assert.equal(alone.destinationShare, 1);
+  // One core, a job at 0.5 and the destination: max-min gives each 0.5.
+  const oneCore = new HostCpu({ cores: 1, otherLoad: 0.5 }, 0, costs);
+  oneCore.slotEnded(0.1, 2000, 0, 0, false);
+  assert.equal(oneCore.destinationShare, 0.5);
+});
+
 test('HostCpu: the default costs are the measured ones', () => {
   assert.equal(HOST_CPU_COSTS.destinationNormalPageSec, 12.6e-6);
   assert.equal(HOST_CPU_COSTS.sourceZeroPageSec, 0.264e-6);
@@ -164,6 +186,22 @@ test('a faster sender meets blocks the slowed hints have not cleared yet; hints-
   const offShared = simulateRun(hintedGuest({ cores: 1, otherLoad: 1 }, 1, 32, 24), null);
   assert.equal(offShared.rounds[0].normalPages, off.rounds[0].normalPages);
   assert.ok(offShared.summary.totalTimeSec > off.summary.totalTimeSec);
+});
+
+test('hints off, the vCPU takes no core: the destination shares one core with one other job, not with the vCPU too', () => {
+  // 256 MiB, 54 676 normal pages, uncapped (4 GiB/s), lockstep: the destination's 12.6 us a
+  // page bounds it. The first 100 ms slot runs at a whole core (7937 pages); after it the
+  // destination and the other job want the core, the migration thread keeps its ~5%: the
+  // destination gets (1 − 0.05) / 2 ≈ 0.475, i.e. 25.2–28 us a page (0.45–0.5 of the core).
+  // Counting the idle vCPU as a third whole-core thread would give ≤ 1/3: ≥ 37.8 us.
+  const guest = { memoryBytes: 256 * MiB, initial: { usedBytes: 16 * MiB, freeDirtyBytes: 200 * MiB } };
+  const run = simulateRun(makeWorkload({ guest, migration: { bandwidthBytesPerSec: 4096 * MiB }, host: { cores: 1, otherLoad: 1 } }), null);
+  const bulk = run.rounds[0];
+  assert.equal(bulk.normalPages, 54_676);
+  const firstSlotPages = Math.floor(0.1 / HOST_CPU_COSTS.destinationNormalPageSec);
+  const perPageSec = (bulk.durationSec - 0.1) / (bulk.normalPages - firstSlotPages);
+  const share = HOST_CPU_COSTS.destinationNormalPageSec / perPageSec;
+  assert.ok(share > 0.45 && share <= 0.5, `destination share ${share}`);
 });
 
 test('in-place free-page-hint: a share that rises between reports never moves the next one back', () => {
