@@ -845,6 +845,21 @@ class WriterLane implements InterleavedEvents {
     return all;
   }
 
+  /** Writes in runs are page writes that schedule nothing: the sender may group words. */
+  groupsWords(): boolean {
+    return this.runsAhead();
+  }
+
+  /** fireBeforeHorizon on the run path, stopping before the first write into words [fromWord, toWord). */
+  fireBeforeHorizonOutside(fromWord: number, toWord: number): boolean {
+    this.avoidFromPfn = fromWord * 32;
+    this.avoidSpanPages = (toWord - fromWord) * 32;
+    const all = this.fireBeforeHorizon(-1);
+    this.avoidFromPfn = 0;
+    this.avoidSpanPages = 0;
+    return all;
+  }
+
   /**
    * One page written with non-zero data; under `costsSlowGuest` a fault delays the writer.
    * A write schedules nothing for any other source: always false.
@@ -916,6 +931,15 @@ class GuestStepLane implements InterleavedEvents {
   }
 
   horizonSec = Infinity;
+
+  /** A step may start a command or a report: never grouped. */
+  groupsWords(): boolean {
+    return false;
+  }
+
+  fireBeforeHorizonOutside(_fromWord: number, _toWord: number): boolean {
+    throw new InvariantError('GuestStepLane does not group words');
+  }
 
   fireBeforeHorizon(word: number): boolean {
     // The rest of a block's zeroing in one call to the strategy, when it is known to be that.
@@ -1042,6 +1066,15 @@ class MergedLane implements InterleavedEvents {
     this.observedFromPfn = 0;
     this.observedToPfn = 0;
     this.nextSec = Math.min(this.writes.nextSec, this.steps.nextSec);
+  }
+
+  /** Steps defer or may start a command: never grouped. */
+  groupsWords(): boolean {
+    return false;
+  }
+
+  fireBeforeHorizonOutside(_fromWord: number, _toWord: number): boolean {
+    throw new InvariantError('MergedLane does not group words');
   }
 
   /** The next event, write or step, fires ahead as its own lane allows. */

@@ -110,6 +110,12 @@ export class HostPacedTransport implements Transport {
   takeBackWord(): void {
     this.inner.takeBackWord();
   }
+  markWords(): void {
+    this.inner.markWords();
+  }
+  takeBackWords(): void {
+    this.inner.takeBackWords();
+  }
   sendsAsZero(zero: boolean): boolean {
     return this.inner.sendsAsZero(zero);
   }

@@ -191,6 +191,25 @@ export class Multifd implements Transport {
     this.wireBytes = this.markWireBytes;
   }
 
+  // The state at markWords (words never hand a packet over, so these are all it changes).
+  private groupFill = 0;
+  private groupDataBytes = 0;
+  private groupWireBytes = 0;
+
+  markWords(): void {
+    this.main.markGroup();
+    this.groupFill = this.packetFill;
+    this.groupDataBytes = this.packetDataBytes;
+    this.groupWireBytes = this.wireBytes;
+  }
+
+  takeBackWords(): void {
+    this.main.rewindGroup();
+    this.packetFill = this.groupFill;
+    this.packetDataBytes = this.groupDataBytes;
+    this.wireBytes = this.groupWireBytes;
+  }
+
   /** migration_rate_exceeded's `>` on what channels and the main stream have sent. */
   overBudget(slotBytes: number, budgetBytes: number): boolean {
     return slotBytes > budgetBytes;

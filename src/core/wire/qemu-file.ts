@@ -11,7 +11,7 @@
  *
  * One routine, `queuePages`, accounts every page, whether the sender goes page by page (a
  * word with one bit set) or a word of pages at once; `mark`/`rewind` let the word path
- * try a word and take it back.
+ * try a word and take it back, `markGroup`/`rewindGroup` a group of words.
  */
 import { popcount32 } from '../bitmap.js';
 
@@ -142,5 +142,25 @@ export class QemuFile {
     this.iovecs = this.markIovecs;
     this.bufferBytes = this.markBufferBytes;
     this.lastIovecBuffered = this.markLastIovecBuffered;
+  }
+
+  // The state at `markGroup`: a group of words tried at once (each word marks on its own).
+  private groupUnflushedBytes = 0;
+  private groupIovecs = 0;
+  private groupBufferBytes = 0;
+  private groupLastIovecBuffered = false;
+
+  markGroup(): void {
+    this.groupUnflushedBytes = this.unflushedBytes;
+    this.groupIovecs = this.iovecs;
+    this.groupBufferBytes = this.bufferBytes;
+    this.groupLastIovecBuffered = this.lastIovecBuffered;
+  }
+
+  rewindGroup(): void {
+    this.unflushedBytes = this.groupUnflushedBytes;
+    this.iovecs = this.groupIovecs;
+    this.bufferBytes = this.groupBufferBytes;
+    this.lastIovecBuffered = this.groupLastIovecBuffered;
   }
 }

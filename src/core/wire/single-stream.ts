@@ -97,6 +97,18 @@ export class SingleStream implements Transport {
     this.wireBytes = this.markWireBytes;
   }
 
+  private groupWireBytes = 0;
+
+  markWords(): void {
+    this.file.markGroup();
+    this.groupWireBytes = this.wireBytes;
+  }
+
+  takeBackWords(): void {
+    this.file.rewindGroup();
+    this.wireBytes = this.groupWireBytes;
+  }
+
   overBudget(slotBytes: number, budgetBytes: number): boolean {
     return this.file.overBudget(slotBytes, budgetBytes);
   }

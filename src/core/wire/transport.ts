@@ -70,6 +70,10 @@ export interface Transport {
   sendWord(wordIndex: number, bits: number, zeroBits: number, slotBytes: number, budgetBytes: number): number;
   /** Takes back the word the last `sendWord` sent (an event touched it first after all). */
   takeBackWord(): void;
+  /** Remembers the state before a group of `sendWord` calls, for `takeBackWords`. */
+  markWords(): void;
+  /** Takes back every word sent since `markWords` (an event touched the group after all). */
+  takeBackWords(): void;
   /** Whether the page `sendPage` would send as a zero page (counted as `duplicate`). */
   sendsAsZero(zero: boolean): boolean;
   /** Whether `slotBytes` counted in a rate slot exceed its budget. */

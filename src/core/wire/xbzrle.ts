@@ -232,6 +232,10 @@ export class Xbzrle implements Transport {
 
   takeBackWord(): void {}
 
+  markWords(): void {}
+
+  takeBackWords(): void {}
+
   overBudget(slotBytes: number, budgetBytes: number): boolean {
     return this.file.overBudget(slotBytes, budgetBytes);
   }
