@@ -1,0 +1,27 @@
+#!/bin/bash
+# issue 12: multifd x4 garbage hints-on (qemu10-tcg-features' multifd_garbage args) with the
+# scheduler sampled (sched_watch.py, own session) from before the QEMUs start until they exit,
+# and optionally a controlled competing load: SESSIONS sessions (setsid: each its own CFS
+# autogroup) of THREADS busy-looping shells each, for at most 60 s.
+# Usage: [CASE=baseline_garbage ARGS="--workload garbage"] ./run.sh NAME [SESSIONS THREADS]
+#   -> /work/testbed/results/issue12-driver-rate/${CASE}_hints-on_NAME (+ .sched.csv beside it)
+set -uo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+cd /work/testbed
+NAME=$1; SESSIONS=${2:-0}; THREADS=${3:-0}
+CASE=${CASE:-multifd_garbage}
+ARGS=${ARGS:---workload garbage --multifd-channels 4}
+out=results/issue12-driver-rate/${CASE}_hints-on_$NAME
+mkdir -p results/issue12-driver-rate
+flock /work/.qemu.lock bash -c "
+  S=''
+  for s in \$(seq 1 $SESSIONS); do
+    setsid bash -c 'for t in \$(seq 1 $THREADS); do timeout 60 bash -c \"while :; do :; done\" & done; wait' & S=\"\$S \$!\"
+  done
+  setsid python3 $HERE/sched_watch.py $out.sched.csv 0.05 240 & W=\$!
+  python3 $HERE/migrate_named.py --out $out --hints on $ARGS \
+    --bw-mib 128 --downtime-ms 100 --poll-ms 5 2>&1 | tail -1
+  kill \$W
+  for p in \$S; do pkill -TERM -s \$p 2>/dev/null; done
+"
+echo "$(date -u +%T) $out load $(cut -d' ' -f1-3 /proc/loadavg)"
