@@ -18,6 +18,25 @@
  * in the split: the testbed's hints-off vCPU, running `wl dirty 64 64 word`, took 0.04–0.10
  * of a core (validation/issue12x-hosts, schedstat), which the model leaves to the writers.
  *
+ * The balloon's iothread polls while the guest hints (virtio-balloon.c,
+ * virtio_ballloon_get_free_page_hints loops `while (continue_to_get_hints ||
+ * free_page_hint_status == FREE_PAGE_HINT_S_START)`: after the first hint it re-reads the
+ * free-page virtqueue without waiting for a kick until the guest says it is done or
+ * migration stops the hinting). Under multifd it is runnable throughout and takes as much
+ * CPU as the vCPU (validation/issue12-driver-rate: 0.64 and 0.64 of a core with nothing
+ * else on the host, 0.23–0.41 beside 0.27–0.44 under load), so with `iothreadPolls` it is a
+ * thread that wants a whole core in every slot in which hints arrived. With one stream the
+ * migration thread holds the bitmap mutex over its page loop and the iothread waits on it
+ * (0.11 of a core beside the vCPU's 0.52 in the one capped one-stream run; 0.05–0.11 s in
+ * all in the uncapped ones), so there it is charged per hinted page.
+ *
+ * Other jobs are `otherLoad` threads, as before. What competes for the QEMUs' session (one
+ * CFS autogroup on the testbed) is not settled: beside a session that wanted ~0.6 of a core
+ * the autogroup split held (validation/issue12x-hosts: 4 sessions of 1 spinner each took
+ * as much as the QEMUs), while the multifd hinting session, with two threads always
+ * runnable, kept 1.05–1.28 of the 2 cores beside 1–5 other running processes
+ * (validation/issue12-driver-rate; docs/model.md §10.2c).
+ *
  * Only the hinting vCPU counts as a guest thread: writers and churn are paced workloads
  * (a rate, not a duty cycle), so what they ask of the host is not known, and they keep
  * their rates.
@@ -65,7 +84,9 @@ export interface HostCpuCosts {
  *   thread 0.92 us per normal page, the migration thread 0.2 us per page;
  * - iothread: its CPU over the hinted blocks ((MemFree − min watermark) / 1024) in the
  *   12 hints-on runs, a fit through the origin: 0.14 ms per 4 MiB block (0.51 ms loaded),
- *   so 0.14 ms / 1024 per page (every block measured had 1024 pages).
+ *   so 0.14 ms / 1024 per page (every block measured had 1024 pages). These runs are one
+ *   stream, where the iothread waits on the bitmap mutex; where it polls (multifd) it wants
+ *   a whole core instead (`iothreadPolls`).
  */
 export const HOST_CPU_COSTS: Readonly<HostCpuCosts> = Object.freeze({
   sourceNormalPageSec: 1.33e-6,
@@ -127,6 +148,10 @@ export class HostCpu {
   private readonly partialOther: number;
   private readonly channels: number;
   private readonly costs: Readonly<HostCpuCosts>;
+  /** The iothread polls the free-page virtqueue while hints arrive (free-page-hint under multifd). */
+  private readonly iothreadPolls: boolean;
+  /** Hints arrived in the slot that just ended (before the first slot: the hinting starts with the migration). */
+  private hinting: boolean;
   /** Migration threads' demands (source, channels, destination, iothread) plus a partial other job. */
   private readonly demands: Float64Array;
   private lastNormal = 0;
@@ -136,13 +161,17 @@ export class HostCpu {
   /**
    * @param channels multifd channels (0: one stream): the source's and the destination's
    *   page work splits over that many threads each, beside the migration thread.
+   * @param iothreadPolls the balloon's iothread polls while hints arrive (free-page-hint under
+   *   multifd): it then wants a whole core, from the start of the migration while hints come.
    */
-  constructor(config: HostConfig, channels: number, costs: Readonly<HostCpuCosts> = HOST_CPU_COSTS) {
+  constructor(config: HostConfig, channels: number, costs: Readonly<HostCpuCosts> = HOST_CPU_COSTS, iothreadPolls = false) {
     this.cores = config.cores;
     this.fullOther = Math.floor(config.otherLoad);
     this.partialOther = config.otherLoad - this.fullOther;
     this.channels = channels;
     this.costs = costs;
+    this.iothreadPolls = iothreadPolls;
+    this.hinting = iothreadPolls;
     // Source (1), channels, destination threads (max(1, channels)), iothread, a partial job.
     this.demands = new Float64Array(1 + channels + Math.max(1, channels) + 2);
     this.guestShare = this.share(0, 0, 0, 1, true);
@@ -161,6 +190,7 @@ export class HostCpu {
     this.lastNormal = normalPages;
     this.lastZero = zeroPages;
     this.lastHinted = hintedPages;
+    this.hinting = this.iothreadPolls && hinted > 0;
     if (elapsedSec > 0) this.guestShare = this.share(normal, zero, hinted, elapsedSec, guestBusy);
     return this.guestShare;
   }
@@ -190,16 +220,19 @@ export class HostCpu {
     const receivers = Math.max(1, channels);
     const receiver = busy((normal * costs.destinationNormalPageSec + zero * costs.destinationZeroPageSec) / receivers / this.destinationShare, elapsedSec);
     for (let r = 0; r < receivers; r++) demands[count++] = receiver;
-    demands[count++] = busy(hinted * costs.hintPageSec, elapsedSec);
+    // The iothread: polling, a whole core (beside the vCPU); else its work per hinted page.
+    if (!this.hinting) demands[count++] = busy(hinted * costs.hintPageSec, elapsedSec);
     demands[count++] = this.partialOther;
     // A thread wanting a whole core gets the fair level (fullThreadShare): every thread
-    // wanting more than the level is held to it. The vCPU is one of them only while it hints.
-    const level = fullThreadShare(this.cores, (guestBusy ? 1 : 0) + this.fullOther, demands, count);
+    // wanting more than the level is held to it. The vCPU is one of them only while it hints,
+    // the polling iothread only while hints arrive.
+    const polling = this.hinting ? 1 : 0;
+    const level = fullThreadShare(this.cores, (guestBusy ? 1 : 0) + polling + this.fullOther, demands, count);
     this.sourceShare = source > level ? level : 1;
     this.channelShare = channel > level ? level : 1;
     this.destinationShare = receiver > level ? level : 1;
     // Idle, the vCPU gets what a whole-core thread joining would (`demands` is sorted now).
-    return guestBusy ? level : fullThreadShare(this.cores, 1 + this.fullOther, demands, count);
+    return guestBusy ? level : fullThreadShare(this.cores, 1 + polling + this.fullOther, demands, count);
   }
 }
 

@@ -242,7 +242,9 @@ class Simulation {
     if (workload.host !== null) {
       // The host's CPU: the hint work runs at the vCPU's share, the migration's threads at theirs.
       const channels = migration.multifd === null ? 0 : migration.multifd.channels;
-      this.host = new HostCpu(workload.host, channels);
+      // The balloon's iothread polls the free-page queue while hints come, unless the one
+      // stream's page loop holds the bitmap mutex it needs (host-cpu.ts).
+      this.host = new HostCpu(workload.host, channels, undefined, channels > 0 && fph !== null);
       // `cores: unlimited`: every thread has a core, nothing waits (not even at the costs' floors).
       if (Number.isFinite(workload.host.cores)) this.precopy.paceByHost(channels);
       this.setStrategyScale(this.throttleScale, this.host.guestShare);

@@ -88,6 +88,28 @@ test('HostCpu: multifd splits the pages over the channels and the receive thread
   assert.ok(Math.abs(host.slotEnded(0.1, 8000, 0, 0) - (2 - 5 * 0.08) / 5) < 1e-12);
 });
 
+test('HostCpu: under multifd the polling iothread wants a whole core while hints arrive, and nothing once they stop', () => {
+  // Before the first slot the hinting has started: the vCPU, the iothread and one other job
+  // want a core each on 2 cores (2/3); without the polling the vCPU has a whole core.
+  assert.equal(new HostCpu({ cores: 2, otherLoad: 1 }, 4, COSTS, true).guestShare, 2 / 3);
+  assert.equal(new HostCpu({ cores: 2, otherLoad: 1 }, 4, COSTS, false).guestShare, 1);
+  const host = new HostCpu({ cores: 2, otherLoad: 1 }, 4, COSTS, true);
+  // 1000 normal and 5000 zero pages and 20 000 hinted in 100 ms: migration thread 6000 × 1 us
+  // = 6 ms (0.06), each channel (1000 × 4 us + 5000 × 1 us) / 4 = 2.25 ms (0.0225), each
+  // receiver (1000 × 50 us + 5000 × 2 us) / 4 = 15 ms (0.15): 0.75 in all, below the level;
+  // the vCPU, the iothread and the other job share 2 − 0.75 three ways.
+  assert.ok(Math.abs(host.slotEnded(0.1, 1000, 5000, 20_000) - 1.25 / 3) < 1e-12);
+  // No hint in the next slot (the guest is done): the iothread stops polling and the vCPU
+  // shares the 2 cores with the other job alone.
+  assert.equal(host.slotEnded(0.1, 1000, 5000, 20_000), 1);
+  // Hints again: the iothread polls again.
+  assert.equal(host.slotEnded(0.1, 1000, 5000, 20_001), 2 / 3);
+  // The same slot with the iothread charged per hinted page (one stream's case): 20 000 × 1 us
+  // = 20 ms (0.2) beside the 0.75; the vCPU and the other job share 2 − 0.95.
+  const perPage = new HostCpu({ cores: 2, otherLoad: 1 }, 4, COSTS, false);
+  assert.ok(Math.abs(perPage.slotEnded(0.1, 1000, 5000, 20_000) - 1.05 / 2) < 1e-12);
+});
+
 test('HostCpu: a migration thread wanting more than the fair level is held to it, and still asks for a whole core', () => {
   // No source cost: 2 cores, the vCPU and 2 other jobs; 2000 normal pages in 100 ms keep
   // the destination busy 100 ms (1): four threads want a core, each gets 0.5.
