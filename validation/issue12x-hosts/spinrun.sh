@@ -5,7 +5,7 @@
 # in a session of its own). The spinners are killed by their pids when the run ends.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-W=$(cd "$HERE/../issue12-driver-rate" && pwd)
+W=${W:-$(cd "$HERE/../issue12-driver-rate" && pwd)}
 cd /work/testbed
 name=$1; S=$2; P=$3; shift 3
 out=results/issue12x-hosts/$name
