@@ -166,6 +166,40 @@ export class Rng {
     return Math.floor(((this.high27 * TWO_POW_26 + this.low26) / TWO_POW_53) * n) | 0;
   }
 
+  /**
+   * `out[0, count)` = the next `count` nextInt(n), in order, with the generator's state in
+   * locals over the loop (the same integer steps as draw53, the same double expression):
+   * what a writer's batch of draws ahead costs without a field read and written per step.
+   */
+  fillInts(n: number, out: Int32Array, count: number): void {
+    let s0 = this.s0, s1 = this.s1, s2 = this.s2, s3 = this.s3;
+    for (let i = 0; i < count; i++) {
+      let x = Math.imul(s1, 5);
+      const high27 = Math.imul((x << 7) | (x >>> 25), 9) >>> 5;
+      let t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      x = Math.imul(s1, 5);
+      const low26 = Math.imul((x << 7) | (x >>> 25), 9) >>> 6;
+      t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      out[i] = Math.floor(((high27 * TWO_POW_26 + low26) / TWO_POW_53) * n) | 0;
+    }
+    this.s0 = s0;
+    this.s1 = s1;
+    this.s2 = s2;
+    this.s3 = s3;
+  }
+
   /** An exponential variate with the given mean (same unit as the mean), > 0 unless mean is 0. */
   nextExponential(mean: number): number {
     return -mean * Math.log(this.nextDoubleOpenZero());

@@ -255,7 +255,7 @@ export class Writer {
   }
 
   /**
-   * Fills `drawn`. The uniform draw is written inline in its own loop, and a power-of-two
+   * Fills `drawn`. The uniform draw goes in one call to the generator, and a power-of-two
    * extent (the usual 2 MiB / 4 KiB = 512 pages) is a shift and a mask instead of a
    * division (same result: index ≥ 0 and below 2^31).
    */
@@ -265,11 +265,12 @@ export class Writer {
     const starts = this.extentStarts;
     const shift = this.extentShift;
     if (this.isUniform && shift >= 0) {
-      const rng = this.rng;
-      const n = this.workingSetPages;
+      // The working-set indexes first (Rng.fillInts: the generator's state in locals), then
+      // each mapped through its extent in place.
+      this.rng.fillInts(this.workingSetPages, drawn, count);
       const mask = this.extentMask;
       for (let i = 0; i < count; i++) {
-        const index = rng.nextInt(n);
+        const index = drawn[i];
         drawn[i] = starts[index >>> shift] + (index & mask);
       }
     } else {
