@@ -698,6 +698,8 @@ export class Precopy {
               const xBits = dirtyWords[x];
               if (xBits === 0) continue;
               if (lazyClear && x * 32 >= clearedTo) break;
+              // A word whose pages deferred events change goes by itself, after a settle.
+              if (x * 32 >= events!.observedFromPfn && x * 32 < events!.observedToPfn) break;
               const xZeroWord = zeroWords[x];
               const xZeroPages = detectZero ? popcount32(xBits & xZeroWord) : 0;
               const xNormalPages = popcount32(xBits) - xZeroPages;

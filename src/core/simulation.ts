@@ -14,7 +14,7 @@ import { createStrategy } from './hints/create-strategy.js';
 import type { HintStrategy, SimClock } from './hints/hint-strategy.js';
 import { TraceReplay } from './trace-replay.js';
 import { PcpCache } from './pcp-cache.js';
-import { popcount32 } from './bitmap.js';
+import { Bitmap, popcount32 } from './bitmap.js';
 import { PRIORITY_GUEST, PRIORITY_HINT, Precopy, engineShortcuts } from './precopy.js';
 import type { PostcopyEngine } from './endings/postcopy.js';
 import { PostcopyVcpus, type Blockable } from './endings/postcopy-vcpus.js';
@@ -68,6 +68,9 @@ export function watermarkPages(memoryBytes: number, pageSizeBytes: number, minFr
   const low = min + Math.max(Math.floor(min / 4), Math.floor(memoryBytes / 1000 / pageSizeBytes));
   return { min, low };
 }
+
+/** log2 of the pages per bit of Simulation.writerGranules (2 MiB of 4 KiB pages). */
+const WRITER_GRANULE_SHIFT = 9;
 
 /** Most writes a batch counts ahead at a time (WriterLane.fireBeforeHorizon). */
 const WRITE_RUN = 4096;
@@ -256,7 +259,7 @@ class Simulation {
     const strategy = this.strategy;
     const lane = this.lane;
     const guestSteps = strategy === null ? null : new GuestStepLane(strategy, this.memory, this.clock);
-    const merged = guestSteps === null ? null : new MergedLane(lane, guestSteps, this.memory.granulePages);
+    const merged = guestSteps === null ? null : new MergedLane(lane, guestSteps, this.memory.granulePages, this.writerGranules());
     let lastEventSec = 0;
     for (;;) {
       if (strategy !== null && precopy.isGathering && strategy.gatheringDone) precopy.endGathering(lastEventSec);
@@ -317,6 +320,16 @@ class Simulation {
       }
     }
     return this.result();
+  }
+
+  /**
+   * One bit per WRITER_GRANULE_PAGES pages, set where some writer's working set has a page:
+   * a range with no bit set is never written by a writer (MergedLane's deferred zeroing).
+   */
+  private writerGranules(): Bitmap {
+    const granules = new Bitmap(Math.ceil(this.memory.totalPages / 2 ** WRITER_GRANULE_SHIFT));
+    for (const writer of this.writers) writer.markWorkingSetGranules(granules, WRITER_GRANULE_SHIFT);
+    return granules;
   }
 
   /**
@@ -1004,11 +1017,14 @@ class MergedLane implements InterleavedEvents {
   private readonly steps: GuestStepLane;
 
   private readonly granulePages: number;
+  /** Where writers' working sets have pages (Simulation.writerGranules). */
+  private readonly writerGranules: Bitmap;
 
-  constructor(writes: WriterLane, steps: GuestStepLane, granulePages: number) {
+  constructor(writes: WriterLane, steps: GuestStepLane, granulePages: number, writerGranules: Bitmap) {
     this.writes = writes;
     this.steps = steps;
     this.granulePages = granulePages;
+    this.writerGranules = writerGranules;
   }
 
   select(): void {
@@ -1022,8 +1038,8 @@ class MergedLane implements InterleavedEvents {
    * (which only add), so it can be applied any time before something reads them. What can
    * read them during the interleaving: a send of a page in the block's words
    * (observedFromPfn..observedToPfn), a lazy-clear chunk's clear by the sender (it changes
-   * snap bits), and a write into the block (never, as the block is held,
-   * but checked). Before each, the steps strictly before its time are applied (`settle`:
+   * snap bits), and a write into the block (never, as the block is held, but checked
+   * unless no writer's working set reaches the block: `blockWritable`). Before each, the steps strictly before its time are applied (`settle`:
    * sends and writes go first at equal times); when the sender stops interleaving, those
    * strictly before the last time it ran events to (`endDeferral`), so every other source
    * sees exactly what firing them in order would have left. Only with 4 KiB granules (a
@@ -1034,6 +1050,12 @@ class MergedLane implements InterleavedEvents {
   private deferring = false;
   private blockFromPfn = 0;
   private blockToPfn = 0;
+  /**
+   * Whether some writer's working set has a page in the block's 2 MiB granules. When not,
+   * the writes fire as the writer's own lane fires them (no stop at the block) and the
+   * sender may group words (groupsWords).
+   */
+  private blockWritable = true;
   observedFromPfn = 0;
   observedToPfn = 0;
 
@@ -1050,6 +1072,7 @@ class MergedLane implements InterleavedEvents {
     this.blockToPfn = endPfn;
     this.observedFromPfn = fromPfn - (fromPfn % 32);
     this.observedToPfn = Math.ceil(endPfn / 32) * 32;
+    this.blockWritable = this.writerGranules.countRange(fromPfn >>> WRITER_GRANULE_SHIFT, ((endPfn - 1) >>> WRITER_GRANULE_SHIFT) + 1) > 0;
     this.nextSec = writes.nextSec;
   }
 
@@ -1070,13 +1093,24 @@ class MergedLane implements InterleavedEvents {
     this.nextSec = Math.min(this.writes.nextSec, this.steps.nextSec);
   }
 
-  /** Steps defer or may start a command: never grouped. */
+  /**
+   * While the steps are deferred and no write can reach the block, the events are the
+   * writer's writes in runs (deferSteps checked runsAhead): the sender may group words
+   * outside the block's (observedFromPfn..observedToPfn, which it never groups). Otherwise
+   * steps may start a command: never grouped.
+   */
   groupsWords(): boolean {
-    return false;
+    return this.deferring && !this.blockWritable;
   }
 
-  fireBeforeHorizonOutside(_fromWord: number, _toWord: number): boolean {
-    throw new InvariantError('MergedLane does not group words');
+  /** The writer's fireBeforeHorizonOutside, while groupsWords(). */
+  fireBeforeHorizonOutside(fromWord: number, toWord: number): boolean {
+    if (!this.groupsWords()) throw new InvariantError('MergedLane groups words only while it defers the steps of a block no writer reaches');
+    const writes = this.writes;
+    writes.horizonSec = this.horizonSec;
+    const all = writes.fireBeforeHorizonOutside(fromWord, toWord);
+    this.nextSec = writes.nextSec;
+    return all;
   }
 
   /** The next event, write or step, fires ahead as its own lane allows. */
@@ -1089,7 +1123,7 @@ class MergedLane implements InterleavedEvents {
     if (this.deferring) {
       // Only writes are due while the steps are deferred; one into the block sees them.
       const writes = this.writes;
-      if (writes.writesInto(this.blockFromPfn, this.blockToPfn)) this.settle(writes.nextSec);
+      if (this.blockWritable && writes.writesInto(this.blockFromPfn, this.blockToPfn)) this.settle(writes.nextSec);
       const stop = writes.fire();
       this.nextSec = writes.nextSec;
       return stop;
@@ -1102,7 +1136,8 @@ class MergedLane implements InterleavedEvents {
   /** fireBeforeHorizon while the steps are deferred: the writes in runs, around the block. */
   private fireWritesBeforeHorizon(word: number): boolean {
     const writes = this.writes;
-    const span = this.blockToPfn - this.blockFromPfn;
+    // No stop at the block when no write can reach it.
+    const span = this.blockWritable ? this.blockToPfn - this.blockFromPfn : 0;
     writes.horizonSec = this.horizonSec;
     writes.avoidFromPfn = this.blockFromPfn;
     let all = true;

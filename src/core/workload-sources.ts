@@ -198,6 +198,20 @@ export class Writer {
     this.drawn = new Int32Array(spec.arrivals === 'even' ? DRAW_AHEAD : 1);
   }
 
+  /**
+   * Sets the bits of `granules` (one per 2^granuleShift pages) that hold a page of the
+   * working set: every page this writer writes lies in a granule it marks.
+   */
+  markWorkingSetGranules(granules: Bitmap, granuleShift: number): void {
+    const starts = this.extentStarts;
+    const extents = Math.ceil(this.workingSetPages / this.extentPages);
+    for (let extent = 0; extent < extents; extent++) {
+      const first = starts[extent];
+      const pages = Math.min(this.extentPages, this.workingSetPages - extent * this.extentPages);
+      granules.setRange(first >>> granuleShift, ((first + pages - 1) >>> granuleShift) + 1);
+    }
+  }
+
   /** Sets `classes[pfn] = value` for every page of the working set (multifd-compression.ts). */
   markContentClass(classes: Uint8Array, value: number): void {
     const starts = this.extentStarts;

@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { Bitmap } from '../../src/core/bitmap.js';
 import { BuddyAllocator } from '../../src/core/buddy-allocator.js';
 import { ConfigError } from '../../src/core/errors.js';
 import { GuestMemory } from '../../src/core/guest-memory.js';
@@ -195,5 +196,41 @@ test('property: after any placement the free lists hold exactly the unallocated 
       },
     ),
     { numRuns: 200 },
+  );
+});
+
+/**
+ * Writer.markWorkingSetGranules (MergedLane's test of whether a writer can reach a hint
+ * block): exactly the granules that hold a page of the working set, for any size, extent,
+ * pattern, placement and granule.
+ */
+test('a writer marks exactly the granules that hold a page of its working set', () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 12 }),
+      fc.constantFrom(1, 3, 4),
+      fc.constantFrom<WriteStream['pattern']>('uniform', 'zipf', 'sequential'),
+      fc.constantFrom<WorkingSetPlacement | undefined>(undefined, 'used', 'allocator', 'last-freed'),
+      fc.integer({ min: 0, max: 4 }),
+      fc.integer({ min: 1, max: 1000 }),
+      (pages, extentPages, pattern, placement, shift, seed) => {
+        const w = { ...smallGuest([writer(pages, placement, extentPages, pattern)]), seed };
+        let placed;
+        try {
+          placed = place(w);
+        } catch (error) {
+          if (error instanceof ConfigError) return; // no room for that working set here
+          throw error;
+        }
+        const expected = new Set(workingSetPfns(w, placed.memory, placed.extents[0]).map((pfn) => pfn >>> shift));
+        const granules = new Bitmap(Math.ceil(64 / 2 ** shift));
+        const writerObj = new Writer(w.phases[0].writes[0], 'phases[0].writes[0]', 'writer:0:0', w.seed, 0, Infinity, PAGE, placed.memory.allocated, 64, placed.extents[0]);
+        writerObj.markWorkingSetGranules(granules, shift);
+        const marked: number[] = [];
+        for (let g = 0; g < granules.sizeBits; g++) if (granules.test(g)) marked.push(g);
+        assert.deepEqual(marked, [...expected].sort((a, b) => a - b));
+      },
+    ),
+    { numRuns: 200, seed: 20261203 },
   );
 });
