@@ -398,6 +398,12 @@ export interface HostConfig {
   cores: number;
   /** Other jobs' runnable threads (the load average at `migrate`). */
   otherLoad: number;
+  /**
+   * The sessions those threads run in (CFS autogroup: a session competes as one entity,
+   * wanting min(1, otherLoad / otherSessions) of a core in the split); absent: each thread
+   * on its own.
+   */
+  otherSessions?: number;
 }
 
 /** Per-round statistics: one CSV row (docs/model.md §6), with the transport's counters (multifd, XBZRLE) as wire/transport.ts defines them. */

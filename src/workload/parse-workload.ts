@@ -111,7 +111,7 @@ export interface ParseWorkloadOptions {
 }
 
 const TOP_KEYS = ['name', 'seed', 'description', 'guest', 'phases', 'migration', 'hints', 'host'] as const;
-const HOST_KEYS = ['cores', 'otherLoad'] as const;
+const HOST_KEYS = ['cores', 'otherLoad', 'otherSessions'] as const;
 const GUEST_KEYS = [
   'memory',
   'pageSize',
@@ -260,15 +260,18 @@ const MAX_HOST_THREADS = 65536;
 
 /**
  * `host:` (docs/model.md §10.2c): absent, the guest's hint work never waits for a core (every
- * workload before it); given, `cores` (an integer, or `unlimited`) and `otherLoad` (the
- * other jobs' load average, default 0).
+ * workload before it); given, `cores` (an integer, or `unlimited`), `otherLoad` (the
+ * other jobs' load average, default 0) and `otherSessions` (the sessions they run in: CFS
+ * autogroup; absent, each thread on its own).
  */
 function parseHost(root: FieldReader): Workload['host'] {
   if (!root.has('host')) return null;
   const h = root.child('host', HOST_KEYS);
   const cores = h.quantity('cores', (v) => (v === 'unlimited' ? Infinity : parseInteger(v, { min: 1, max: MAX_HOST_THREADS })));
   const otherLoad = h.quantity('otherLoad', (v) => parseNumber(v, { min: 0, max: MAX_HOST_THREADS }), 0);
-  return { cores, otherLoad };
+  if (!h.has('otherSessions')) return { cores, otherLoad };
+  const otherSessions = h.quantity('otherSessions', (v) => parseInteger(v, { min: 1, max: MAX_HOST_THREADS }));
+  return { cores, otherLoad, otherSessions };
 }
 
 /**

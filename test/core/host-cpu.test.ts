@@ -152,6 +152,30 @@ test('HostCpu: a vCPU with no hint work in the slot takes no core; its share is 
   assert.equal(oneCore.destinationShare, 0.5);
 });
 
+test('HostCpu: with otherSessions the other jobs compete as sessions (CFS autogroup), each up to a core', () => {
+  // Load 4 in one session: one entity beside the vCPU, 2/2 each; by thread, 2/5.
+  assert.equal(new HostCpu({ cores: 2, otherLoad: 4, otherSessions: 1 }, 0, COSTS).guestShare, 1);
+  assert.equal(new HostCpu({ cores: 2, otherLoad: 4 }, 0, COSTS).guestShare, 0.4);
+  // Load 1.5 in three sessions wanting 0.5 each: 0.5 × 4 fits, the vCPU keeps what is left
+  // (0.5); by thread one job and half a job: the vCPU gets (2 − 0.5) / 2.
+  assert.equal(new HostCpu({ cores: 2, otherLoad: 1.5, otherSessions: 3 }, 0, COSTS).guestShare, 0.5);
+  assert.equal(new HostCpu({ cores: 2, otherLoad: 1.5 }, 0, COSTS).guestShare, 0.75);
+  // As in validation/issue12x-hosts: a hints-off slot whose 2000 normal pages keep the
+  // destination busy (1), no source cost, load 4: one session leaves it a whole core, four
+  // sessions of one hold it to 2/5.
+  const costs = { ...COSTS, sourceNormalPageSec: 0 };
+  const one = new HostCpu({ cores: 2, otherLoad: 4, otherSessions: 1 }, 0, costs);
+  one.slotEnded(0.1, 2000, 0, 0, false);
+  assert.equal(one.destinationShare, 1);
+  const four = new HostCpu({ cores: 2, otherLoad: 4, otherSessions: 4 }, 0, costs);
+  four.slotEnded(0.1, 2000, 0, 0, false);
+  assert.equal(four.destinationShare, 0.4);
+  // One session per thread is the thread split.
+  const perThread = new HostCpu({ cores: 2, otherLoad: 4 }, 0, costs);
+  perThread.slotEnded(0.1, 2000, 0, 0, false);
+  assert.equal(perThread.destinationShare, 0.4);
+});
+
 test('HostCpu: the default costs are the measured ones', () => {
   assert.equal(HOST_CPU_COSTS.destinationNormalPageSec, 12.6e-6);
   assert.equal(HOST_CPU_COSTS.sourceZeroPageSec, 0.264e-6);

@@ -409,6 +409,12 @@ describe('parseWorkload host (docs/model.md §10.2c)', () => {
     assert.equal(parse(MINIMAL).host, null);
   });
 
+  it('reads otherSessions, an integer of at least 1, only when given', () => {
+    assert.deepEqual(parse(withTop('host: {cores: 2, otherLoad: 3.37, otherSessions: 3}\n')).host, { cores: 2, otherLoad: 3.37, otherSessions: 3 });
+    rejects(withTop('host: {cores: 2, otherSessions: 0}\n'), `${FILE}: host.otherSessions must be between 1 and 65536 (got 0)`);
+    rejects(withTop('host: {cores: 2, otherSessions: 1.5}\n'), `${FILE}: host.otherSessions must be an integer (got 1.5)`);
+  });
+
   it('refuses a host without cores, with 0 cores, a fractional count or a negative load', () => {
     rejects(withTop('host: {otherLoad: 1}\n'), `${FILE}: host.cores is required`);
     rejects(withTop('host: {cores: 0}\n'), `${FILE}: host.cores must be between 1 and 65536 (got 0)`);
