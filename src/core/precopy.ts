@@ -42,9 +42,11 @@ import { newTransportCounters } from './wire/transport.js';
  * it, up to SEND_GROUP_WORDS dirty words at once, the events ahead of all of them in one
  * run. `deferZeroing`: while the sender interleaves a writer and a hint block's
  * init_on_alloc zeroing, the zeroing steps are applied only when something could see them
- * (simulation.ts MergedLane).
+ * (simulation.ts MergedLane). `arrivalsInside`: a free-page-hint report that reaches the
+ * host while the sender sends (its hint waits for the iteration's end) fires inside the
+ * sender's run instead of ending it (InterleavedEvents.passLimit).
  */
-export const engineShortcuts = { sendWordsAtOnce: true, sendWordGroups: true, deferZeroing: true };
+export const engineShortcuts = { sendWordsAtOnce: true, sendWordGroups: true, deferZeroing: true, arrivalsInside: true };
 
 /**
  * Most dirty words a group sends at once (sendPages), and the most bitmap words it spans.
@@ -127,6 +129,13 @@ export interface InterleavedEvents {
    * applies the deferred ones before it and defers no more.
    */
   endDeferral(beforeSec: number): void;
+  /**
+   * The sender reached `limitSec` (its next send starts later) with every event before it
+   * run. When the event that set the limit is the lane's to fire there and changes nothing
+   * the sender reads (a hint report whose bitmap update waits for the iteration's end):
+   * fires it and returns the next limit, so the sender goes on. Else −1: the sender stops.
+   */
+  passLimit(limitSec: number): number;
 }
 
 /** What the migration asks of the rest of the simulation at its turning points. */
@@ -372,6 +381,15 @@ export class Precopy {
    *
    * Why it may wait (qemu preset): QEMU's bitmap_mutex (hint-deferral.ts).
    */
+  /**
+   * Whether a hint that reaches the host while pages are being sent waits for the end of
+   * the iteration (qemu preset: the bitmap mutex, hint-deferral.ts): such a report's
+   * arrival changes nothing the sender reads until then.
+   */
+  get hintsWaitWhileSending(): boolean {
+    return this.deferHints;
+  }
+
   applyHint(pfn: number, pages: number, clearsDirtyLog: boolean): number {
     if (this.deferHints && this.state === SenderState.Sending) {
       this.deferred.defer(pfn, pages, clearsDirtyLog);
@@ -583,7 +601,7 @@ export class Precopy {
     let sentOneByOne = -1;
     // Groups of words (below) when every interleaved event is a write in runs; words up to
     // this one go one at a time (an event touched a group that ended there).
-    const groups = engineShortcuts.sendWordGroups && events !== null && events.groupsWords();
+    let groups = engineShortcuts.sendWordGroups && events !== null && events.groupsWords();
     let ungroupedThroughWord = -1;
     let t = anchorSec + (normalBase + normal) * normalSec + (zeroBase + zero) * zeroSec + eosPart;
     // Every interleaved event strictly before this has run (what a lane that defers some
@@ -602,7 +620,16 @@ export class Precopy {
         firedBeforeSec = t < limitSec ? t : limitSec;
       }
       if (t > limitSec) {
-        if (events !== null) events.endDeferral(firedBeforeSec);
+        if (events !== null) {
+          // Its time is limitSec: the sends that start by then went first (sender priority).
+          const nextLimitSec = events.passLimit(limitSec);
+          if (nextLimitSec > limitSec) {
+            limitSec = nextLimitSec;
+            groups = engineShortcuts.sendWordGroups && events.groupsWords();
+            continue;
+          }
+          events.endDeferral(firedBeforeSec);
+        }
         this.storeSends(normal, zero, position, slotBytes);
         return false;
       }

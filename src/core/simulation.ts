@@ -139,6 +139,8 @@ class Simulation {
   // The bound of the sender's interleaving (scanOthers).
   private otherSec = Infinity;
   private otherPriority = 9;
+  /** otherSec without the strategy's arrivals (MergedLane.passLimit). */
+  private othersButArrivalSec = Infinity;
 
   constructor(workload: Workload, hint: HintConfig | null, onRound?: (round: RoundStats) => void) {
     this.workload = workload;
@@ -282,7 +284,11 @@ class Simulation {
         }
         this.scanOthers(writerIndex);
         if (events.nextSec < this.otherSec) {
-          if (merged !== null) merged.deferSteps();
+          if (merged !== null) {
+            merged.arrivalsInside = engineShortcuts.arrivalsInside && precopy.hintsWaitWhileSending;
+            merged.othersButArrivalSec = this.othersButArrivalSec;
+            merged.deferSteps();
+          }
           precopy.runUntil(this.otherSec, this.otherPriority, events);
           if (merged !== null && merged.isDeferring) throw new InvariantError('the sender stopped interleaving without applying the deferred zeroing steps');
           if (precopy.done) break;
@@ -375,11 +381,6 @@ class Simulation {
   private scanOthers(writerIndex: number): void {
     let otherSec = Infinity;
     let otherPriority = 9;
-    const strategy = this.strategy;
-    if (strategy !== null && strategy.nextArrivalSec < otherSec) {
-      otherSec = strategy.nextArrivalSec;
-      otherPriority = PRIORITY_HINT;
-    }
     const writers = this.writers;
     for (let i = 0; i < writers.length; i++) {
       if (i !== writerIndex && writers[i].clock.nextTime < otherSec) {
@@ -415,6 +416,13 @@ class Simulation {
     if (this.dirtyLimitSec < otherSec) {
       otherSec = this.dirtyLimitSec;
       otherPriority = PRIORITY_GUEST;
+    }
+    this.othersButArrivalSec = otherSec;
+    // The strategy's arrival comes first at equal times (hint priority).
+    const strategy = this.strategy;
+    if (strategy !== null && strategy.nextArrivalSec <= otherSec && strategy.nextArrivalSec < Infinity) {
+      otherSec = strategy.nextArrivalSec;
+      otherPriority = PRIORITY_HINT;
     }
     this.otherSec = otherSec;
     this.otherPriority = otherPriority;
@@ -860,6 +868,11 @@ class WriterLane implements InterleavedEvents {
     return all;
   }
 
+  /** A writer's lane owns no limit. */
+  passLimit(_limitSec: number): number {
+    return -1;
+  }
+
   /** Writes in runs are page writes that schedule nothing: the sender may group words. */
   groupsWords(): boolean {
     return this.runsAhead();
@@ -946,6 +959,30 @@ class GuestStepLane implements InterleavedEvents {
   }
 
   horizonSec = Infinity;
+
+  /** Arrivals are fired by MergedLane (passLimit) or the event loop. */
+  passLimit(_limitSec: number): number {
+    return -1;
+  }
+
+  /** The strategy's next report arrival at the host. */
+  get nextArrivalSec(): number {
+    return this.strategy.nextArrivalSec;
+  }
+
+  /** Whether the strategy's next arrival may fire inside the sender's run (HintStrategy.arrivalOnlyHints). */
+  arrivalOnlyHints(): boolean {
+    const strategy = this.strategy;
+    return strategy.arrivalOnlyHints !== undefined && strategy.arrivalOnlyHints();
+  }
+
+  /** The strategy's report arrival, as the event loop fires it (vCPU 0, the clock at its time). */
+  fireArrival(timeSec: number): void {
+    this.memory.currentVcpu = 0;
+    this.clock.nowSec = timeSec;
+    this.strategy.fireArrival();
+    this.select();
+  }
 
   /** A step may start a command or a report: never grouped. */
   groupsWords(): boolean {
@@ -1101,6 +1138,32 @@ class MergedLane implements InterleavedEvents {
    */
   groupsWords(): boolean {
     return this.deferring && !this.blockWritable;
+  }
+
+  /**
+   * Arrivals inside the sender's run. Set by the simulation for each interleaving: whether
+   * hints wait while the sender sends (Precopy.hintsWaitWhileSending), and the earliest
+   * event of every source but the lane's and the strategy's arrivals.
+   */
+  arrivalsInside = false;
+  othersButArrivalSec = Infinity;
+
+  /**
+   * When the limit is the strategy's next report arrival and nothing else is due then: the
+   * steps before it are applied, it fires (after the sends that start by then, before the
+   * lane's events at that time: hint priority), the next block's steps are deferred again,
+   * and the next limit is the next arrival or another source. The arrival changes nothing
+   * the sender reads (its hint waits for the iteration's end) and no other source's time.
+   */
+  passLimit(limitSec: number): number {
+    const steps = this.steps;
+    if (!this.arrivalsInside || steps.nextArrivalSec !== limitSec || !(this.othersButArrivalSec > limitSec) || !steps.arrivalOnlyHints()) return -1;
+    this.endDeferral(limitSec);
+    steps.fireArrival(limitSec);
+    this.select();
+    this.deferSteps();
+    const nextSec = steps.nextArrivalSec;
+    return nextSec < this.othersButArrivalSec ? nextSec : this.othersButArrivalSec;
   }
 
   /** The writer's fireBeforeHorizonOutside, while groupsWords(). */

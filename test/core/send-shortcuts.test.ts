@@ -55,11 +55,13 @@ function simulateBothWays(workload: Workload, hinted: boolean): [unknown, unknow
     engineShortcuts.sendWordsAtOnce = false;
     engineShortcuts.sendWordGroups = false;
     engineShortcuts.deferZeroing = false;
+    engineShortcuts.arrivalsInside = false;
     quietWritesEnabled.on = false;
     const slow = simulateWithDigests(workload, hint);
     engineShortcuts.sendWordsAtOnce = true;
     engineShortcuts.sendWordGroups = true;
     engineShortcuts.deferZeroing = true;
+    engineShortcuts.arrivalsInside = true;
     quietWritesEnabled.on = true;
     const fast = simulateWithDigests(workload, hint);
     return [fast, slow];
@@ -67,6 +69,7 @@ function simulateBothWays(workload: Workload, hinted: boolean): [unknown, unknow
     engineShortcuts.sendWordsAtOnce = true;
     engineShortcuts.sendWordGroups = true;
     engineShortcuts.deferZeroing = true;
+    engineShortcuts.arrivalsInside = true;
     quietWritesEnabled.on = true;
   }
 }

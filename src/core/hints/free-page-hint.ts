@@ -135,6 +135,16 @@ export class FreePageHint implements HintStrategy {
     this.scale = scale;
   }
 
+  /**
+   * A report's arrival records the hint (Precopy.applyHint), takes the next block from the
+   * free lists and marks it held; the only pages it writes are the rest of its own block's
+   * zeroing (a tie with the report), as in order. Not with a merge listener on the
+   * allocator (a combined strategy's), which an allocation would call.
+   */
+  arrivalOnlyHints(): boolean {
+    return this.context.buddy.mergeListener === null;
+  }
+
   /** A zeroing step writes one page and schedules nothing (the block's report was scheduled when it was taken). */
   nextStepPagePfn(): number {
     if (this.startPending && this.commandStartSec <= this.nextZeroSec) return -1;

@@ -53,6 +53,13 @@ export interface HintStrategy {
    * `avoidWord`; returns the time of the last one fired, or −1 if none fired.
    */
   firePlainStepsBefore?(boundSec: number, avoidWord: number): number;
+  /**
+   * Optional: true when fireArrival changes only the strategy's own state, the allocator's
+   * free lists and `held`, and migration state only through Precopy.applyHint (no page
+   * flag, no merge listener): with hints that wait while the sender sends, the engine may
+   * fire it inside the sender's run (free-page-hint's reports).
+   */
+  arrivalOnlyHints?(): boolean;
   /** The host sends a new command id (at setup and after each sync). */
   start(timeSec: number): void;
   /** STOP, just before a sync: reports arriving later are ignored. */
