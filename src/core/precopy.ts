@@ -722,12 +722,14 @@ export class Precopy {
             // Whether a later word went to the transport (its mark replaced this word's).
             let tried = false;
             for (let x = w + 1; words < SEND_GROUP_WORDS && x < wordCount && x - w < SEND_GROUP_SPAN_WORDS; x++) {
-              const xBits = dirtyWords[x];
+              // As int32: a full word read from the Uint32Array (2^32 − 1) is no small integer,
+              // and V8 boxed it for the calls below, one allocation per word.
+              const xBits = dirtyWords[x] | 0;
               if (xBits === 0) continue;
               if (lazyClear && x * 32 >= clearedTo) break;
               // A word whose pages deferred events change goes by itself, after a settle.
               if (x * 32 >= events!.observedFromPfn && x * 32 < events!.observedToPfn) break;
-              const xZeroWord = zeroWords[x];
+              const xZeroWord = zeroWords[x] | 0;
               const xZeroPages = detectZero ? popcount32(xBits & xZeroWord) : 0;
               const xNormalPages = popcount32(xBits) - xZeroPages;
               const xEndSec = anchorSec + (normalBase + normal + groupNormal + xNormalPages) * normalSec + (zeroBase + zero + groupZero + xZeroPages) * zeroSec + eosPart;
