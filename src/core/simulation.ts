@@ -21,9 +21,10 @@ import { PostcopyVcpus, type Blockable } from './endings/postcopy-vcpus.js';
 import { throttleScale } from './endings/guest-throttle.js';
 import { DirtyLimitThrottle } from './endings/dirty-limit.js';
 import { HostCpu } from './host-cpu.js';
+import { HintDriverHold } from './hint-driver-hold.js';
 import type { InterleavedEvents } from './precopy.js';
 import { newCostCounters } from './result-columns.js';
-import type { HintConfig, RoundStats, RunResult, StrategyName, Workload, WriteStream } from './types.js';
+import type { HintConfig, Preemption, RoundStats, RunResult, StrategyName, Workload, WriteStream } from './types.js';
 import { ChurnSource, FreeQueue, Writer } from './workload-sources.js';
 import { buildGuestAtStart } from './working-set-placement.js';
 
@@ -122,6 +123,8 @@ class Simulation {
   private readonly pcp: PcpCache | null;
   private readonly churnVcpus: Int32Array;
   private readonly lane: WriterLane;
+  /** The free-page-hint driver holding its vCPU from the streams on it, or null where it does not (hint-driver-hold.ts). */
+  private readonly driverHold: HintDriverHold | null = null;
   /** The shared host's CPU budget (`host:`), or null: hint work never waits for a core. */
   private readonly host: HostCpu | null = null;
   /** What auto-converge's throttle leaves the hint work (1 − p/100); times the host's share. */
@@ -232,6 +235,10 @@ class Simulation {
       dirtyLimitThrottleUs: () => (this.dirtyLimit === null ? 0 : this.dirtyLimit.maxThrottleUs()),
       onRateSlot: (elapsedSec, timeSec) => this.hostSlot(elapsedSec, timeSec),
     }, gatherFirst, writeBytes, migration.multifd?.compression ? { allocatedAtStart: this.memory.allocated, writers: this.writers } : null);
+    // The driver's loop keeps its vCPU from the streams on it (hint-driver-hold.ts says where that applies).
+    if (fph !== null && !fph.inPlace && fph.rateBlocksPerSec === null && guest.vcpus === 1 && holdsVcpu(guest.preempt ?? 'voluntary')) {
+      this.driverHold = new HintDriverHold(this.writers, this.writerVcpus, this.churns, this.churnVcpus, this.memory);
+    }
     if (hint !== null && strategies.length > 0) {
       this.strategy = createStrategy(strategies === hint.strategies ? hint : { ...hint, strategies }, {
         memory: this.memory,
@@ -242,6 +249,7 @@ class Simulation {
         minWatermarkPages: watermarks.min,
         lowWatermarkPages: watermarks.low,
         clock: this.clock,
+        driverHold: this.driverHold,
       });
     }
     if (workload.host !== null) {
@@ -653,6 +661,7 @@ class Simulation {
 
   /** pauseAfterRound: the guest stops (its writers and churn; the run ends with stop-and-copy). */
   private pauseGuest(): void {
+    this.driverHold?.guestStopped();
     for (const writer of this.writers) writer.clock.block();
     for (const churn of this.churns) churn.clock.block();
     for (const trace of this.traces) trace.block();
@@ -1294,6 +1303,15 @@ class MergedLane implements InterleavedEvents {
     this.nextSec = Math.min(writes.nextSec, steps.nextSec);
     return all;
   }
+}
+
+/**
+ * Whether a kernel loop without cond_resched keeps its CPU under this preemption model:
+ * `none` and `voluntary` preempt kernel code only where it calls cond_resched or sleeps;
+ * `full` preempts it on any tick or wakeup, `lazy` at the next tick (kernel/sched/core.c).
+ */
+function holdsVcpu(preempt: Preemption): boolean {
+  return preempt === 'none' || preempt === 'voluntary';
 }
 
 function hasFreeBlock(buddy: BuddyAllocator, order: number): boolean {

@@ -71,7 +71,17 @@ export interface GuestConfig {
   firstTouchRateBytesPerSec: number;
   pcp: { highPages: number; batchPages: number } | null;
   initial: InitialState;
+  /**
+   * The guest kernel's preemption model (Linux CONFIG_PREEMPT_NONE / _VOLUNTARY / PREEMPT /
+   * PREEMPT_LAZY, or `preempt=` with PREEMPT_DYNAMIC). Under `none` and `voluntary` a kernel
+   * loop without cond_resched keeps its vCPU until it ends (the free-page-hint driver's
+   * send_free_pages, hint-driver-hold.ts). Absent: `voluntary`, the testbed guest's
+   * ("Dynamic Preempt: voluntary" on its console) and the usual distribution default.
+   */
+  preempt?: Preemption;
 }
+
+export type Preemption = 'none' | 'voluntary' | 'full' | 'lazy';
 
 export interface WriteStream {
   ratePagesPerSec: number;
@@ -106,6 +116,13 @@ export interface WriteStream {
    * highest old-data blocks first). Absent: `used`. Read streams have none.
    */
   placement?: WorkingSetPlacement;
+  /**
+   * After its vCPU was held (the free-page-hint driver's loop, docs/model.md §4.1): how much
+   * of the writes that fell due it makes at once (a program paced by the clock, as the
+   * testbed's guest/wl.c, 1 s); the older ones are skipped. Absent or 0: it goes on where it
+   * stopped, every later write as much later. Read streams have none.
+   */
+  catchUpSec?: number;
 }
 
 export type WorkingSetPlacement = 'used' | 'allocator' | 'last-freed';

@@ -74,14 +74,23 @@ class ArrivalClock {
     this.scheduleAfterLast();
   }
 
-  /** A throttle of x% scales the rate by (1 − x/100); the next event is 1/newRate after the last. */
+  /**
+   * A throttle of x% scales the rate by (1 − x/100); the next event is 1/newRate after the
+   * last. While blocked the blocked event moves the same way (a throttle during a vCPU hold,
+   * hint-driver-hold.ts).
+   */
   setScale(scale: number): void {
     if (scale === this.scale) return;
     this.scale = scale;
-    if (this.nextTime === Infinity) return;
+    const blocked = !Number.isNaN(this.blockedNextSec);
+    if ((blocked ? this.blockedNextSec : this.nextTime) === Infinity) return;
     this.anchorSec = this.lastSec;
     this.eventIndex = 0;
     this.scheduleAfterLast();
+    if (blocked) {
+      this.blockedNextSec = this.nextTime;
+      this.nextTime = Infinity;
+    }
   }
 
   /** The next event while blocked (`block`), else NaN. */
@@ -101,6 +110,18 @@ class ArrivalClock {
     this.blockedNextSec = NaN;
     this.nextTime = next;
     if (atSec > next) this.delay(atSec - next);
+  }
+
+  /**
+   * The wait ends at `atSec` for a program paced by the clock (guest/wl.c: each event is due
+   * at its own time, whatever happened before): the events keep their times; those that fell
+   * due while blocked are the caller's to fire or skip (every one before `atSec`).
+   */
+  release(): void {
+    const next = this.blockedNextSec;
+    if (Number.isNaN(next)) return;
+    this.blockedNextSec = NaN;
+    this.nextTime = next;
   }
 
   /** Guest costs that slow the guest (`costsSlowGuest`) push every later event back. */
@@ -143,6 +164,8 @@ export class Writer {
   readonly clock: ArrivalClock;
   /** The writes' compressRatio under multifd compression; null: the compression's. */
   readonly compressRatio: number | null;
+  /** The writes it makes at once after a vCPU hold, in seconds of them (resumeAfterHold); 0: none, it shifts. */
+  readonly catchUpSec: number;
   private readonly rng: Rng;
   private readonly pattern: WritePattern;
   private readonly extentStarts: Int32Array;
@@ -179,6 +202,7 @@ export class Writer {
   ) {
     this.rng = new Rng(seed, streamName);
     this.compressRatio = spec.compressRatio ?? null;
+    this.catchUpSec = spec.catchUpSec ?? 0;
     this.pattern = spec.pattern;
     this.extentPages = Math.max(1, Math.floor(spec.extentBytes / pageSizeBytes));
     this.isUniform = this.pattern === 'uniform';
@@ -218,6 +242,32 @@ export class Writer {
     for (let index = 0; index < this.workingSetPages; index++) {
       const extent = Math.floor(index / this.extentPages);
       classes[starts[extent] + (index - extent * this.extentPages)] = value;
+    }
+  }
+
+  /**
+   * The writer's vCPU was held (hint-driver-hold.ts) and runs again at `atSec`. With
+   * `catchUpSec` 0 the writer goes on where it stopped, every later write as much later (a
+   * program paced by its own progress). Above 0 it is paced by the clock, as the testbed's
+   * dirtier (guest/wl.c `wl dirty`: target = elapsed × rate, and `done` is moved to at most
+   * 1 s of writes behind it): the writes due while held come at once at `atSec`, at most
+   * `catchUpSec` of them (the last ones), the older ones skipped (their pages pass without a
+   * write, as wl.c's `done` jumps ahead), and later writes keep their times. Once per hold,
+   * not per write; allocation-free.
+   */
+  resumeAfterHold(atSec: number, catchUpSec: number, memory: GuestMemory, vcpu: number): void {
+    const clock = this.clock;
+    if (!(catchUpSec > 0)) {
+      clock.unblock(atSec);
+      return;
+    }
+    clock.release();
+    memory.currentVcpu = vcpu;
+    const fromSec = atSec - catchUpSec;
+    while (clock.nextTime < atSec) {
+      const pfn = this.nextPfn();
+      if (clock.nextTime >= fromSec) memory.writePage(pfn, false);
+      clock.advance();
     }
   }
 

@@ -125,6 +125,7 @@ const GUEST_KEYS = [
   'firstTouchRate',
   'pcp',
   'initial',
+  'preempt',
 ] as const;
 const PCP_KEYS = ['high', 'batch'] as const;
 const INITIAL_KEYS = ['used', 'freeDirty', 'fragmentation', 'layout', 'freeListOrder', 'regions', 'buddyinfo'] as const;
@@ -132,7 +133,7 @@ const REGION_KEYS = ['start', 'size', 'holds'] as const;
 const PHASE_KEYS = ['duration', 'writes', 'reads', 'churn', 'trace'] as const;
 // A read stream draws pages as a writer does; it changes no byte, so no cpuShare, bytesPerWrite or compressRatio.
 const READ_KEYS = ['rate', 'workingSet', 'extent', 'pattern', 'skew', 'arrivals', 'vcpu'] as const;
-const WRITE_KEYS = ['rate', 'workingSet', 'extent', 'pattern', 'skew', 'arrivals', 'vcpu', 'cpuShare', 'bytesPerWrite', 'compressRatio', 'placement'] as const;
+const WRITE_KEYS = ['rate', 'workingSet', 'extent', 'pattern', 'skew', 'arrivals', 'vcpu', 'cpuShare', 'bytesPerWrite', 'compressRatio', 'placement', 'catchUp'] as const;
 const CHURN_KEYS = ['rate', 'order', 'lifetime', 'fill', 'arrivals', 'vcpu'] as const;
 const MIGRATION_KEYS = [
   'preset',
@@ -415,6 +416,8 @@ function parseGuest(g: FieldReader, baseDir: string | undefined): ParsedGuestCon
     firstTouchRateBytesPerSec: g.quantity('firstTouchRate', positive(parseByteRate), 1 * GiB),
     pcp: parsePcp(g, memoryBytes / pageSizeBytes, vcpus),
     initial: parseInitial(g.child('initial', INITIAL_KEYS), memoryBytes, pageSizeBytes, baseDir),
+    // Only when given (absent: voluntary, types.ts), so workloads without it resolve as before.
+    ...(g.has('preempt') ? { preempt: g.choice('preempt', ['none', 'voluntary', 'full', 'lazy'] as const, 'voluntary') } : {}),
   };
 }
 
@@ -597,6 +600,8 @@ function parseWrite(w: FieldReader, guest: ParsedGuestConfig): WriteStream {
     ...(w.has('compressRatio') ? { compressRatio: w.quantity('compressRatio', parseCompressRatio) } : {}),
     // Only when given (absent: used), so workloads without it resolve as before.
     ...(w.has('placement') ? { placement: readPlacement(w, guest, workingSetBytes, extentBytes) } : {}),
+    // Only when given (absent: 0, the writer shifts after a vCPU hold; types.ts).
+    ...(w.has('catchUp') ? { catchUpSec: w.quantity('catchUp', parseDuration) } : {}),
   };
 }
 

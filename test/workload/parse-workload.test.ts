@@ -509,6 +509,19 @@ describe('parseWorkload errors', () => {
     rejects(`${base}phases: [{reads: [{rate: 1/s, workingSet: 4MiB, placement: used}]}]\n`, `${FILE}: phases[0].reads[0].placement is not a known field`);
   });
 
+  it('reads guest.preempt and a writer\'s catchUp (absent: not set), and refuses other values', () => {
+    const base = 'guest:\n  memory: 1GiB\n  initial: {used: 256MiB}\n';
+    const writes = (w: string) => `${base}phases: [{writes: [{rate: 1/s, workingSet: 4MiB${w}}]}]\n`;
+    assert.equal(parse(writes('')).guest.preempt, undefined);
+    assert.equal(parse(writes('')).phases[0].writes[0].catchUpSec, undefined);
+    assert.equal(parse(writes(', catchUp: 1s')).phases[0].writes[0].catchUpSec, 1);
+    assert.equal(parse(writes(', catchUp: 250ms')).phases[0].writes[0].catchUpSec, 0.25);
+    assert.equal(parse('guest: {memory: 1GiB, preempt: full, initial: {used: 256MiB}}\n').guest.preempt, 'full');
+    rejects('guest: {memory: 1GiB, preempt: rt, initial: {used: 256MiB}}\n', `${FILE}: guest.preempt must be one of none, voluntary, full, lazy (got rt)`);
+    rejects(writes(', catchUp: soon'), `${FILE}: phases[0].writes[0].catchUp must be a duration such as 300ms or 2s (got soon)`);
+    rejects(`${base}phases: [{reads: [{rate: 1/s, workingSet: 4MiB, catchUp: 1s}]}]\n`, `${FILE}: phases[0].reads[0].catchUp is not a known field`);
+  });
+
   it('names the line of a YAML syntax error', () => {
     rejects('guest:\n  memory: 1GiB\n pageSize: 4KiB\n', `${FILE}: line 3: all mapping items must start at the same column`);
     rejects('guest: {memory: 1GiB\n', `${FILE}: line 2: flow map in block collection must be sufficiently indented and end with a }`);

@@ -19,6 +19,7 @@ import type { CostCounters, FreePageHintOptions, GuestConfig } from '../types.js
 import type { HintStrategy } from './hint-strategy.js';
 import { timeOrNever } from '../never.js';
 import { popcount32 } from '../bitmap.js';
+import type { HintDriverListener } from '../hint-driver-hold.js';
 
 /**
  * Switch for tests only: off, a hint block's zeroing steps fired in runs go page by page
@@ -38,6 +39,11 @@ export interface FreePageHintContext {
   costs: CostCounters;
   guest: GuestConfig;
   minWatermarkPages: number;
+  /**
+   * Told when the driver's loop starts and ends (hint-driver-hold.ts: under voluntary
+   * preemption it keeps its vCPU), when the guest's streams wait for it; absent: nobody.
+   */
+  driverHold?: HintDriverListener | null;
 }
 
 export class FreePageHint implements HintStrategy {
@@ -278,6 +284,11 @@ export class FreePageHint implements HintStrategy {
     if (this.commandActive && this.reportCommandId === this.commandId) {
       this.context.precopy.applyHint(pfn, this.blockPages, this.options.clearsDirtyLog);
     }
+    // send_free_pages checks the command id before each block: a block taken for an earlier
+    // command ends that loop, and the work item queued for the new id starts another after
+    // process_one_work's cond_resched, where the streams on the vCPU run in between.
+    const hold = this.context.driverHold;
+    if (hold && this.reportCommandId !== this.commandId) hold.driverIdle(timeSec);
     this.allocateNext(timeSec);
   }
 
@@ -325,14 +336,23 @@ export class FreePageHint implements HintStrategy {
    * would take free memory below the min watermark.
    */
   private allocateNext(timeSec: number): void {
-    if (!this.commandActive || this.stoppedThisCommand) return;
+    const hold = this.context.driverHold;
+    if (!this.commandActive || this.stoppedThisCommand) {
+      // send_free_pages sees the new command id (STOP) and returns: the loop ends.
+      if (hold) hold.driverIdle(timeSec);
+      return;
+    }
     const { buddy, memory, guest, minWatermarkPages } = this.context;
     const pfn = buddy.freePages - this.blockPages < minWatermarkPages ? -1 : buddy.alloc(this.options.order);
     if (pfn < 0) {
       this.stoppedThisCommand = true;
       this.gatheringDone = true;
+      // get_free_page_and_send's alloc_pages failed (-EINTR): the loop ends.
+      if (hold) hold.driverIdle(timeSec);
       return;
     }
+    // The loop takes the vCPU from its first block (a no-op while it already has it).
+    if (hold) hold.driverBusy(timeSec);
     this.blocksThisCommand++;
     memory.held.setRange(pfn, pfn + this.blockPages);
     this.blockPfn = pfn;

@@ -1,0 +1,144 @@
+/**
+ * The free-page-hint driver holding its vCPU (src/core/hint-driver-hold.ts, docs/model.md
+ * §4.1): a writer held for a hand-computed time, its writes skipped, caught up or shifted as
+ * its `catchUp` says (guest/wl.c's pacing), and where the hold applies in a whole run.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Bitmap } from '../../src/core/bitmap.js';
+import { GuestMemory } from '../../src/core/guest-memory.js';
+import { HintDriverHold } from '../../src/core/hint-driver-hold.js';
+import { simulateRun } from '../../src/core/simulation.js';
+import type { Preemption, WriteStream, Workload } from '../../src/core/types.js';
+import { ChurnSource, Writer } from '../../src/core/workload-sources.js';
+import { freePageHint, makeWorkload, UNITS } from './workload-fixture.js';
+
+const { KiB, MiB } = UNITS;
+const PAGE = 4 * KiB;
+
+/** 16 pages from pfn 0, written in order at 10 a second (the k-th write at k/10 s). */
+function sequentialWriter(catchUpSec: number | undefined): WriteStream {
+  return {
+    ratePagesPerSec: 10,
+    workingSetBytes: 16 * PAGE,
+    extentBytes: 16 * PAGE,
+    pattern: 'sequential',
+    skew: 0.99,
+    arrivals: 'even',
+    vcpu: null,
+    cpuShare: 1,
+    bytesPerWrite: 8,
+    ...(catchUpSec === undefined ? {} : { catchUpSec }),
+  };
+}
+
+/** A 64-page guest, the writer on vCPU 0 (and a second one on vCPU 1), three writes fired (pfns 0-2 at 0.1-0.3 s). */
+function heldWriter(catchUpSec: number | undefined): { memory: GuestMemory; writer: Writer; other: Writer; hold: HintDriverHold } {
+  const memory = new GuestMemory(64, 1, 2);
+  const used = new Bitmap(64);
+  used.setRange(0, 64);
+  const writer = new Writer(sequentialWriter(catchUpSec), 'phases[0].writes[0]', 'writer:0:0', 1, 0, Infinity, PAGE, used, 64, Int32Array.of(0));
+  const other = new Writer(sequentialWriter(catchUpSec), 'phases[0].writes[1]', 'writer:0:1', 1, 0, Infinity, PAGE, used, 64, Int32Array.of(32));
+  const hold = new HintDriverHold([writer, other], Int32Array.of(0, 1), [], new Int32Array(0), memory);
+  for (let i = 0; i < 3; i++) {
+    memory.writePage(writer.nextPfn(), false);
+    writer.clock.advance();
+  }
+  return { memory, writer, other, hold };
+}
+
+function populated(memory: GuestMemory, from: number, to: number): number[] {
+  const pfns: number[] = [];
+  for (let pfn = from; pfn < to; pfn++) if (memory.populated.test(pfn)) pfns.push(pfn);
+  return pfns;
+}
+
+test('held from 0.35 to 2.05 s with catchUp 1s: the writes due 0.4-1.0 s are skipped, those of 1.1-2.0 s made at 2.05 s, the next at 2.1 s', () => {
+  const { memory, writer, other, hold } = heldWriter(1);
+  assert.equal(writer.clock.nextTime, 0.4);
+  hold.driverBusy(0.35);
+  assert.equal(writer.clock.nextTime, Infinity);
+  // A writer on another vCPU is not held.
+  assert.equal(other.clock.nextTime, 0.1);
+  hold.driverBusy(1); // already held: no-op
+  hold.driverIdle(2.05);
+  // 17 writes fell due (k = 4..20); wl.c keeps the last second of them: k = 11..20, pfns
+  // 10..15 then 0..3 (the walk passed pfns 3..9 without writing them).
+  assert.deepEqual(populated(memory, 0, 16), [0, 1, 2, 3, 10, 11, 12, 13, 14, 15]);
+  assert.equal(writer.clock.nextTime, 21 / 10);
+  assert.equal(writer.nextPfn(), 4);
+  assert.equal(hold.holds, 1);
+  assert.ok(Math.abs(hold.heldSec - 1.7) < 1e-12);
+  // The other vCPU's writer wrote nothing and kept its schedule.
+  assert.deepEqual(populated(memory, 32, 48), []);
+  assert.equal(other.clock.nextTime, 0.1);
+});
+
+test('held 0.35-0.65 s with catchUp 1s: all three writes due (0.4, 0.5, 0.6 s) are made at 0.65 s', () => {
+  const { memory, writer, hold } = heldWriter(1);
+  hold.driverBusy(0.35);
+  hold.driverIdle(0.65);
+  assert.deepEqual(populated(memory, 0, 16), [0, 1, 2, 3, 4, 5]);
+  assert.equal(writer.clock.nextTime, 7 / 10);
+});
+
+test('without catchUp the writer goes on where it stopped: every later write 1.65 s later', () => {
+  for (const catchUp of [undefined, 0]) {
+    const { memory, writer, hold } = heldWriter(catchUp);
+    hold.driverBusy(0.35);
+    hold.driverIdle(2.05);
+    assert.deepEqual(populated(memory, 0, 16), [0, 1, 2]);
+    assert.ok(Math.abs(writer.clock.nextTime - 2.05) < 1e-12);
+    assert.equal(writer.nextPfn(), 3);
+    writer.clock.advance();
+    assert.ok(Math.abs(writer.clock.nextTime - 2.15) < 1e-12);
+  }
+});
+
+test('a churn stream on the held vCPU shifts by the hold; a stopped guest stays stopped', () => {
+  const memory = new GuestMemory(64, 1);
+  const churn = new ChurnSource({ rateBlocksPerSec: 4, orders: [{ order: 0, weight: 1 }], lifetimeSec: 1, fill: 'data', arrivals: 'even', vcpu: null }, 'churn:0:0', 1, 0, Infinity);
+  const hold = new HintDriverHold([], new Int32Array(0), [churn], Int32Array.of(0), memory);
+  assert.equal(churn.clock.nextTime, 0.25);
+  hold.driverBusy(0.1);
+  assert.equal(churn.clock.nextTime, Infinity);
+  hold.driverIdle(1.1);
+  assert.equal(churn.clock.nextTime, 1.1);
+  hold.driverBusy(1.2);
+  hold.guestStopped();
+  hold.driverIdle(2);
+  assert.equal(churn.clock.nextTime, Infinity);
+});
+
+/**
+ * A 64 MiB guest, 16 MiB used, the rest never touched (12 hint blocks of 4 MiB, each taking
+ * 3.9 ms of first touches), a writer of 256 pages at 2560 pages/s: the driver's loop holds
+ * vCPU 0 while it takes the blocks.
+ */
+function hintedGuest(preempt: Preemption | undefined, vcpus = 1, catchUpSec?: number): Workload {
+  return makeWorkload({
+    guest: { memoryBytes: 64 * MiB, vcpus, ...(preempt === undefined ? {} : { preempt }) },
+    phases: [{ durationSec: null, writes: [{ ...sequentialWriter(catchUpSec), ratePagesPerSec: 2560, workingSetBytes: 256 * PAGE, extentBytes: 2 * MiB }], churn: [], trace: null }],
+    hints: [freePageHint()],
+  });
+}
+
+test('in a run: the hold applies under none and voluntary (the default) with one vCPU, not under full or lazy, with two vCPUs, or with a rate or inPlace', () => {
+  const bytes = (w: Workload) => simulateRun(w, w.hints[0]).summary.totalBytes;
+  const free = bytes(hintedGuest('full'));
+  assert.equal(bytes(hintedGuest('lazy')), free);
+  assert.equal(bytes(hintedGuest('voluntary', 2)), free);
+  const held = bytes(hintedGuest(undefined));
+  assert.equal(bytes(hintedGuest('voluntary')), held);
+  assert.equal(bytes(hintedGuest('none')), held);
+  // The writer does not write while the driver takes the blocks: fewer pages to resend.
+  assert.ok(held < free, `held ${held} < free ${free}`);
+  for (const options of [{ rateBlocksPerSec: 1000 }, { inPlace: true }]) {
+    const w = hintedGuest(undefined);
+    const paced = { ...w, hints: [freePageHint(options)] };
+    const full = { ...paced, guest: { ...paced.guest, preempt: 'full' as const } };
+    assert.deepEqual(simulateRun(paced, paced.hints[0]).rounds, simulateRun(full, full.hints[0]).rounds);
+  }
+  // Hints off: nothing to hold.
+  assert.deepEqual(simulateRun(hintedGuest(undefined), null).rounds, simulateRun(hintedGuest('full'), null).rounds);
+});
