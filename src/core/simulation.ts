@@ -21,7 +21,7 @@ import { PostcopyVcpus, type Blockable } from './endings/postcopy-vcpus.js';
 import { throttleScale } from './endings/guest-throttle.js';
 import { DirtyLimitThrottle } from './endings/dirty-limit.js';
 import { HostCpu } from './host-cpu.js';
-import { HintDriverHold } from './hint-driver-hold.js';
+import { HINT_DRIVER_VCPU, HintDriverHold } from './hint-driver-hold.js';
 import type { InterleavedEvents } from './precopy.js';
 import { newCostCounters } from './result-columns.js';
 import type { HintConfig, Preemption, RoundStats, RunResult, StrategyName, Workload, WriteStream } from './types.js';
@@ -236,7 +236,8 @@ class Simulation {
       onRateSlot: (elapsedSec, timeSec) => this.hostSlot(elapsedSec, timeSec),
     }, gatherFirst, writeBytes, migration.multifd?.compression ? { allocatedAtStart: this.memory.allocated, writers: this.writers } : null);
     // The driver's loop keeps its vCPU from the streams on it (hint-driver-hold.ts says where that applies).
-    if (fph !== null && !fph.inPlace && fph.rateBlocksPerSec === null && guest.vcpus === 1 && holdsVcpu(guest.preempt ?? 'voluntary')) {
+    const streamsOnDriverVcpu = this.writerVcpus.includes(HINT_DRIVER_VCPU) || this.churnVcpus.includes(HINT_DRIVER_VCPU);
+    if (fph !== null && !fph.inPlace && fph.rateBlocksPerSec === null && guest.vcpus === 1 && holdsVcpu(guest.preempt ?? 'voluntary') && streamsOnDriverVcpu) {
       this.driverHold = new HintDriverHold(this.writers, this.writerVcpus, this.churns, this.churnVcpus, this.memory);
     }
     if (hint !== null && strategies.length > 0) {

@@ -148,7 +148,22 @@ export class FreePageHint implements HintStrategy {
    * allocator (a combined strategy's), which an allocation would call.
    */
   arrivalOnlyHints(): boolean {
-    return this.context.buddy.mergeListener === null;
+    return this.context.buddy.mergeListener === null && !this.arrivalMayEndHold();
+  }
+
+  /**
+   * Whether the next arrival may end the driver's hold on its vCPU (hint-driver-hold.ts): its
+   * block was taken for an earlier command, the command stopped, or no next block can be
+   * taken. Then the streams on the vCPU resume (and write), which the sender's run must see
+   * in order, so the arrival is left to the event loop.
+   */
+  private arrivalMayEndHold(): boolean {
+    if (!this.context.driverHold) return false;
+    if (!this.commandActive || this.stoppedThisCommand || this.reportCommandId !== this.commandId) return true;
+    const buddy = this.context.buddy;
+    if (buddy.freePages - this.blockPages < this.context.minWatermarkPages) return true;
+    for (let order = this.options.order; order <= buddy.maxOrder; order++) if (buddy.headOf(order) >= 0) return false;
+    return true;
   }
 
   /** A zeroing step writes one page and schedules nothing (the block's report was scheduled when it was taken). */
