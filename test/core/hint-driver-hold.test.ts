@@ -161,3 +161,21 @@ test('a report that may end the hold is not fired inside the sender\'s run: the 
     }
   }
 });
+
+test('in a run, by hand: the driver holds vCPU 0 from setup to 43.011 ms, and round 2 resends exactly the writes made before the sync at 0.1 s', () => {
+  // 64 MiB guest, 16 MiB used: the driver takes 11 never-touched 4 MiB blocks (the 12th
+  // would go below min), each 1024 pages at firstTouchRate 1 GiB/s (3.90625 ms) plus callCost
+  // 1 us, from setup's sync at 31.25 us (500 us/GiB of 64 MiB): the hold ends at
+  // 31.25 us + 11 x 3.90725 ms = 43.011 ms. The writer's k-th write is due at k/2560 s; 256
+  // writes (k = 1..256, the last at the sync's 0.1 s, before it) cover its 256 pages once.
+  const round2Normal = (w: Workload) => simulateRun(w, w.hints[0]).rounds[1].normalPages;
+  const free = round2Normal(hintedGuest('full'));
+  // Shifted: the 110 writes due before 43.011 ms (k/2560 < 0.043011) come 43.011 ms - k/2560
+  // later, and only 146 of the 256 (43.011 ms + j/2560 <= 0.1 s, j = 0..145) before the sync.
+  assert.equal(round2Normal(hintedGuest('voluntary')), free - 110);
+  // catchUp 1 s: the 110 come at once at 43.011 ms, the rest on schedule: the same pages.
+  assert.equal(round2Normal(hintedGuest('voluntary', 1, 1)), free);
+  // catchUp 20 ms: only those due from 23.011 ms (k = 59..110) are made; k = 1..58 (pages
+  // 0..57) are skipped, and the later writes (k = 111..256) reach pages 110..255 only.
+  assert.equal(round2Normal(hintedGuest('voluntary', 1, 0.02)), free - 58);
+});
