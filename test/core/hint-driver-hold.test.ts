@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Bitmap } from '../../src/core/bitmap.js';
 import { GuestMemory } from '../../src/core/guest-memory.js';
-import { HintDriverHold } from '../../src/core/hint-driver-hold.js';
+import { HintDriverHold, type HintDriverListener } from '../../src/core/hint-driver-hold.js';
 import { join } from 'node:path';
 import { engineShortcuts } from '../../src/core/precopy.js';
 import { readWorkload } from '../../src/io/read-workload.js';
@@ -16,6 +16,7 @@ import { simulateRun } from '../../src/core/simulation.js';
 import type { Preemption, WriteStream, Workload } from '../../src/core/types.js';
 import { ChurnSource, Writer } from '../../src/core/workload-sources.js';
 import { freePageHint, makeWorkload, UNITS } from './workload-fixture.js';
+import { tinyHarness } from './hints/strategy-harness.js';
 
 const { KiB, MiB } = UNITS;
 const PAGE = 4 * KiB;
@@ -178,4 +179,33 @@ test('in a run, by hand: the driver holds vCPU 0 from setup to 43.011 ms, and ro
   // catchUp 20 ms: only those due from 23.011 ms (k = 59..110) are made; k = 1..58 (pages
   // 0..57) are skipped, and the later writes (k = 111..256) reach pages 110..255 only.
   assert.equal(round2Normal(hintedGuest('voluntary', 1, 0.02)), free - 58);
+});
+
+/** A listener that records the driver's loop starting and ending, as [kind, time]. */
+function recordingHold(): HintDriverListener & { events: [string, number][] } {
+  const events: [string, number][] = [];
+  return { events, driverBusy: (atSec) => events.push(['busy', atSec]), driverIdle: (atSec) => events.push(['idle', atSec]) };
+}
+
+test('the loop ends when the block in hand reaches the host after a STOP, or after a sync\'s new command id (which starts another)', () => {
+  // Three free order-2 blocks of never-touched pages; callCost 1 us, no zeroing cost (the
+  // harness's guest): the first block is taken at setup (0 s), and its report arrives 1 us later.
+  for (const sync of [false, true]) {
+    const hold = recordingHold();
+    const h = tinyHarness(freePageHint({ order: 2 }), { pages: 16, maxOrder: 2, free: [[0, 2], [4, 2], [8, 2]], driverHold: hold });
+    h.strategy.start(0);
+    while (hold.events.length === 0) h.step();
+    assert.deepEqual(hold.events, [['busy', 0]]);
+    const arrivalSec = h.strategy.nextArrivalSec;
+    assert.ok(arrivalSec > 0 && arrivalSec < Infinity);
+    // STOP (and at a sync a new command id) before the block's report arrives: send_free_pages
+    // sees the new id when it comes back for the next block, so the loop ends at the arrival.
+    h.strategy.stop(arrivalSec / 2);
+    if (sync) h.strategy.start(arrivalSec / 2);
+    h.runUntil(arrivalSec);
+    assert.deepEqual(hold.events.slice(0, 2), [['busy', 0], ['idle', arrivalSec]]);
+    // After a STOP nothing more; after a new id the work item queued for it starts a new loop.
+    if (sync) assert.deepEqual(hold.events[2], ['busy', arrivalSec]);
+    else assert.equal(hold.events.length, 2);
+  }
 });

@@ -8,6 +8,7 @@ import { BuddyAllocator } from '../../../src/core/buddy-allocator.js';
 import { GuestMemory } from '../../../src/core/guest-memory.js';
 import { createStrategy } from '../../../src/core/hints/create-strategy.js';
 import type { HintStrategy, SimClock } from '../../../src/core/hints/hint-strategy.js';
+import type { HintDriverListener } from '../../../src/core/hint-driver-hold.js';
 import { Precopy } from '../../../src/core/precopy.js';
 import type {
   CostCounters,
@@ -115,7 +116,7 @@ export function assertRisingScaleKeepsOrder(h: Harness, startSec: number, calls:
  */
 export function tinyHarness(
   config: HintConfig,
-  options: { pages: number; maxOrder: number; free: [number, number][]; lowPages?: number; populated?: boolean },
+  options: { pages: number; maxOrder: number; free: [number, number][]; lowPages?: number; populated?: boolean; driverHold?: HintDriverListener },
 ): Harness {
   const { pages, maxOrder } = options;
   const memory = new GuestMemory(pages, 1);
@@ -134,11 +135,14 @@ export function tinyHarness(
     buddy.addFreeBlock(pfn, order, true);
   }
   const workload = makeWorkload({ guest: { memoryBytes: pages * 4096, maxOrder, pageblockOrder: Math.min(9, maxOrder) } });
-  return harnessFor(workload, config, memory, buddy, options.lowPages ?? 0);
+  return harnessFor(workload, config, memory, buddy, options.lowPages ?? 0, options.driverHold);
 }
 
-/** The harness of `config` on a guest already laid out (`memory`, `buddy`), with no writers and a clock at 0. */
-export function harnessFor(workload: Workload, config: HintConfig, memory: GuestMemory, buddy: BuddyAllocator, lowPages: number): Harness {
+/**
+ * The harness of `config` on a guest already laid out (`memory`, `buddy`), with no writers
+ * and a clock at 0; `driverHold` hears the free-page-hint driver's loop start and end.
+ */
+export function harnessFor(workload: Workload, config: HintConfig, memory: GuestMemory, buddy: BuddyAllocator, lowPages: number, driverHold?: HintDriverListener): Harness {
   const costs = zeroCosts();
   const clock: SimClock = { nowSec: 0 };
   const precopy = new Precopy(
@@ -157,6 +161,7 @@ export function harnessFor(workload: Workload, config: HintConfig, memory: Guest
     minWatermarkPages: 0,
     lowWatermarkPages: lowPages,
     clock,
+    driverHold: driverHold ?? null,
   });
   if (strategy === null) throw new Error('no strategy');
   const step = (): boolean => {
