@@ -27,6 +27,7 @@
  */
 import type { GuestMemory } from './guest-memory.js';
 import type { ChurnSource, Writer } from './workload-sources.js';
+import type { Preemption } from './types.js';
 
 /** What the free-page-hint strategy tells about its driver's loop (FreePageHintContext.driverHold). */
 export interface HintDriverListener {
@@ -34,6 +35,15 @@ export interface HintDriverListener {
   driverBusy(atSec: number): void;
   /** The driver's loop ended at `atSec` (no block taken: the command stopped or memory ran out). */
   driverIdle(atSec: number): void;
+}
+
+/**
+ * Whether a kernel loop without cond_resched keeps its CPU under this preemption model:
+ * `none` and `voluntary` preempt kernel code only where it calls cond_resched or sleeps;
+ * `full` preempts it on any tick or wakeup, `lazy` at the next tick (kernel/sched/core.c).
+ */
+export function holdsVcpu(preempt: Preemption): boolean {
+  return preempt === 'none' || preempt === 'voluntary';
 }
 
 /** The vCPU the driver's work runs on (Simulation: frees and hint work run on vCPU 0). */

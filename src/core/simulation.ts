@@ -21,10 +21,10 @@ import { PostcopyVcpus, type Blockable } from './endings/postcopy-vcpus.js';
 import { throttleScale } from './endings/guest-throttle.js';
 import { DirtyLimitThrottle } from './endings/dirty-limit.js';
 import { HostCpu } from './host-cpu.js';
-import { HINT_DRIVER_VCPU, HintDriverHold } from './hint-driver-hold.js';
+import { HINT_DRIVER_VCPU, HintDriverHold, holdsVcpu } from './hint-driver-hold.js';
 import type { InterleavedEvents } from './precopy.js';
 import { newCostCounters } from './result-columns.js';
-import type { HintConfig, Preemption, RoundStats, RunResult, StrategyName, Workload, WriteStream } from './types.js';
+import type { HintConfig, RoundStats, RunResult, StrategyName, Workload, WriteStream } from './types.js';
 import { ChurnSource, FreeQueue, Writer } from './workload-sources.js';
 import { buildGuestAtStart } from './working-set-placement.js';
 
@@ -1304,15 +1304,6 @@ class MergedLane implements InterleavedEvents {
     this.nextSec = Math.min(writes.nextSec, steps.nextSec);
     return all;
   }
-}
-
-/**
- * Whether a kernel loop without cond_resched keeps its CPU under this preemption model:
- * `none` and `voluntary` preempt kernel code only where it calls cond_resched or sleeps;
- * `full` preempts it on any tick or wakeup, `lazy` at the next tick (kernel/sched/core.c).
- */
-function holdsVcpu(preempt: Preemption): boolean {
-  return preempt === 'none' || preempt === 'voluntary';
 }
 
 function hasFreeBlock(buddy: BuddyAllocator, order: number): boolean {

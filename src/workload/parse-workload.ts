@@ -25,6 +25,7 @@
  */
 
 import { UsageError, WorkloadError } from '../core/errors.js';
+import { holdsVcpu } from '../core/hint-driver-hold.js';
 import type {
   AutoConverge,
   ChurnStream,
@@ -740,6 +741,17 @@ function parseMigration(m: FieldReader, guest: ParsedGuestConfig, phases: readon
       }),
     );
   }
+  // catchUp is how a writer resumes after the hint driver's loop held its vCPU, which it
+  // does only on a one-vCPU guest that does not preempt kernel code (hint-driver-hold.ts).
+  const preempt = guest.preempt ?? 'voluntary';
+  const noHold = guest.vcpus > 1 ? `with guest.vcpus ${guest.vcpus}` : holdsVcpu(preempt) ? null : `with guest.preempt ${preempt}`;
+  phases.forEach((phase, p) =>
+    phase.writes.forEach((w, i) => {
+      if (w.catchUpSec !== undefined && w.catchUpSec > 0 && noHold !== null) {
+        warnings.push({ field: `phases[${p}].writes[${i}].catchUp`, problem: `changes nothing ${noHold}: the hint driver holds no vCPU (docs/model.md §4.1)` });
+      }
+    }),
+  );
   return { ...base, ...parseEndings(m, base, phases) };
 }
 

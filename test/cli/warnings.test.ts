@@ -77,4 +77,32 @@ describe('warnings', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('a writer\'s catchUp on a guest whose hint driver holds no vCPU (more vCPUs, full or lazy preemption) changes nothing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'migsim-catchup-'));
+    try {
+      const file = join(dir, 'w.yaml');
+      writeFileSync(file, ['name: w', 'guest: {memory: 64MiB, initial: {used: 16MiB}}', 'phases:', '  - writes: [{rate: 1000/s, workingSet: 4MiB, catchUp: 1s}]', 'hints: [free-page-hint]', ''].join('\n'));
+      // One vCPU, voluntary (the defaults): the hold applies, no warning.
+      assert.deepEqual(warnings(migsim(['validate', file]).stderr), []);
+      const run = (...set: string[]) => migsim(['run', file, '--hints', 'none', '-q', ...set.flatMap((s) => ['--set', s])]);
+      assert.deepEqual(warnings(run('guest.preempt=none').stderr), []);
+      assert.deepEqual(warnings(run('guest.vcpus=2').stderr), [
+        `migsim: warning: ${file}: phases[0].writes[0].catchUp changes nothing with guest.vcpus 2: the hint driver holds no vCPU (docs/model.md §4.1)`,
+      ]);
+      for (const preempt of ['full', 'lazy']) {
+        const result = run(`guest.preempt=${preempt}`);
+        assert.equal(result.status, 0, result.stderr);
+        assert.deepEqual(warnings(result.stderr), [
+          `migsim: warning: ${file}: phases[0].writes[0].catchUp changes nothing with guest.preempt ${preempt}: the hint driver holds no vCPU (docs/model.md §4.1)`,
+        ]);
+      }
+      // catchUp 0 is the default's behaviour: nothing to warn about.
+      const zero = run('guest.vcpus=2', 'phases[0].writes[0].catchUp=0s');
+      assert.equal(zero.status, 0, zero.stderr);
+      assert.deepEqual(warnings(zero.stderr), []);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
