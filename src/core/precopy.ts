@@ -216,6 +216,12 @@ export class Precopy {
   private readonly chunkPages: number;
   /** 1 while a clear chunk still holds `snap` pages fetched by the last sync. */
   private readonly chunkNeedsClear: Uint8Array;
+  /**
+   * sendPages' firedBeforeSec, in a typed-array slot: as a loop-carried local whose only
+   * uses are call arguments, V8 kept it tagged and boxed the double once per page sent
+   * (16 bytes a page, about a third of the page-by-page path's CPU; docs/performance.md).
+   */
+  private readonly firedBeforeSec = new Float64Array(1);
   private readonly passMode: boolean;
   private readonly deadlineSec: number;
   /** Hints wait while an iteration holds the bitmap (qemu preset only). */
@@ -604,9 +610,10 @@ export class Precopy {
     let groups = engineShortcuts.sendWordGroups && events !== null && events.groupsWords();
     let ungroupedThroughWord = -1;
     let t = anchorSec + (normalBase + normal) * normalSec + (zeroBase + zero) * zeroSec + eosPart;
-    // Every interleaved event strictly before this has run (what a lane that defers some
-    // must apply when the sender stops: endDeferral).
-    let firedBeforeSec = -Infinity;
+    // Every interleaved event strictly before firedBefore[0] has run (what a lane that
+    // defers some must apply when the sender stops: endDeferral).
+    const firedBefore = this.firedBeforeSec;
+    firedBefore[0] = -Infinity;
     for (;;) {
       if (events !== null) {
         // The events before this send happen first; they do not move the sender's clock.
@@ -617,7 +624,9 @@ export class Precopy {
             return false;
           }
         }
-        firedBeforeSec = t < limitSec ? t : limitSec;
+        // Math.min, not `t < limitSec ? t : limitSec`: limitSec is untyped to V8 (a call's
+        // result), so the conditional's value was tagged and boxed t (neither is NaN or -0).
+        firedBefore[0] = Math.min(t, limitSec);
       }
       if (t > limitSec) {
         if (events !== null) {
@@ -628,13 +637,13 @@ export class Precopy {
             groups = engineShortcuts.sendWordGroups && events.groupsWords();
             continue;
           }
-          events.endDeferral(firedBeforeSec);
+          events.endDeferral(firedBefore[0]);
         }
         this.storeSends(normal, zero, position, slotBytes);
         return false;
       }
       if (t >= deadlineSec) {
-        if (events !== null) events.endDeferral(firedBeforeSec);
+        if (events !== null) events.endDeferral(firedBefore[0]);
         this.storeSends(normal, zero, position, slotBytes);
         this.switchoverNow(deadlineSec);
         return true;
@@ -655,7 +664,7 @@ export class Precopy {
         pfn = this.nextDirtyPfn(0);
       }
       if (pfn < 0) {
-        if (events !== null) events.endDeferral(firedBeforeSec);
+        if (events !== null) events.endDeferral(firedBefore[0]);
         this.storeSends(normal, zero, position, slotBytes);
         this.endIteration();
         if (passMode) {
@@ -838,7 +847,7 @@ export class Precopy {
         pipeline.writeRun(sentZero ? 0 : 1, sentZero ? 1 : 0, t, sentZero);
       }
       if (maxTotal !== null && transport.wireBytes >= maxTotal) {
-        if (events !== null) events.endDeferral(firedBeforeSec);
+        if (events !== null) events.endDeferral(firedBefore[0]);
         this.storeSends(normal, zero, position, slotBytes);
         this.switchoverNow(t);
         return true;
@@ -846,14 +855,14 @@ export class Precopy {
       if (transport.overBudget(slotBytes, budget)) {
         // The page that crosses the budget is sent (with a QEMUFile queue: the flush that
         // crosses it, as migration_rate_exceeded sees); the sender idles until the slot ends.
-        if (events !== null) events.endDeferral(firedBeforeSec);
+        if (events !== null) events.endDeferral(firedBefore[0]);
         this.storeSends(normal, zero, position, slotBytes);
         this.endIteration();
         this.scheduleAction(SenderState.Decide, Math.max(this.now(), this.slotEndSec));
         return true;
       }
       if (t >= maxWaitEnd) {
-        if (events !== null) events.endDeferral(firedBeforeSec);
+        if (events !== null) events.endDeferral(firedBefore[0]);
         this.storeSends(normal, zero, position, slotBytes);
         this.endIteration();
         this.scheduleAction(SenderState.Decide, this.now());
