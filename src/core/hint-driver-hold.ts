@@ -56,6 +56,8 @@ export class HintDriverHold implements HintDriverListener {
   private readonly churnVcpus: Int32Array;
   private readonly memory: GuestMemory;
   private heldFromSec = NaN;
+  /** The guest is paused (pauseAfterRound): no hold starts or ends. */
+  private stopped = false;
   /** Seconds the driver held its vCPU, summed over holds that ended. */
   heldSec = 0;
   /** Holds that ended. */
@@ -73,8 +75,6 @@ export class HintDriverHold implements HintDriverListener {
   guestStopped(): void {
     this.stopped = true;
   }
-
-  private stopped = false;
 
   get isHeld(): boolean {
     return !Number.isNaN(this.heldFromSec);
