@@ -28,6 +28,7 @@
 import type { GuestMemory } from './guest-memory.js';
 import type { ChurnSource, Writer } from './workload-sources.js';
 import type { Preemption } from './types.js';
+import type { Blockable } from './endings/postcopy-vcpus.js';
 
 /** What the free-page-hint strategy tells about its driver's loop (FreePageHintContext.driverHold). */
 export interface HintDriverListener {
@@ -63,7 +64,15 @@ export class HintDriverHold implements HintDriverListener {
   /** Holds that ended. */
   holds = 0;
 
-  constructor(writers: Writer[], writerVcpus: Int32Array, churns: ChurnSource[], churnVcpus: Int32Array, memory: GuestMemory) {
+  /**
+   * Trace replays (trace-replay.ts): a recorded trace has no vCPU of its own, and the hold
+   * applies only to a one-vCPU guest, where every row runs on vCPU 0. Rows shift by the hold
+   * (no catch-up: a real program that waits does its work later, as after a postcopy fault).
+   */
+  private readonly traces: readonly Blockable[];
+
+  constructor(writers: Writer[], writerVcpus: Int32Array, churns: ChurnSource[], churnVcpus: Int32Array, memory: GuestMemory, traces: readonly Blockable[] = []) {
+    this.traces = traces;
     this.writers = writers;
     this.writerVcpus = writerVcpus;
     this.churns = churns;
@@ -85,6 +94,7 @@ export class HintDriverHold implements HintDriverListener {
     this.heldFromSec = atSec;
     for (let i = 0; i < this.writers.length; i++) if (this.writerVcpus[i] === HINT_DRIVER_VCPU) this.writers[i].clock.block();
     for (let i = 0; i < this.churns.length; i++) if (this.churnVcpus[i] === HINT_DRIVER_VCPU) this.churns[i].clock.block();
+    for (let i = 0; i < this.traces.length; i++) this.traces[i].block();
   }
 
   driverIdle(atSec: number): void {
@@ -97,5 +107,6 @@ export class HintDriverHold implements HintDriverListener {
       if (this.writerVcpus[i] === HINT_DRIVER_VCPU) writers[i].resumeAfterHold(atSec, writers[i].catchUpSec, this.memory, HINT_DRIVER_VCPU);
     }
     for (let i = 0; i < this.churns.length; i++) if (this.churnVcpus[i] === HINT_DRIVER_VCPU) this.churns[i].clock.unblock(atSec);
+    for (let i = 0; i < this.traces.length; i++) this.traces[i].unblock(atSec);
   }
 }

@@ -236,9 +236,9 @@ class Simulation {
       onRateSlot: (elapsedSec, timeSec) => this.hostSlot(elapsedSec, timeSec),
     }, gatherFirst, writeBytes, migration.multifd?.compression ? { allocatedAtStart: this.memory.allocated, writers: this.writers } : null);
     // The driver's loop keeps its vCPU from the streams on it (hint-driver-hold.ts says where that applies).
-    const streamsOnDriverVcpu = this.writerVcpus.includes(HINT_DRIVER_VCPU) || this.churnVcpus.includes(HINT_DRIVER_VCPU);
+    const streamsOnDriverVcpu = this.writerVcpus.includes(HINT_DRIVER_VCPU) || this.churnVcpus.includes(HINT_DRIVER_VCPU) || this.traces.length > 0;
     if (fph !== null && !fph.inPlace && fph.rateBlocksPerSec === null && guest.vcpus === 1 && holdsVcpu(guest.preempt ?? 'voluntary') && streamsOnDriverVcpu) {
-      this.driverHold = new HintDriverHold(this.writers, this.writerVcpus, this.churns, this.churnVcpus, this.memory);
+      this.driverHold = new HintDriverHold(this.writers, this.writerVcpus, this.churns, this.churnVcpus, this.memory, this.traces);
     }
     if (hint !== null && strategies.length > 0) {
       this.strategy = createStrategy(strategies === hint.strategies ? hint : { ...hint, strategies }, {

@@ -15,6 +15,10 @@ import { REPO_ROOT } from '../cli/helpers.js';
 import { simulateRun } from '../../src/core/simulation.js';
 import type { Preemption, WriteStream, Workload } from '../../src/core/types.js';
 import { ChurnSource, Writer } from '../../src/core/workload-sources.js';
+import { BuddyAllocator } from '../../src/core/buddy-allocator.js';
+import { TraceReplay } from '../../src/core/trace-replay.js';
+import { newCostCounters } from '../../src/core/result-columns.js';
+import { TRACE_WRITE } from '../../src/core/types.js';
 import { freePageHint, makeWorkload, UNITS } from './workload-fixture.js';
 import { tinyHarness } from './hints/strategy-harness.js';
 
@@ -209,3 +213,37 @@ test('the loop ends when the block in hand reaches the host after a STOP, or aft
     else assert.equal(hold.events.length, 2);
   }
 });
+
+test('a trace replay is held too: the row due at 0.4 s fires at the hold\'s end (0.65 s), the later ones 0.25 s later; a row after the hold does not move', () => {
+  const rows = { count: 3, timesSec: Float64Array.of(0.4, 0.5, 1.0), ops: Uint8Array.of(TRACE_WRITE, TRACE_WRITE, TRACE_WRITE), pfns: Int32Array.of(0, 1, 2), orders: new Uint8Array(3) };
+  const memory = new GuestMemory(64, 1, 1);
+  const buddy = new BuddyAllocator(64, 4);
+  const costs = newCostCounters();
+  const times = (hold: [number, number]): number[] => {
+    const replay = new TraceReplay(rows, 0, Infinity);
+    const driver = new HintDriverHold([], new Int32Array(0), [], new Int32Array(0), memory, [replay]);
+    driver.driverBusy(hold[0]);
+    assert.equal(replay.nextTime, Infinity);
+    driver.driverIdle(hold[1]);
+    const out: number[] = [];
+    while (replay.nextTime !== Infinity) {
+      out.push(Math.round(replay.nextTime * 1000) / 1000);
+      replay.fire(memory, buddy, true, false, costs);
+    }
+    return out;
+  };
+  assert.deepEqual(times([0.35, 0.65]), [0.65, 0.75, 1.25]);
+  assert.deepEqual(times([0.1, 0.2]), [0.4, 0.5, 1.0]);
+});
+
+test('in a run: the tsc build trace (one vCPU, no writers) is held under voluntary preemption, not under full', () => {
+  const workload = readWorkload(join(REPO_ROOT, 'workloads/tsc-build-trace.yaml'));
+  const fph = workload.hints.find((h) => h.label === 'free-page-hint');
+  assert.ok(fph);
+  const run = (preempt: Preemption) => simulateRun({ ...workload, guest: { ...workload.guest, preempt } }, fph).summary;
+  const full = run('full');
+  const held = run('voluntary');
+  assert.notEqual(held.totalBytes, full.totalBytes);
+  assert.equal(run('lazy').totalBytes, full.totalBytes);
+});
+
