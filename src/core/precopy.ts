@@ -703,6 +703,8 @@ export class Precopy {
         // Otherwise the pages go one by one below.
         const w = pfn >>> 5;
         const bits = dirtyWords[w] & (0xffffffff << (pfn & 31));
+        // The word's deferred writes (GuestMemory.pendingWords) happened before this send.
+        memory.settleWord(w);
         const zeroWord = zeroWords[w];
         const pages = popcount32(bits);
         const zeroPages = detectZero ? popcount32(bits & zeroWord) : 0;
@@ -738,6 +740,7 @@ export class Precopy {
               if (lazyClear && x * 32 >= clearedTo) break;
               // A word whose pages deferred events change goes by itself, after a settle.
               if (x * 32 >= events!.observedFromPfn && x * 32 < events!.observedToPfn) break;
+              memory.settleWord(x);
               const xZeroWord = zeroWords[x] | 0;
               const xZeroPages = detectZero ? popcount32(xBits & xZeroWord) : 0;
               const xNormalPages = popcount32(xBits) - xZeroPages;
@@ -817,6 +820,7 @@ export class Precopy {
       // The sender reads the page when its send starts: kind, bytes and content.
       const w = pfn >>> 5;
       const m = 1 << (pfn & 31);
+      memory.settleWord(w);
       const contentZero = (zeroWords[w] & m) !== 0;
       dirtyWords[w] &= ~m;
       quietWords[w] &= ~m;
@@ -942,6 +946,8 @@ export class Precopy {
 
   /** A dirty-log sync ends the round; then the switchover decision. */
   private sync(timeSec: number): void {
+    // The deferred writes all came before the sync (GuestMemory.pendingWords).
+    this.memory.settleAll();
     this.hooks.onStopHints(timeSec);
     const newlyDirty = this.syncDirtyLog();
     this.emitRound(timeSec, newlyDirty);
@@ -976,6 +982,7 @@ export class Precopy {
    */
   private syncDirtyLog(): number {
     const memory = this.memory;
+    memory.settleAll();
     const loggedWords = memory.logged.words;
     const snapWords = memory.snap.words;
     const quietWords = memory.quiet.words;
@@ -1112,6 +1119,7 @@ export class Precopy {
     // strategies get DONE (PRECOPY_NOTIFY_CLEANUP) and nothing is lost.
     this.converged = false;
     this.policy.ending = 'cancelled';
+    this.memory.settleAll();
     this.deferred.release(this.hintTarget);
     this.hooks.onStopHints(timeSec);
     this.hooks.onSwitchover(timeSec);
@@ -1128,6 +1136,7 @@ export class Precopy {
   private startPostcopy(timeSec: number): void {
     this.converged = false;
     this.policy.ending = 'postcopy';
+    this.memory.settleAll();
     this.deferred.release(this.hintTarget);
     this.hooks.onStopHints(timeSec);
     this.hooks.onSwitchover(timeSec);
@@ -1154,6 +1163,7 @@ export class Precopy {
     const scanSec = this.pageSizeBytes / config.scanRateBytesPerSec;
     const normalPageBytes = wire.pageHeaderBytes + this.pageSizeBytes;
     const arrivals = this.hooks.onPostcopy(resumeSec);
+    this.memory.settleAll();
     this.memory.trackingOn = false;
     const engine = new PostcopyEngine(
       this.memory,
@@ -1206,6 +1216,7 @@ export class Precopy {
   private stopAndCopy(timeSec: number, converged: boolean): void {
     this.converged = converged;
     this.policy.ending = !converged ? 'forced' : this.policy.paused ? 'paused' : 'converged';
+    this.memory.settleAll();
     this.deferred.release(this.hintTarget);
     this.hooks.onStopHints(timeSec);
     this.hooks.onSwitchover(timeSec);

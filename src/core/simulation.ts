@@ -680,6 +680,7 @@ class Simulation {
       this.dirtyLimitSec = Infinity;
       for (const writer of this.writers) writer.clock.setScale(1);
     }
+    memory.settleAll();
     memory.trackingOn = false;
     // With tracking off no write is quiet (GuestMemory.quiet): destination writes go the full path.
     memory.resetQuiet();
@@ -717,6 +718,7 @@ class Simulation {
    */
   private countLostPages(): { lost: number; lostZero: number } {
     const memory = this.memory;
+    memory.settleAll();
     const allocated = memory.allocated.words;
     const stale = memory.stale.words;
     const zero = memory.zero.words;
@@ -737,6 +739,7 @@ class Simulation {
     const precopy = this.precopy;
     // A cancelled migration leaves the guest on the source: the destination's copy is dropped.
     const { lost, lostZero } = precopy.ending === 'cancelled' ? { lost: 0, lostZero: 0 } : this.countLostPages();
+    this.memory.settleAll();
     this.costs.faults = this.memory.faults;
     this.costs.exits = this.memory.exits;
     const rounds = precopy.rounds;

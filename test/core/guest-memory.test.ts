@@ -56,11 +56,14 @@ function run(ops: Op[], granulePages: number, bufferEntries: number, lazy: boole
       else if (o.kind === 'undefined') memory.markUndefined(o.from, to(o));
       else if (o.kind === 'clearSnap') memory.clearSnapRange(o.from, to(o));
       else if (o.kind === 'send') {
-        // What the sender does to a page it sends (precopy.ts sendPages).
+        // What the sender does to a page it sends (precopy.ts sendPages): its word's
+        // deferred writes applied first.
+        memory.settleWord(o.pfn >>> 5);
         memory.stale.clear(o.pfn);
         memory.quiet.clear(o.pfn);
       } else {
         // A sync (precopy.ts syncDirtyLog): lazy snaps what was logged; sync protects again.
+        memory.settleAll();
         for (let w = 0; w < memory.logged.words.length; w++) {
           const fetched = lazy ? memory.logged.words[w] | memory.snap.words[w] : memory.logged.words[w];
           memory.logged.words[w] = 0;
@@ -85,7 +88,9 @@ function checkQuiet(memory: GuestMemory): void {
   }
 }
 
+/** The flags and counters as anything outside GuestMemory sees them: deferred writes applied. */
 function state(memory: GuestMemory): unknown {
+  memory.settleAll();
   const bits = (b: { words: Uint32Array } | null) => (b === null ? null : Array.from(b.words));
   return {
     populated: bits(memory.populated),
@@ -197,4 +202,34 @@ test('the inline second pass logs a page written three times in one batch once, 
   assert.equal(batch.exits, 1);
   assert.equal((batch as unknown as { bufferFill: Int32Array }).bufferFill[0], 1);
   assert.equal(batch.logged.countSet(), 9);
+});
+
+test('writes deferred under write-protect touch no flag until their word is settled, then leave the state page-by-page writes leave', () => {
+  const deferred = new GuestMemory(96, 1);
+  const single = new GuestMemory(96, 1);
+  for (const m of [deferred, single]) {
+    for (let p = 0; p < 96; p++) if (p !== 40) m.writePage(p, p === 7);
+    m.trackingOn = true;
+    m.logged.set(33);
+    m.resetQuiet();
+  }
+  const pfns = [3, 7, 33, 40, 3, 64, 95];
+  deferred.writePages(Int32Array.from(pfns), 0, pfns.length);
+  for (const p of pfns) single.writePage(p, false);
+  // Nothing applied yet: page 40 still unpopulated, 7 still zero, no fault counted.
+  assert.ok(!deferred.populated.test(40));
+  assert.ok(deferred.zero.test(7));
+  assert.equal(deferred.faults, 0);
+  // A zero write to a page with a pending write comes after it: its word (0) is settled
+  // first, and only that word.
+  deferred.writePage(7, true);
+  single.writePage(7, true);
+  assert.ok(deferred.zero.test(7) && !deferred.quiet.test(7) && deferred.logged.test(3));
+  assert.ok(!deferred.populated.test(40));
+  deferred.settleWord(1);
+  assert.ok(deferred.populated.test(40) && deferred.logged.test(40));
+  assert.ok(!deferred.logged.test(64));
+  // 3, 7, 40, 64 and 95 fault (33 was logged; the zero write finds 7 logged).
+  assert.deepEqual(fullState(deferred), fullState(single));
+  assert.equal(deferred.faults, 5);
 });

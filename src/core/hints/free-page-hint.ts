@@ -377,7 +377,7 @@ export class FreePageHint implements HintStrategy {
     if (guest.initOnAlloc) {
       this.populatedPageSec = this.pageSizeBytes / guest.zeroRateBytesPerSec / this.scale;
       this.untouchedPageSec = this.pageSizeBytes / guest.firstTouchRateBytesPerSec / this.scale;
-      const populated = memory.populated.countRange(pfn, pfn + this.blockPages);
+      const populated = memory.populatedCount(pfn, pfn + this.blockPages);
       zeroingSec = populated * this.populatedPageSec + (this.blockPages - populated) * this.untouchedPageSec;
       // The vCPU's CPU is the work itself: the throttle's sleeps and the host's other
       // threads stretch zeroingSec (÷ scale) but cost the guest no CPU.
@@ -398,7 +398,7 @@ export class FreePageHint implements HintStrategy {
 
   /** When zeroing of page `pfn` (the next one) ends: computed from counts, not summed. */
   private zeroEndSec(pfn: number): number {
-    const populated = this.context.memory.populated.test(pfn);
+    const populated = this.context.memory.isPopulated(pfn);
     return (
       this.blockStartSec +
       (this.populatedZeroed + (populated ? 1 : 0)) * this.populatedPageSec +
@@ -410,7 +410,7 @@ export class FreePageHint implements HintStrategy {
   private zeroNextPage(): void {
     const memory = this.context.memory;
     const pfn = this.blockPfn + this.zeroIndex;
-    if (memory.populated.test(pfn)) this.populatedZeroed++;
+    if (memory.isPopulated(pfn)) this.populatedZeroed++;
     else this.untouchedZeroed++;
     memory.writePage(pfn, true);
     this.zeroIndex++;

@@ -79,6 +79,7 @@ export class Unaccepted implements HintStrategy {
     costs.acceptCalls += this.callsPerChunk;
     costs.guestCpuSec += this.chunkSec;
     if (this.chunkSec > costs.maxLockHoldSec) costs.maxLockHoldSec = this.chunkSec;
+    memory.settleRange(from, to);
     memory.unaccepted!.clearRange(from, to);
     memory.populated.setRange(from, to);
     memory.logged.clearRange(from, to);
