@@ -421,6 +421,12 @@ export interface HostConfig {
    * on its own.
    */
   otherSessions?: number;
+  /**
+   * Cores the other jobs keep busy, measured (what top or /proc/stat shows for them): taken
+   * off `cores` before the split, so the migration's threads and the `otherLoad` threads
+   * share `cores − otherCpu`; absent: 0 (docs/model.md §10.2c).
+   */
+  otherCpu?: number;
 }
 
 /** Per-round statistics: one CSV row (docs/model.md §6), with the transport's counters (multifd, XBZRLE) as wire/transport.ts defines them. */

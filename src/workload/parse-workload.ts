@@ -36,6 +36,7 @@ import type {
   MultifdCompressionConfig,
   MultifdCompressionMethod,
   MultifdConfig,
+  HostConfig,
   XbzrleConfig,
   Phase,
   Preset,
@@ -112,7 +113,7 @@ export interface ParseWorkloadOptions {
 }
 
 const TOP_KEYS = ['name', 'seed', 'description', 'guest', 'phases', 'migration', 'hints', 'host'] as const;
-const HOST_KEYS = ['cores', 'otherLoad', 'otherSessions'] as const;
+const HOST_KEYS = ['cores', 'otherLoad', 'otherSessions', 'otherCpu'] as const;
 const GUEST_KEYS = [
   'memory',
   'pageSize',
@@ -263,17 +264,23 @@ const MAX_HOST_THREADS = 65536;
 /**
  * `host:` (docs/model.md §10.2c): absent, the guest's hint work never waits for a core (every
  * workload before it); given, `cores` (an integer, or `unlimited`), `otherLoad` (the
- * other jobs' load average, default 0) and `otherSessions` (the sessions they run in: CFS
- * autogroup; absent, each thread on its own).
+ * other jobs' load average, default 0), `otherSessions` (the sessions they run in: CFS
+ * autogroup; absent, each thread on its own) and `otherCpu` (cores the other jobs keep busy,
+ * measured, below `cores`; absent, 0).
  */
 function parseHost(root: FieldReader): Workload['host'] {
   if (!root.has('host')) return null;
   const h = root.child('host', HOST_KEYS);
   const cores = h.quantity('cores', (v) => (v === 'unlimited' ? Infinity : parseInteger(v, { min: 1, max: MAX_HOST_THREADS })));
   const otherLoad = h.quantity('otherLoad', (v) => parseNumber(v, { min: 0, max: MAX_HOST_THREADS }), 0);
-  if (!h.has('otherSessions')) return { cores, otherLoad };
-  const otherSessions = h.quantity('otherSessions', (v) => parseInteger(v, { min: 1, max: MAX_HOST_THREADS }));
-  return { cores, otherLoad, otherSessions };
+  const host: HostConfig = { cores, otherLoad };
+  if (h.has('otherSessions')) host.otherSessions = h.quantity('otherSessions', (v) => parseInteger(v, { min: 1, max: MAX_HOST_THREADS }));
+  if (h.has('otherCpu')) {
+    // What the other jobs take must leave the migration some of the host.
+    host.otherCpu = h.quantity('otherCpu', (v) => parseNumber(v, { min: 0, max: MAX_HOST_THREADS }));
+    if (host.otherCpu >= cores) h.fail('otherCpu', `must be below host.cores, ${cores}`);
+  }
+  return host;
 }
 
 /**

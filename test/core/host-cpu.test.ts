@@ -176,6 +176,25 @@ test('HostCpu: with otherSessions the other jobs compete as sessions (CFS autogr
   assert.equal(perThread.destinationShare, 0.4);
 });
 
+test('HostCpu: otherCpu comes off the cores before the split; the QEMU threads share the rest', () => {
+  // The hinting multifd start (validation/issue12-driver-rate): the vCPU and the polling
+  // iothread want a core each; the other jobs keep 0.75 of the 2 cores busy: 1.25 / 2 each
+  // (without otherCpu each has a whole core).
+  assert.equal(new HostCpu({ cores: 2, otherLoad: 0, otherCpu: 0.75 }, 4, COSTS, true).guestShare, 0.625);
+  assert.equal(new HostCpu({ cores: 2, otherLoad: 0 }, 4, COSTS, true).guestShare, 1);
+  // otherLoad threads compete in what is left: 1.25 three ways.
+  assert.equal(new HostCpu({ cores: 2, otherLoad: 1, otherCpu: 0.75 }, 4, COSTS, true).guestShare, 1.25 / 3);
+  // The slot of the polling test above (the migration threads want 0.75 in all, below the
+  // level) with the others at 0.75: the vCPU and the iothread share 2 − 0.75 − 0.75.
+  const host = new HostCpu({ cores: 2, otherLoad: 0, otherCpu: 0.75 }, 4, COSTS, true);
+  assert.ok(Math.abs(host.slotEnded(0.1, 1000, 5000, 20_000) - 0.5 / 2) < 1e-12);
+  // A destination that wants a whole core (2000 normal pages at 50 us, one stream, no source
+  // cost) beside the idle vCPU and otherCpu 1.5: it is held to the half core left.
+  const held = new HostCpu({ cores: 2, otherLoad: 0, otherCpu: 1.5 }, 0, { ...COSTS, sourceNormalPageSec: 0 });
+  held.slotEnded(0.1, 2000, 0, 0, false);
+  assert.equal(held.destinationShare, 0.5);
+});
+
 test('HostCpu: the default costs are the measured ones', () => {
   assert.equal(HOST_CPU_COSTS.destinationNormalPageSec, 12.6e-6);
   assert.equal(HOST_CPU_COSTS.sourceZeroPageSec, 0.264e-6);

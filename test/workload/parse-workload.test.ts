@@ -415,6 +415,13 @@ describe('parseWorkload host (docs/model.md §10.2c)', () => {
     rejects(withTop('host: {cores: 2, otherSessions: 1.5}\n'), `${FILE}: host.otherSessions must be an integer (got 1.5)`);
   });
 
+  it('reads otherCpu, a number of cores below host.cores, only when given', () => {
+    assert.deepEqual(parse(withTop('host: {cores: 2, otherCpu: 0.82}\n')).host, { cores: 2, otherLoad: 0, otherCpu: 0.82 });
+    assert.deepEqual(parse(withTop('host: {cores: unlimited, otherCpu: 3}\n')).host, { cores: Infinity, otherLoad: 0, otherCpu: 3 });
+    rejects(withTop('host: {cores: 2, otherCpu: 2}\n'), `${FILE}: host.otherCpu must be below host.cores, 2 (got 2)`);
+    rejects(withTop('host: {cores: 2, otherCpu: -0.5}\n'), `${FILE}: host.otherCpu must be between 0 and 65536 (got -0.5)`);
+  });
+
   it('refuses a host without cores, with 0 cores, a fractional count or a negative load', () => {
     rejects(withTop('host: {otherLoad: 1}\n'), `${FILE}: host.cores is required`);
     rejects(withTop('host: {cores: 0}\n'), `${FILE}: host.cores must be between 1 and 65536 (got 0)`);
