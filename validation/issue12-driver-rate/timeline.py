@@ -15,7 +15,9 @@ def sched_path(run):
     inside = os.path.join(run, "sched.csv")
     return inside if os.path.exists(inside) else f"{run}.sched.csv"
 
-def main(run):
+def main(run, show=True):
+    """Prints the table (unless not `show`); returns (t of the first step, t the driver meets the sender, vCPU s until then)."""
+    say = print if show else (lambda *a, **k: None)
     summ = json.load(open(f"{run}/summary.json"))
     t0 = summ["t_migrate_cmd_unix"]
     T = collections.defaultdict(dict)
@@ -47,8 +49,8 @@ def main(run):
     def other(t):
         i = bisect.bisect_right(ots, t) - 1
         return S["other"][ots[max(i, 0)]] / 100
-    print(f"== {run} (load at migrate {summ['host_loadavg_at_migrate'][0]:.2f})")
-    print("   t_s  cleared/s  GB/s   vcpu iothread  recv  rest  other-sessions  GB/s per vcpu core")
+    say(f"== {run} (load at migrate {summ['host_loadavg_at_migrate'][0]:.2f})")
+    say("   t_s  cleared/s  GB/s   vcpu iothread  recv  rest  other-sessions  GB/s per vcpu core")
     rows = [r for r in csv.DictReader(open(f"{run}/samples.csv")) if r["status"] == "active" and r["dirty-sync-count"] == "1"]
     def cleared_at(r):
         page = int(r["page-size"])
@@ -75,10 +77,12 @@ def main(run):
             if meet is None:
                 driver_bytes += (cleared - last[1]) * page
                 driver_cpu += sh["vcpu"] * dt
-            print(f"{t:6.2f} {rate:10.0f} {gbs:5.2f}  {sh['vcpu']:5.2f} {sh['iothread']:8.2f} {sh['recv']:5.2f} {sh['rest']:5.2f}  {o:14.2f}  {per}")
+            say(f"{t:6.2f} {rate:10.0f} {gbs:5.2f}  {sh['vcpu']:5.2f} {sh['iothread']:8.2f} {sh['recv']:5.2f} {sh['rest']:5.2f}  {o:14.2f}  {per}")
         last = (t, cleared)
-    print(f"until the driver meets the sender ({meet:.2f} s): {driver_bytes / 1e9:.3f} GB cleared with "
+    say(f"until the driver meets the sender ({meet:.2f} s): {driver_bytes / 1e9:.3f} GB cleared with "
           f"{driver_cpu:.3f} s of vCPU: {driver_bytes / 1e9 / driver_cpu:.2f} GB/s per vCPU core")
+    return float(rows[0]["t"]), meet, driver_cpu
 
-for run in sys.argv[1:]:
-    main(run.rstrip("/"))
+if __name__ == "__main__":
+    for run in sys.argv[1:]:
+        main(run.rstrip("/"))
