@@ -12,7 +12,8 @@ import { INPUT_LIMITS, readInputText } from './read-input.js';
 import { errnoCode } from './write-atomic.js';
 
 function fail(file: string, field: string, problem: string): never {
-  throw new MigsimError('calibration.invalid', `${file}: ${field} ${problem}`);
+  // A problem with the whole file (no field) reads `file: is empty …`, not `file:  is empty …`.
+  throw new MigsimError('calibration.invalid', `${file}: ${field === '' ? '' : `${field} `}${problem}`);
 }
 
 function parseJsonDocuments(file: string, text: string): unknown[] {

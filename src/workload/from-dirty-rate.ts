@@ -80,6 +80,16 @@ function rate(value: number): string {
   return `${Number(value.toPrecision(6))}/s`;
 }
 
+/**
+ * A size as a person writes it in a workload: `16GiB` when it is a whole number of a
+ * binary unit, else exact bytes with the readable size in a comment (`1610612736B`
+ * would make the reader divide by 2^30).
+ */
+function sizeValue(bytes: number): string {
+  const readable = formatBytes(bytes);
+  return /^\d+ [KMGT]?i?B$/.test(readable) ? readable.replace(' ', '') : `${bytes}B          # ${readable}`;
+}
+
 export function workloadFromDirtyRate(measured: MeasuredDirtyRate, options: FromDirtyRateOptions, plans: WriterPlan[]): string {
   const pageSize = options.pageSizeBytes;
   const usedGuessed = options.usedBytes === null;
@@ -108,16 +118,16 @@ export function workloadFromDirtyRate(measured: MeasuredDirtyRate, options: From
   lines.push(`name: ${options.name}`);
   lines.push('seed: 1');
   lines.push('guest:');
-  lines.push(`  memory: ${options.memoryBytes}B          # ${formatBytes(options.memoryBytes)}`);
+  lines.push(`  memory: ${sizeValue(options.memoryBytes)}`);
   if (pageSize !== 4096) lines.push(`  pageSize: ${pageSize}B`);
   if (vcpus > 1) lines.push(`  vcpus: ${vcpus}`);
   lines.push('  initial:');
-  lines.push(`    used: ${usedBytes}B          # ${formatBytes(usedBytes)}`);
+  lines.push(`    used: ${sizeValue(usedBytes)}`);
   lines.push('phases:');
   lines.push('  - writes:');
   for (const plan of plans) {
     lines.push(`      - rate: ${rate(plan.ratePagesPerSec)}          # measured ${plan.measuredPagesPerSec.toFixed(0)} distinct pages/s over ${plan.periodSec.toPrecision(3)} s`);
-    lines.push(`        workingSet: ${plan.workingSetPages * pageSize}B          # ${formatBytes(plan.workingSetPages * pageSize)}`);
+    lines.push(`        workingSet: ${sizeValue(plan.workingSetPages * pageSize)}`);
     lines.push('        pattern: uniform');
     if (plan.vcpu !== null) lines.push(`        vcpu: ${plan.vcpu}`);
   }

@@ -5,7 +5,7 @@
  * simulated calc-dirty-rate within sampling error, for each mode.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -96,6 +96,21 @@ describe('from-dirty-rate round trip', () => {
     });
   });
 
+  it('writes sizes as a person would (16GiB, 6GiB), exact bytes with the readable size only when not whole', () => {
+    const file = `${FIXTURES}/query-dirty-rate-page-sampling.json`;
+    const measured = parseDirtyRate(file, readFileSync(`${REPO_ROOT}/${file}`, 'utf8'));
+    const options = { memoryBytes: 16 * GiB, usedBytes: 6 * GiB, workingSetBytes: 1.5 * GiB, pageSizeBytes: 4096, ringEntries: 4096, name: 'vm1' };
+    const plans = planWriters(measured, options);
+    assert.ok(typeof plans !== 'string', String(plans));
+    const text = workloadFromDirtyRate(measured, options, plans);
+    assert.match(text, /^ {2}memory: 16GiB$/m);
+    assert.match(text, /^ {4}used: 6GiB$/m);
+    assert.match(text, /^ {8}workingSet: 1610612736B +# 1\.5 GiB$/m);
+    const w = completeWorkload(parseWorkload(text, 'vm1.yaml'), 'vm1.yaml');
+    assert.equal(w.guest.memoryBytes, 16 * GiB);
+    assert.equal(w.phases[0].writes[0].workingSetBytes, 1.5 * GiB);
+  });
+
   it('inverts the closed form', () => {
     const r = uniformRateForDistinct(7083.3, 8192, 1);
     assert.ok(Math.abs(r - 16384) < 2, `${r}`);
@@ -114,6 +129,21 @@ describe('bad query-dirty-rate input', () => {
       assert.equal(result.status, 2);
       assert.equal(result.stdout, '');
       assert.equal(result.stderr, `migsim: ${FIXTURES}/${fixture}: ${problem}\n`);
+    });
+  }
+});
+
+describe('bad query-dirty-rate input, the whole file', () => {
+  for (const [what, text, problem] of [
+    ['an empty file', '', 'is empty: expected the reply of query-dirty-rate'],
+    ['a JSON array', '[1, 2]', 'is not a JSON object: expected the reply of query-dirty-rate'],
+  ]) {
+    it(`${what}: "file: problem", one space`, () => {
+      const dir = mkdtempSync(join(tmpdir(), 'migsim-from-dirty-rate-'));
+      writeFileSync(join(dir, 'rate.json'), text);
+      const result = migsim(['workload', 'from-dirty-rate', join(dir, 'rate.json'), '--memory', '4GiB']);
+      assert.equal(result.status, 2);
+      assert.equal(result.stderr, `migsim: ${join(dir, 'rate.json')}: ${problem}\n`);
     });
   }
 });
