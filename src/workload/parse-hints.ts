@@ -14,7 +14,7 @@ import type {
   UnacceptedOptions,
 } from '../core/types.js';
 import { FieldReader, IssueList, childPath, isMapping, known, suggestion } from './field-reader.js';
-import { formatBytes, parseDuration, parseInteger, parseRate, parseSize } from './units.js';
+import { formatBytes, parseDuration, parseInteger, parseRate, parseSize, positive } from './units.js';
 
 export const STRATEGY_NAMES: readonly StrategyName[] = [
   'free-page-hint',
@@ -181,12 +181,11 @@ function buildHint(reader: FieldReader, label: string, names: StrategyName[], ct
 function readFreePageHint(reader: FieldReader, ctx: HintContext): FreePageHintOptions {
   const rateBlocksPerSec = reader.quantityOrNone(
     'rate',
-    (v) => {
+    positive((v) => {
       const rate = parseRate(v);
       if (rate.unit !== 'count') throw new Error('must be in blocks per second, e.g. 100/s');
-      if (rate.perSec <= 0) throw new Error('must be > 0');
       return rate.perSec;
-    },
+    }),
     null,
   );
   return {
@@ -215,15 +214,7 @@ function readPageReporting(reader: FieldReader, ctx: HintContext): PageReporting
     // PAGE_REPORTING_CAPACITY: 32 scatterlist entries per report call.
     capacity: reader.quantity('capacity', (v) => parseInteger(v, capacityBounds(ctx)), 32),
     // PAGE_REPORTING_DELAY: 2 s, "to allow pages to settle".
-    delaySec: reader.quantity(
-      'delay',
-      (v) => {
-        const sec = parseDuration(v);
-        if (sec <= 0) throw new Error('must be > 0');
-        return sec;
-      },
-      2,
-    ),
+    delaySec: reader.quantity('delay', positive(parseDuration), 2),
     callCostSec: readCallCost(reader),
   };
 }
@@ -243,11 +234,7 @@ function readPerPage(reader: FieldReader, ctx: HintContext): PerPageOptions {
  * `buddyinfo` the used size is only known once the file is read, so it is required then.
  */
 function readUnaccepted(reader: FieldReader, ctx: HintContext): UnacceptedOptions {
-  const positiveSize = (v: unknown) => {
-    const bytes = parseSize(v);
-    if (bytes <= 0) throw new Error('must be > 0');
-    return bytes;
-  };
+  const positiveSize = positive(parseSize);
   // Linux >= 6.5 accepts in 4 MiB units (PMD_SIZE << order of the unaccepted bitmap).
   const chunkBytes = reader.quantity('chunk', positiveSize, 4 * 2 ** 20);
   // TDX accepts 2 MiB pages where it can (TDG.MEM.PAGE.ACCEPT at 2M level).

@@ -64,6 +64,7 @@ import {
   parseSecPerGiB,
   parseSize,
   parseSizeOrMultiple,
+  positive,
 } from './units.js';
 
 /** `guest.initial` as the file gives it: the buddyinfo file named, not read. */
@@ -339,14 +340,6 @@ function isPowerOfTwo(n: number): boolean {
   return Number.isInteger(n) && n > 0 && Math.log2(n) % 1 === 0;
 }
 
-/** Converters that add a lower bound to a unit parser. */
-function positive(convert: (v: unknown) => number): (v: unknown) => number {
-  return (v) => {
-    const n = convert(v);
-    if (!(n > 0)) throw new Error('must be > 0');
-    return n;
-  };
-}
 const integer = (bounds: Bounds) => (v: unknown) => parseInteger(v, bounds);
 /** A size no larger than `max` bytes. */
 function sizeAtMost(max: number): (v: unknown) => number {
@@ -393,8 +386,7 @@ function parseGuest(g: FieldReader, baseDir: string | undefined): ParsedGuestCon
   );
   const blockBytes = pageSizeBytes * 2 ** maxOrder;
   const memoryBytes = g.quantity('memory', (v) => {
-    const bytes = parseSize(v);
-    if (bytes === 0) throw new Error('must be > 0');
+    const bytes = positive(parseSize)(v);
     if (known(pageSizeBytes) && bytes % pageSizeBytes !== 0) {
       throw new Error(`must be a multiple of guest.pageSize (${formatBytes(pageSizeBytes)})`);
     }

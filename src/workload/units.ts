@@ -133,6 +133,27 @@ function isZero(value: unknown): boolean {
   return value === 0 || (typeof value === 'string' && ZERO_RE.test(value));
 }
 
+/** What the parsers here tell a negative quantity (the fields that take 0 too). */
+const NEGATIVE = 'must be >= 0';
+
+/**
+ * `convert` for a field that must be above 0: a negative value gets "must be > 0" as 0
+ * does, not the parser's "must be >= 0", which would suggest that 0 is fine.
+ */
+export function positive<T>(convert: (value: T) => number): (value: T) => number {
+  return (value) => {
+    let n: number;
+    try {
+      n = convert(value);
+    } catch (error) {
+      if (error instanceof Error && error.message === NEGATIVE) throw new Error('must be > 0');
+      throw error;
+    }
+    if (!(n > 0)) throw new Error('must be > 0');
+    return n;
+  };
+}
+
 /**
  * A size: `4KiB`, `1.5GiB`, `16 GiB`, `100MB`, or `0`. Returns whole bytes; `1.5B`,
  * negative sizes, bare numbers other than 0 and unknown suffixes (`1EiB`) throw.
@@ -146,7 +167,7 @@ export function parseSize(value: unknown): number {
   if (unitBytes === undefined) {
     throw new Error(`has an unknown unit ${q.unit} (sizes take ${SIZE_UNIT_LIST})`);
   }
-  if (q.negative) throw new Error('must be >= 0');
+  if (q.negative) throw new Error(NEGATIVE);
   // Exact decimal arithmetic: 1.1GB is 1100000000 bytes, not 1100000000.0000002.
   const scaled = BigInt(q.intDigits + q.fracDigits) * BigInt(unitBytes);
   const scale = 10n ** BigInt(q.fracDigits.length);
@@ -166,7 +187,7 @@ export function parseDuration(value: unknown): number {
   if (unit === undefined) {
     throw new Error(`has an unknown unit ${q.unit} (durations take ${DURATION_UNIT_LIST})`);
   }
-  if (q.negative) throw new Error('must be >= 0');
+  if (q.negative) throw new Error(NEGATIVE);
   const seconds = finite((q.value * unit[0]) / unit[1]);
   if (seconds > MAX_DURATION_SEC) throw new Error(`must be at most ${MAX_DURATION_SEC} s (31 years)`);
   return seconds;
@@ -199,7 +220,7 @@ export function parseByteRate(value: unknown): number {
   if (bytesPerSec === undefined) {
     throw new Error(`has an unknown unit ${q.unit} (byte rates take ${BYTE_RATE_UNIT_LIST})`);
   }
-  if (q.negative) throw new Error('must be >= 0');
+  if (q.negative) throw new Error(NEGATIVE);
   return finite(q.value * bytesPerSec);
 }
 
@@ -253,7 +274,7 @@ export function parseRate(value: unknown): ParsedRate {
     }
     rate = { perSec: q.value * bytesPerSec, unit: 'bytes' };
   }
-  if (q.negative) throw new Error('must be >= 0');
+  if (q.negative) throw new Error(NEGATIVE);
   finite(rate.perSec);
   return rate;
 }
@@ -282,7 +303,7 @@ export function parseSizeOrMultiple(value: unknown, memoryBytes: number): number
     const m = MULTIPLE_RE.exec(value);
     if (m) {
       const factor = Number(m[1]);
-      if (factor < 0) throw new Error('must be >= 0');
+      if (factor < 0) throw new Error(NEGATIVE);
       const bytes = Math.round(factor * memoryBytes);
       if (!(bytes <= Number.MAX_SAFE_INTEGER)) throw new Error('is too large (at most 8 PiB)');
       return bytes;

@@ -68,6 +68,6 @@ describe('migsim sweep', () => {
   it('a bad point value exits 2 naming the point', () => {
     const result = migsim(['sweep', 'test/fixtures/tiny.yaml', '--vary', 'migration.bandwidth=1Gbit/s,-1Gbit/s', '--csv', join(scratch, 'bad.csv')]);
     assert.equal(result.status, 2);
-    assert.match(result.stderr, /migration\.bandwidth must be >= 0 .*sweep point 1/);
+    assert.match(result.stderr, /migration\.bandwidth must be > 0 .*sweep point 1/);
   });
 });

@@ -647,6 +647,12 @@ migration:
     );
   });
 
+  it('says "must be > 0" for a negative value of a field that must be above 0', () => {
+    rejects('guest: {memory: -4GiB, initial: {used: 0}}\n', `${FILE}: guest.memory must be > 0 (got -4GiB)`);
+    rejects('guest: {memory: 1GiB, initial: {used: 0}}\nmigration: {bandwidth: -1Gbit/s}\n', `${FILE}: migration.bandwidth must be > 0 (got -1Gbit/s)`);
+    rejects('guest: {memory: 1GiB, initial: {used: 0}}\nhints: [{strategy: page-reporting, delay: -1s}]\n', `${FILE}: hints[0].delay must be > 0 (got -1s)`);
+  });
+
   it('checks the guest geometry', () => {
     rejects('guest: {memory: 10MiB, initial: {used: 0}}\n', `${FILE}: guest.memory must be a multiple of the maxOrder block (pageSize x 2^maxOrder = 4 MiB) (got 10MiB)`);
     rejects('guest: {memory: 1000KB, initial: {used: 0}}\n', `${FILE}: guest.memory must be a multiple of guest.pageSize (4 KiB) (got 1000KB)`);

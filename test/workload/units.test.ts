@@ -14,6 +14,7 @@ import {
   parseSecPerGiB,
   parseSize,
   parseSizeOrMultiple,
+  positive,
 } from '../../src/workload/units.js';
 
 const KiB = 1024;
@@ -57,6 +58,14 @@ describe('parseSize', () => {
     assert.equal(parseSize(0), 0);
     assert.equal(parseSize('0'), 0);
     assert.equal(parseSize('0B'), 0);
+  });
+
+  it('positive(): a negative value and 0 both "must be > 0" (not the parser\'s ">= 0"); other problems pass through', () => {
+    throwsMessage(() => positive(parseSize)('-4KiB'), 'must be > 0');
+    throwsMessage(() => positive(parseSize)('0'), 'must be > 0');
+    throwsMessage(() => positive(parseDuration)('-1s'), 'must be > 0');
+    throwsMessage(() => positive(parseSize)('1EiB'), 'has an unknown unit EiB (sizes take B, KiB, MiB, GiB, TiB, KB, MB, GB, TB)');
+    assert.equal(positive(parseSize)('4KiB'), 4 * KiB);
   });
 
   it('rejects bare numbers other than 0', () => {

@@ -13,7 +13,7 @@ import { readDirtyRateFile } from '../../io/read-dirty-rate.js';
 import { readWorkload } from '../../io/read-workload.js';
 import { writeFileAtomic } from '../../io/write-atomic.js';
 import { planWriters, workloadFromDirtyRate } from '../../workload/from-dirty-rate.js';
-import { parseDuration, parseSize } from '../../workload/units.js';
+import { parseDuration, parseSize, positive } from '../../workload/units.js';
 import { writeStdout } from '../simulate.js';
 
 export interface DirtyRateCommandOptions {
@@ -38,15 +38,10 @@ function positiveInteger(text: string): number {
   return n;
 }
 
-function positiveDuration(text: string): number {
-  const sec = parseDuration(text);
-  if (!(sec > 0)) throw new Error('must be > 0');
-  return sec;
-}
 
 export function dirtyRateCommand(file: string, options: DirtyRateCommandOptions): number {
   const workload = readWorkload(file);
-  const calcTimeSec = option('calc-time', options.calcTime, positiveDuration);
+  const calcTimeSec = option('calc-time', options.calcTime, positive(parseDuration));
   const report = simulateDirtyRate(workload, {
     calcTimeSec,
     startSec: options.at === undefined ? workload.migration.startSec : option('at', options.at, parseDuration),
@@ -93,11 +88,7 @@ export interface FromDirtyRateCommandOptions {
 
 export function fromDirtyRateCommand(file: string, options: FromDirtyRateCommandOptions): number {
   const size = (name: string, text: string): number =>
-    option(name, text, (value) => {
-      const bytes = parseSize(value);
-      if (!(bytes > 0)) throw new Error('must be > 0');
-      return bytes;
-    });
+    option(name, text, positive(parseSize));
   const memoryBytes = size('memory', options.memory);
   const pageSizeBytes = size('page-size', options.pageSize);
   const usedBytes = options.used === undefined ? null : size('used', options.used);
