@@ -62,9 +62,13 @@ export function bytesWithMib(bytes: number): string {
   return `${bytes} (${sizeText(bytes)})`;
 }
 
-/** One cell's readable size: B, KiB and MiB with one decimal, GiB with two from 10 GiB. */
-export function sizeText(bytes: number): string {
-  const magnitude = Math.abs(bytes);
+/**
+ * One cell's readable size: B, KiB and MiB with one decimal, GiB with two from 10 GiB.
+ * The unit is `unitOf`'s (default: the cell's own): a row's largest size, so that a row
+ * of sizes reads in one unit (`14.60 GiB` beside `7.34 GiB`, not beside `7511.9 MiB`).
+ */
+export function sizeText(bytes: number, unitOf = bytes): string {
+  const magnitude = Math.abs(unitOf);
   if (magnitude >= 10 * GIB_BYTES) return `${(bytes / GIB_BYTES).toFixed(2)} GiB`;
   if (magnitude >= MIB_BYTES) return `${mibText(bytes)} MiB`;
   if (magnitude >= KIB_BYTES) return `${(bytes / KIB_BYTES).toFixed(1)} KiB`;

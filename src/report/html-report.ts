@@ -53,9 +53,10 @@ const INTEGER = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
 /**
  * A cell in human units, with its exact value for a `title` when they differ: sizes in
- * B/KiB/MiB/GiB, times in s/ms/µs, counts with thousands separators, flags yes/no.
+ * B/KiB/MiB/GiB (in the unit of `unitBytes`, a row's largest size, when given), times in
+ * s/ms/µs, counts with thousands separators, flags yes/no.
  */
-export function humanCell(column: string, value: string | number | boolean | undefined): { text: string; exact: string | null; numeric: boolean } {
+export function humanCell(column: string, value: string | number | boolean | undefined, unitBytes?: number): { text: string; exact: string | null; numeric: boolean } {
   if (value === undefined) return { text: '', exact: null, numeric: false };
   if (typeof value === 'boolean') return { text: value ? 'yes' : 'no', exact: null, numeric: false };
   // A `;`-separated list of seconds (vcpu_blocktime_s_list): each in human units.
@@ -64,24 +65,28 @@ export function humanCell(column: string, value: string | number | boolean | und
   }
   if (typeof value === 'string') return { text: value, exact: null, numeric: false };
   if (column.endsWith('_s')) return { text: formatDuration(value).replace(/\bus\b/, 'µs'), exact: `${value} s`, numeric: true };
-  if (column === 'bytes' || column.endsWith('_bytes')) return { text: sizeText(value), exact: `${INTEGER.format(value)} B`, numeric: true };
+  if (isSizeColumn(column)) return { text: sizeText(value, unitBytes ?? value), exact: `${INTEGER.format(value)} B`, numeric: true };
   if (column.endsWith('_pct')) return { text: `${Number(value.toFixed(2))}%`, exact: null, numeric: true };
   return { text: INTEGER.format(value), exact: null, numeric: true };
 }
 
-function cell(column: string, value: string | number | boolean | undefined, tag = 'td'): string {
-  const { text, exact, numeric } = humanCell(column, value);
+const isSizeColumn = (column: string): boolean => column === 'bytes' || column.endsWith('_bytes');
+
+function cell(column: string, value: string | number | boolean | undefined, unitBytes?: number): string {
+  const { text, exact, numeric } = humanCell(column, value, unitBytes);
   const attributes = `${numeric ? ' class="num"' : ''}${exact !== null && exact !== text ? ` title="${escapeHtml(exact)}"` : ''}`;
-  return `<${tag}${attributes}>${escapeHtml(text)}</${tag}>`;
+  return `<td${attributes}>${escapeHtml(text)}</td>`;
 }
 
 /** The summary of one workload: a row per column, a column per run. */
-function summaryTable(results: readonly RunResult[]): string {
+export function summaryTable(results: readonly RunResult[]): string {
   const records = results.map(({ summary }) => summaryRecord(summary) as Record<string, string | number | boolean>);
   const rows = SUMMARY_COLUMNS.filter((column) => column !== 'workload' && column !== 'run');
   const out = ['<table class="summary">', `<thead><tr><th></th>${records.map((record) => `<th scope="col">${escapeHtml(String(record.run))}</th>`).join('')}</tr></thead>`, '<tbody>'];
   for (const column of rows) {
-    out.push(`<tr><th scope="row" title="${escapeHtml(column)}">${escapeHtml(columnLabel(column))}</th>${records.map((record) => cell(column, record[column])).join('')}</tr>`);
+    // One size unit per row, the largest run's, as the terminal summary has.
+    const unitBytes = isSizeColumn(column) ? Math.max(...records.map((record) => Math.abs(Number(record[column])))) : undefined;
+    out.push(`<tr><th scope="row" title="${escapeHtml(column)}">${escapeHtml(columnLabel(column))}</th>${records.map((record) => cell(column, record[column], unitBytes)).join('')}</tr>`);
   }
   out.push('</tbody>', '</table>');
   return out.join('\n');
