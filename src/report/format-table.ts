@@ -535,7 +535,12 @@ export function formatCompactRoundsTable(results: readonly RunResult[], options:
   if (stopCopies.some((round) => round !== undefined)) rows.push(rowFor('', 'stop', stopCopies));
   if (postcopies.some((round) => round !== undefined)) rows.push(rowFor('', 'post', postcopies));
   const lines = renderGrid(columns, rows, groups);
-  lines.push(palette.dim(`dirtied: bits the sync ending the round set; skipped: cleared by hints; ${unit} = 2^${unit === 'GiB' ? 30 : 20} B`));
+  // The key names only the columns shown (a run without hints has no skipped column).
+  const shownHeaders = new Set(perRun.flat().map((spec) => spec.header));
+  const key = ['dirtied: bits the sync ending the round set'];
+  if (shownHeaders.has('skipped')) key.push('skipped: cleared by hints');
+  if (shownHeaders.has('unaccept')) key.push('unaccept: never accepted, never sent');
+  lines.push(palette.dim(`${key.join('; ')}; ${unit} = 2^${unit === 'GiB' ? 30 : 20} B`));
   return lines.join('\n');
 }
 

@@ -208,6 +208,16 @@ describe('workload report', () => {
     assert.match(lines[6], /^ {7}stop \|/);
   });
 
+  it('compact rounds: the key below names only the columns shown', () => {
+    const key = (table: string): string => table.split('\n').at(-1)!;
+    assert.equal(key(formatCompactRoundsTable([makeRun('none')])), 'dirtied: bits the sync ending the round set; MiB = 2^20 B');
+    assert.equal(key(formatCompactRoundsTable([makeRun('none'), makeRun('fph', { skippedPages: 500 })])), 'dirtied: bits the sync ending the round set; skipped: cleared by hints; MiB = 2^20 B');
+    assert.equal(
+      key(formatCompactRoundsTable([makeRun('none'), makeRun('unaccepted', { unacceptedPages: 1024 })])),
+      'dirtied: bits the sync ending the round set; unaccept: never accepted, never sent; MiB = 2^20 B',
+    );
+  });
+
   it('a postcopy round follows its switch: after the stop row, though its number is higher', () => {
     // As the postcopy-start workload: bulk 1, iterate 2, the switch's stop-copy 3, postcopy 4.
     const postcopy = (run: string) => {
