@@ -69,5 +69,8 @@ describe('migsim sweep', () => {
     const result = migsim(['sweep', 'test/fixtures/tiny.yaml', '--vary', 'migration.bandwidth=1Gbit/s,-1Gbit/s', '--csv', join(scratch, 'bad.csv')]);
     assert.equal(result.status, 2);
     assert.match(result.stderr, /migration\.bandwidth must be > 0 .*sweep point 1/);
+    // The value came from --vary, not from a --set the user never wrote.
+    assert.match(result.stderr, /\(from --vary migration\.bandwidth\)/);
+    assert.doesNotMatch(result.stderr, /--set/);
   });
 });

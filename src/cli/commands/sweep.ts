@@ -81,7 +81,7 @@ export async function sweepCommand(file: string, options: SweepOptions): Promise
       checkWorkloadMemory(file, workload, limit);
       pointBytes.push(estimateEngineBytes(workload));
     } catch (error) {
-      if (error instanceof MigsimError) throw new MigsimError(error.code, `${error.message} (sweep point ${describePoint(spec.axes, task.index)})`, error.exitCode);
+      if (error instanceof MigsimError) throw new MigsimError(error.code, `${fromVary(error.message, spec.axes)} (sweep point ${describePoint(spec.axes, task.index)})`, error.exitCode);
       throw error;
     }
   }
@@ -128,6 +128,16 @@ export async function sweepCommand(file: string, options: SweepOptions): Promise
 function pointSets(axes: readonly SweepAxis[], fixed: readonly string[], index: number): string[] {
   const values = gridPoint(axes, index).values;
   return [...fixed, ...axes.map((axis, a) => `${axis.key}=${values[a]}`)];
+}
+
+/**
+ * A point's values reach the workload as `--set`s, so a bad one reads "(from --set key)";
+ * the user wrote `--vary key=…`: say so.
+ */
+function fromVary(message: string, axes: readonly SweepAxis[]): string {
+  let text = message;
+  for (const axis of axes) text = text.split(`(from --set ${axis.key})`).join(`(from --vary ${axis.key})`);
+  return text;
 }
 
 function describePoint(axes: readonly SweepAxis[], index: number): string {
