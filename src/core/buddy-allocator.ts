@@ -315,6 +315,12 @@ export class BuddyAllocator {
     return this.head[order];
   }
 
+  /** Whether a free block of `order` or above exists: an allocation of `order` would succeed (splitting one). */
+  hasFreeBlock(order: number): boolean {
+    for (let o = order; o <= this.maxOrder; o++) if (this.head[o] >= 0) return true;
+    return false;
+  }
+
   /** The block head after pfn on its free list, or −1. pfn must head a free block. */
   nextOf(pfn: number): number {
     const order = this.freeOrder[pfn];

@@ -596,7 +596,7 @@ class Simulation {
     const pages = 2 ** order;
     const strategy = this.strategy;
     if (strategy !== null) {
-      while ((!hasFreeBlock(buddy, order) || buddy.freePages - pages < this.lowPages) && strategy.giveBack()) {
+      while ((!buddy.hasFreeBlock(order) || buddy.freePages - pages < this.lowPages) && strategy.giveBack()) {
         /* keep giving back */
       }
     }
@@ -1307,11 +1307,6 @@ class MergedLane implements InterleavedEvents {
     this.nextSec = Math.min(writes.nextSec, steps.nextSec);
     return all;
   }
-}
-
-function hasFreeBlock(buddy: BuddyAllocator, order: number): boolean {
-  for (let o = order; o <= buddy.maxOrder; o++) if (buddy.headOf(o) >= 0) return true;
-  return false;
 }
 
 /** Parts of docs/model.md this version does not simulate yet: refuse them rather than guess. */

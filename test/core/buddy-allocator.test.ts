@@ -145,6 +145,26 @@ test('allocation takes the head of the smallest non-empty list and leaves bigger
   allocator.checkInvariants();
 });
 
+test('hasFreeBlock(order) is whether alloc(order) succeeds: a block of that order or above is free', () => {
+  const allocator = new BuddyAllocator(32, 4);
+  allocator.addFreeBlock(6, 1, false);
+  allocator.addFreeBlock(16, 3, false);
+  assert.deepEqual([0, 1, 2, 3, 4].map((order) => allocator.hasFreeBlock(order)), [true, true, true, true, false]);
+  assert.equal(allocator.alloc(3), 16);
+  assert.deepEqual([0, 1, 2, 3, 4].map((order) => allocator.hasFreeBlock(order)), [true, true, false, false, false]);
+  fc.assert(
+    fc.property(fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 12 }), (orders) => {
+      const a = new BuddyAllocator(32, 4);
+      a.addFreeBlock(0, 4, false);
+      a.addFreeBlock(16, 4, false);
+      for (const order of orders) {
+        const expected = a.hasFreeBlock(order);
+        assert.equal(a.alloc(order) >= 0, expected);
+      }
+    }),
+  );
+});
+
 test('buddy_merge_likely: a block whose parent buddy is free goes to the tail', () => {
   const allocator = new BuddyAllocator(16, 4);
   allocator.addFreeBlock(12, 0, false);

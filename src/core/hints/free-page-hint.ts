@@ -161,9 +161,7 @@ export class FreePageHint implements HintStrategy {
     if (!this.context.driverHold) return false;
     if (!this.commandActive || this.stoppedThisCommand || this.reportCommandId !== this.commandId) return true;
     const buddy = this.context.buddy;
-    if (buddy.freePages - this.blockPages < this.context.minWatermarkPages) return true;
-    for (let order = this.options.order; order <= buddy.maxOrder; order++) if (buddy.headOf(order) >= 0) return false;
-    return true;
+    return buddy.freePages - this.blockPages < this.context.minWatermarkPages || !buddy.hasFreeBlock(this.options.order);
   }
 
   /** A zeroing step writes one page and schedules nothing (the block's report was scheduled when it was taken). */
