@@ -9,9 +9,9 @@ import { FieldReader, isMapping } from './field-reader.js';
 import { parseBandwidth, parseByteRate, parseDuration, parseInteger, parseSize } from './units.js';
 
 export const ENDING_KEYS = ['onNoConvergence', 'postcopy', 'dirtyLimit', 'pauseAfterRound'] as const;
-const POSTCOPY_KEYS = ['start', 'preempt', 'requestLatency', 'bandwidth', 'sendQueue', 'zeroPlaceCost'] as const;
-const POSTCOPY_START_KEYS = ['afterRound', 'afterSeconds', 'whenPendingBelow'] as const;
-const DIRTY_LIMIT_KEYS = ['vcpuDirtyLimit', 'period'] as const;
+export const POSTCOPY_KEYS = ['start', 'preempt', 'requestLatency', 'bandwidth', 'sendQueue', 'zeroPlaceCost'] as const;
+export const POSTCOPY_START_KEYS = ['afterRound', 'afterSeconds', 'whenPendingBelow'] as const;
+export const DIRTY_LIMIT_KEYS = ['vcpuDirtyLimit', 'period'] as const;
 
 const MiB = 2 ** 20;
 

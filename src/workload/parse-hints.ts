@@ -25,7 +25,7 @@ export const STRATEGY_NAMES: readonly StrategyName[] = [
 ];
 
 /** The options each strategy takes (docs/model.md §8.1). */
-const STRATEGY_OPTIONS: Readonly<Record<StrategyName, readonly string[]>> = {
+export const STRATEGY_OPTIONS: Readonly<Record<StrategyName, readonly string[]>> = {
   'free-page-hint': ['order', 'rate', 'callCost', 'inPlace', 'latency', 'timing', 'clearsDirtyLog'],
   'merge-notifier': ['order', 'placement', 'callCost'],
   'page-reporting': ['minOrder', 'capacity', 'delay', 'callCost'],

@@ -50,7 +50,7 @@ import { applyHintNames, applySet } from './apply-overrides.js';
 import { FieldReader, IssueList, type WorkloadIssue, childPath, clipText, formatValue, isMapping, known } from './field-reader.js';
 import { type HintContext, STRATEGY_NAMES, parseHints } from './parse-hints.js';
 import { readYaml } from './read-yaml.js';
-import { ENDING_KEYS, parseEndings } from './parse-endings.js';
+import { DIRTY_LIMIT_KEYS, ENDING_KEYS, parseEndings, POSTCOPY_KEYS, POSTCOPY_START_KEYS } from './parse-endings.js';
 import {
   type Bounds,
   formatBytes,
@@ -182,6 +182,30 @@ const XBZRLE_KEYS = ['cacheSize', 'encodeCost'] as const;
 const MULTIFD_KEYS = ['channels', 'packetPages', 'zeroPageDetection', 'channelRate', 'compression'] as const;
 const COMPRESSION_KEYS = ['method', 'level', 'threadRate', 'compressRatio', 'freeCompressRatio'] as const;
 const AUTO_CONVERGE_KEYS = ['enabled', 'initial', 'increment', 'max', 'triggerThreshold', 'tailslow'] as const;
+
+/** Every mapping's known fields, by where they sit: docs/model.md §8.1 and §10.3 must name each (test/docs.test.ts). */
+export const WORKLOAD_FIELD_KEYS: Readonly<Record<string, readonly string[]>> = {
+  '': TOP_KEYS,
+  host: HOST_KEYS,
+  guest: GUEST_KEYS,
+  'guest.pcp': PCP_KEYS,
+  'guest.initial': INITIAL_KEYS,
+  'guest.initial.regions[]': REGION_KEYS,
+  'phases[]': PHASE_KEYS,
+  'phases[].reads[]': READ_KEYS,
+  'phases[].writes[]': WRITE_KEYS,
+  'phases[].churn[]': CHURN_KEYS,
+  migration: MIGRATION_KEYS,
+  'migration.tracking': TRACKING_KEYS,
+  'migration.wire': WIRE_KEYS,
+  'migration.xbzrle': XBZRLE_KEYS,
+  'migration.multifd': MULTIFD_KEYS,
+  'migration.multifd.compression': COMPRESSION_KEYS,
+  'migration.autoConverge': AUTO_CONVERGE_KEYS,
+  'migration.postcopy': POSTCOPY_KEYS,
+  'migration.postcopy.start': POSTCOPY_START_KEYS,
+  'migration.dirtyLimit': DIRTY_LIMIT_KEYS,
+};
 
 
 const KiB = 2 ** 10;
