@@ -106,6 +106,13 @@ export function noOpHintMessages(simulated: readonly SimulatedWorkload[]): strin
         continue;
       }
       const pageSizeBytes = workload.guest.pageSizeBytes;
+      if (hint?.mergeNotifier != null && hint.freePageHint == null && hint.pageReporting == null) {
+        // arch_free_page hints on the free path only: free blocks that exist are never looked for.
+        messages.push(
+          `warning: ${escapeControlChars(summary.workload)}/${escapeControlChars(summary.run)} made no hint call: merge-notifier hints a block as the guest frees it, and no free or merge reached order ${order} (${blockText(pageSizeBytes * 2 ** order)}) in the run, so the run is the same as none`,
+        );
+        continue;
+      }
       messages.push(
         `warning: ${escapeControlChars(summary.workload)}/${escapeControlChars(summary.run)} made no hint call: no free block of guest.pageSize x 2^${order} = ${blockText(pageSizeBytes * 2 ** order)} (guest.pageSize ${blockText(pageSizeBytes)}) was found, so the run is the same as none`,
       );

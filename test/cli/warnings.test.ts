@@ -40,6 +40,14 @@ describe('warnings', () => {
     ]);
   });
 
+  it('merge-notifier on a guest that frees nothing: says it hints on the free path (not that no free block exists: 32 MiB of tiny is free)', () => {
+    const result = migsim(['run', 'test/fixtures/tiny.yaml', '--hints', 'merge-notifier', '-q']);
+    assert.equal(result.status, 0, result.stderr);
+    assert.deepEqual(warnings(result.stderr), [
+      'migsim: warning: tiny/merge-notifier made no hint call: merge-notifier hints a block as the guest frees it, and no free or merge reached order 9 (2 MiB) in the run, so the run is the same as none',
+    ]);
+  });
+
   it('postcopy: a free-page-hint run says QEMU does not hint under postcopy-ram', () => {
     const result = migsim(['run', 'test/fixtures/tiny.yaml', '--hints', 'free-page-hint', '-q', '--set', 'migration.postcopy.start.afterRound=1']);
     assert.equal(result.status, 0, result.stderr);
