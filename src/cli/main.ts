@@ -116,7 +116,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .addOption(setOption())
     .option('--csv <file>', 'write the per-round CSV (all workloads and runs; - for stdout; default: not written)')
     .option('--summary-csv <file>', 'write the per-run summary CSV (- for stdout; default: not written)')
-    .option('--html <file>', 'write one self-contained HTML page: tables and SVG charts inline (- for stdout; default: not written)')
+    .option('--html <file>', 'write one self-contained HTML page: the inputs, the summary, interactive charts (Vega inlined, no network) and the per-round table (- for stdout; default: not written)')
     .option('--max-memory <size>', 'refuse workloads whose simulation needs more memory than this size, e.g. 8GiB (default: MIGSIM_MAX_MEMORY, else the machine\'s total memory)')
     .option('--max-events <n>', 'refuse workloads whose simulation is estimated to take more events (writes, churn, trace rows, pages, slots) than this, e.g. 1e11 (default: MIGSIM_MAX_EVENTS, else 3e10: minutes)')
     .option('--jobs <n>', 'runs of a workload (none and each hint run) simulated at once in worker threads, within --max-memory; results identical for any n (default: os.availableParallelism())')

@@ -62,7 +62,7 @@ describe('help and version', () => {
         '--set <key=value>': /units of the workload file .*25Gbit\/s/,
         '--csv <file>': /default: not written/,
         '--summary-csv <file>': /default: not written/,
-        '--html <file>': /default: not written/,
+        '--html <file>': /interactive charts \(Vega inlined, no network\).*default: not written/,
         '--max-memory <size>': /e\.g\. 8GiB \(default: MIGSIM_MAX_MEMORY, else the machine's total memory\)/,
       },
       check: { '--tolerance <percent>': /in percent .*\(default: 0\)/, '--max-memory <size>': /e\.g\. 8GiB/ },
