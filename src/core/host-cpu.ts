@@ -45,7 +45,7 @@
  * what they take from the QEMUs' session (validation/issue12-driver-rate: one session of a
  * 4-thread process left the hinting vCPU 0.11 of a core, three one-loop sessions 0.30), while
  * the QEMUs' threads split what the others leave them max-min, as above (given the others'
- * CPU, 8 of 12 recorded runs' totals within 10%; validation/issue12-driver-rate/README.md).
+ * CPU, 8 of 13 recorded hints-on runs' totals within 10%; validation/issue12-driver-rate/README.md).
  *
  * Only the hinting vCPU counts as a guest thread: writers and churn are paced workloads
  * (a rate, not a duty cycle), so what they ask of the host is not known, and they keep

@@ -76,9 +76,10 @@ def host_of(run):
     def at(t):
         st = [x for x in v if x <= t]
         return v[max(st)] if st else 0
-    first, meet, hint_cpu = timeline.main(run, show=False)
+    hints = run.rstrip("/").endswith("_hints-on_rep1")
+    first, meet, hint_cpu = timeline.main(run, show=False) if hints else (0.0, None, 0.0)
     return dict(other_cpu=round(other_cpu, 2), load=round(sum(sessions), 2), sessions=len(sessions), each=sorted(sessions, reverse=True),
-                vcpu_it1=(at(b) - at(a)) / 1e9 / (b - a), vcpu_hinting=hint_cpu / (meet - first), hinting_s=meet,
+                vcpu_it1=(at(b) - at(a)) / 1e9 / (b - a), vcpu_hinting=hint_cpu / (meet - first) if meet else None, hinting_s=meet,
                 it1_s=t1 - t0, it1_mib=float(its[0]["d_transferred_MiB"]),
                 total_mib=summ["final_query_migrate"]["ram"]["transferred"] / 2**20, load1=summ["host_loadavg_at_migrate"][0])
 
@@ -109,10 +110,11 @@ def main(argv):
     print("|---|---|---|---|---|---|---|---|")
     for run in runs:
         name = os.path.basename(run)
-        scenario = name[: -len("_hints-on_rep1")]
+        scenario = name.rsplit("_hints-", 1)[0]
         h = host_of(run)
         print(f"| {scenario} | {h['other_cpu']:.2f} | {' '.join(f'{x:.2f}' for x in h['each']) or '-'} | {h['load1']:.2f} | "
-              f"{h['it1_s']:.2f} / {h['it1_mib']:.1f} | {h['total_mib']:.1f} | {h['vcpu_it1']:.2f} | {h['vcpu_hinting']:.2f} ({h['hinting_s']:.2f}) |")
+              f"{h['it1_s']:.2f} / {h['it1_mib']:.1f} | {h['total_mib']:.1f} | {h['vcpu_it1']:.2f} | " +
+              (f"{h['vcpu_hinting']:.2f} ({h['hinting_s']:.2f}) |" if h['hinting_s'] else "hints off |"))
         if write: write_workload(run, scenario, h)
 
 

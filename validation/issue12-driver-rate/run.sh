@@ -5,17 +5,19 @@
 # autogroup) of THREADS busy-looping shells each, for at most 60 s.
 # With SPIN=threads each session is one process of THREADS busy threads (spin_threads.js: its
 # runnable threads in one process, as a build's node), not THREADS one-thread processes.
-# Usage: [CASE=baseline_garbage ARGS="--workload garbage"] [SPIN=threads] ./run.sh NAME [SESSIONS THREADS]
-#   -> /work/testbed/results/issue12-driver-rate/${CASE}_hints-on_NAME (+ .sched.csv beside it)
+# HINTS=off makes the hints-off counterpart.
+# Usage: [CASE=baseline_garbage ARGS="--workload garbage"] [SPIN=threads] [HINTS=off] ./run.sh NAME [SESSIONS THREADS]
+#   -> /work/testbed/results/issue12-driver-rate/${CASE}_hints-${HINTS}_NAME (+ .sched.csv beside it)
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 cd /work/testbed
 NAME=$1; SESSIONS=${2:-0}; THREADS=${3:-0}
 CASE=${CASE:-multifd_garbage}
+HINTS=${HINTS:-on}
 if [ "${SPIN:-}" = threads ]; then LOOP="node $HERE/spin_threads.js $THREADS 60"
 else LOOP='for t in $(seq 1 '$THREADS'); do timeout 60 bash -c "while :; do :; done" & done; wait'; fi
 ARGS=${ARGS:---workload garbage --multifd-channels 4}
-out=results/issue12-driver-rate/${CASE}_hints-on_$NAME
+out=results/issue12-driver-rate/${CASE}_hints-${HINTS}_$NAME
 mkdir -p results/issue12-driver-rate
 flock /work/.qemu.lock bash -c "
   S=''
@@ -23,7 +25,7 @@ flock /work/.qemu.lock bash -c "
     setsid bash -c '$LOOP' & S=\"\$S \$!\"
   done
   setsid python3 $HERE/sched_watch.py $out.sched.csv 0.05 240 & W=\$!
-  python3 $HERE/migrate_named.py --out $out --hints on $ARGS \
+  python3 $HERE/migrate_named.py --out $out --hints $HINTS $ARGS \
     --bw-mib 128 --downtime-ms 100 --poll-ms 5 2>&1 | tail -1
   kill \$W
   for p in \$S; do pkill -TERM -s \$p 2>/dev/null; done
