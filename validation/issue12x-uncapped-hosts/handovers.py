@@ -1,20 +1,20 @@
 #!/usr/bin/env python3
 """issue 12 (wt-12x): when the balloon's iothread got bitmap_mutex, from migrate_traced.py's
-src-trace.log. Each free-page-hint element (virtqueue_pop with in_num 1 on the free-page
+src-trace.log (committed as src-trace.txt). Each free-page-hint element (virtqueue_pop with in_num 1 on the free-page
 virtqueue) is applied under bitmap_mutex, then given back (virtqueue_fill); the migration
 thread holds the mutex over each ram_save_iterate call, whose end on MAX_WAIT the trace
 marks (ram_save_iterate_big_wait). Prints, per window between two such ends (and the
 syncs), the hints applied in it, how long after the window's start the first and last of
 them landed, and the sender's pages sent in it (samples.csv, interpolated).
 Usage: handovers.py RUN_DIR"""
-import sys, re, json, csv, bisect
+import sys, re, json, csv, bisect, os
 run = sys.argv[1].rstrip("/")
 summ = json.load(open(f"{run}/summary.json"))
 t0 = summ["t_migrate_cmd_unix"]
 ev = []
 pat = re.compile(r"^(\d+)@([\d.]+):(\S+) ?(.*)$")
 hint_vq = None
-for line in open(f"{run}/src-trace.log"):
+for line in open((f"{run}/src-trace.txt" if os.path.exists(f"{run}/src-trace.txt") else f"{run}/src-trace.log")):
     m = pat.match(line.strip())
     if not m: continue
     tid, t, name, args = m.groups()

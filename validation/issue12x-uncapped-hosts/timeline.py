@@ -41,7 +41,7 @@ def pages(t, k):
     return int(rows[max(i, 0)][k])
 hint_vq = None; fills = []
 pat = re.compile(r"^(\d+)@([\d.]+):(\S+) ?(.*)$")
-for line in open(f"{run}/src-trace.log"):
+for line in open((f"{run}/src-trace.txt" if os.path.exists(f"{run}/src-trace.txt") else f"{run}/src-trace.log")):
     m = pat.match(line.strip())
     if not m: continue
     _, t, name, args = m.groups()
