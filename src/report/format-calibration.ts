@@ -64,7 +64,9 @@ export function formatCalibration(comparisons: readonly RunComparison[], palette
   const blocks: string[] = [];
   for (const comparison of comparisons) {
     const title = `${comparison.scenario}, hints ${comparison.hints ? 'on' : 'off'} (simulated run: ${comparison.run})`;
-    const header = ['metric', 'unit', ...comparison.reps, 'mean', 'simulated', 'error', 'target', 'status'];
+    // One measured run (a --log, or a scenario run once): its mean would repeat it.
+    const withMean = comparison.reps.length > 1;
+    const header = ['metric', 'unit', ...comparison.reps, ...(withMean ? ['mean'] : []), 'simulated', 'error', 'target', 'status'];
     const rows: string[][] = [];
     const styles: ((text: string) => string)[][] = [];
     for (const row of comparison.rows) {
@@ -72,7 +74,7 @@ export function formatCalibration(comparisons: readonly RunComparison[], palette
         row.label,
         unitText(row.unit),
         ...row.measured.map((value) => valueText(row.unit, value)),
-        valueText(row.unit, row.measuredMean),
+        ...(withMean ? [valueText(row.unit, row.measuredMean)] : []),
         valueText(row.unit, row.simulated),
         errorText(row),
         targetText(row.target),
@@ -89,7 +91,7 @@ export function formatCalibration(comparisons: readonly RunComparison[], palette
   const met = comparisons.reduce((n, c) => n + c.rows.filter((row) => row.status === 'met').length, 0);
   const missed = comparisons.reduce((n, c) => n + c.rows.filter((row) => row.status === 'missed').length, 0);
   const footer = [
-    'error: (simulated - mean) / mean; for iterations, simulated - mean. equal*: a phantom iteration (< 5 ms) may be missing on either side.',
+    'error: (simulated - mean) / mean (of one run: its value); for iterations, simulated - mean. equal*: a phantom iteration (< 5 ms) may be missing on either side.',
     `targets: ${met} met, ${missed} missed`,
   ];
   return `${blocks.join('\n\n')}\n\n${footer.join('\n')}\n`;

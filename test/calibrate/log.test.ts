@@ -75,6 +75,14 @@ describe('calibrate --log', () => {
     assert.match(rows.get('total_bytes')!, /,110909694,/);
   });
 
+  it('the table of one measured run has no mean column (it would repeat the measured one)', () => {
+    const result = migsim(['calibrate', '--log', `${FIXTURES}/query-migrate-1gib-idle-uncapped.jsonl`, '--workload', 'validation/qemu10-tcg-uncapped/workloads/1024mib_idle.yaml', '-q']);
+    assert.equal(result.status, 0, result.stderr);
+    const header = result.stdout.split('\n').find((line) => line.startsWith('metric'));
+    assert.deepEqual(header?.split(/\s+/), ['metric', 'unit', 'measured', 'simulated', 'error', 'target', 'status']);
+    assert.match(result.stdout, /^total bytes +MiB +105\.772 +105\.512 +-0\.25%$/m);
+  });
+
   it('--set overrides a field of --workload as run --set does; a bad key is one line, exit 2', () => {
     const args = ['calibrate', '--log', `${FIXTURES}/query-migrate-1gib-idle-uncapped.jsonl`, '--workload', 'validation/qemu10-tcg-uncapped/workloads/1024mib_idle.yaml', '--csv', '-'];
     const simulated = (stdout: string): Map<string, number> => new Map(stdout.trim().split('\n').slice(1).map((line) => [line.split(',')[3], Number(line.split(',')[7])]));
