@@ -14,16 +14,17 @@ export function convergenceWarnings(workload: Workload): string[] {
   const warnings: string[] = [];
   const ending = m.onNoConvergence === 'force' ? 'with a forced switchover' : 'cancelled';
   const capText = m.maxDurationSec === Infinity ? 'its cap' : `maxDuration (${formatSec(m.maxDurationSec)})`;
-  const bulkSec = workload.guest.memoryBytes / m.bandwidthBytesPerSec;
+  const pageSizeBytes = workload.guest.pageSizeBytes;
+  const sendBytesPerSec = leastSendRate(workload);
+  const bulkSec = workload.guest.memoryBytes / sendBytesPerSec;
   if (m.postcopy === null && bulkSec > m.maxDurationSec) {
     warnings.push(
-      `migration: the bulk round alone needs ${formatSec(bulkSec)} at ${formatRate(m.bandwidthBytesPerSec)}, longer than ${capText}: the run ends ${ending} there`,
+      `migration: the bulk round alone needs ${formatSec(bulkSec)} at ${sendRateText(workload, sendBytesPerSec)}, longer than ${capText}: the run ends ${ending} there`,
     );
     return warnings;
   }
   const helped = m.autoConverge.enabled || m.dirtyLimit !== null || m.postcopy !== null || m.pauseAfterRound !== null;
   if (helped) return warnings;
-  const pageSizeBytes = workload.guest.pageSizeBytes;
   for (const [p, phase] of workload.phases.entries()) {
     let rateBytesPerSec = 0;
     let workingSetBytes = 0;
@@ -33,14 +34,36 @@ export function convergenceWarnings(workload: Workload): string[] {
     }
     // Converging needs the pages dirtied in a round to fit the downtime limit: a working
     // set larger than what the limit sends, dirtied faster than the sender sends it, never does.
-    if (rateBytesPerSec > m.bandwidthBytesPerSec && workingSetBytes > m.bandwidthBytesPerSec * m.downtimeLimitSec) {
+    if (rateBytesPerSec > sendBytesPerSec && workingSetBytes > m.bandwidthBytesPerSec * m.downtimeLimitSec) {
       warnings.push(
-        `migration: phases[${p}] dirties ${formatRate(rateBytesPerSec)} over ${formatSize(workingSetBytes)}, faster than bandwidth ${formatRate(m.bandwidthBytesPerSec)}: pre-copy will not converge and the run ends ${ending} at ${capText} (autoConverge, dirtyLimit, postcopy or pauseAfterRound would end it)`,
+        `migration: phases[${p}] dirties ${formatRate(rateBytesPerSec)} over ${formatSize(workingSetBytes)}, faster than ${sendRateText(workload, sendBytesPerSec)}: pre-copy will not converge and the run ends ${ending} at ${capText} (autoConverge, dirtyLimit, postcopy or pauseAfterRound would end it)`,
       );
       break;
     }
   }
   return warnings;
+}
+
+/**
+ * What the sender sends a second at least: max-bandwidth, but no less than what one rate
+ * slot sends before the limit can see it. The limit reads bytes a QEMUFile flush has
+ * counted (wire/qemu-file.ts), so a slot sends a flush of flushIovecs / 2 normal pages (a
+ * header and a page iovec each); with multifd, a packet per channel (wire/multifd.ts).
+ * At max-bandwidth 1 bit/s a 64 MiB guest's bulk round takes 25 s, not 149 131 h.
+ */
+function leastSendRate(workload: Workload): number {
+  const m = workload.migration;
+  const pageBytes = workload.guest.pageSizeBytes + m.wire.pageHeaderBytes;
+  const slotPages = m.multifd !== null ? m.multifd.channels * m.multifd.packetPages : Math.floor(m.wire.flushIovecs / 2);
+  return Math.max(m.bandwidthBytesPerSec, (slotPages * pageBytes) / m.rateSlotSec);
+}
+
+/** `bandwidth 128 MiB/s`, or the floor and why when the floor is above max-bandwidth. */
+function sendRateText(workload: Workload, sendBytesPerSec: number): string {
+  const m = workload.migration;
+  if (sendBytesPerSec <= m.bandwidthBytesPerSec) return `bandwidth ${formatRate(m.bandwidthBytesPerSec)}`;
+  const what = m.multifd !== null ? 'a packet per multifd channel' : 'a QEMUFile flush';
+  return `${formatRate(sendBytesPerSec)} (bandwidth ${formatRate(m.bandwidthBytesPerSec)}, but each ${Number((m.rateSlotSec * 1000).toPrecision(3))} ms rate slot sends ${what} before the limit sees it)`;
 }
 
 function formatSec(sec: number): string {
