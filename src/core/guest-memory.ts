@@ -5,6 +5,11 @@
  * granule; with manual protect (`clear: lazy`) a page fetched by a sync stays unprotected
  * (`snap`) until its chunk is cleared. Ignores what the loss check and the byte counts
  * cannot see: page content beyond "zero or not", and TLB or cache effects.
+ *
+ * A writer's runs of writes (`writePages`) may be deferred (`pendingWords`): code that reads
+ * or changes the write path's flags of a page settles its word first (`settleWord`,
+ * `settleRange`, `settleAll`, or the settling accessors `isPopulated`, `populatedCount`,
+ * `populatedBits`); every method of this class does.
  */
 import { Bitmap, popcount32 } from './bitmap.js';
 
@@ -472,7 +477,8 @@ export class GuestMemory {
 const WRITE_BATCH = 256;
 
 /**
- * Switch for the summary bit, for tests only: off, `quiet` stays clear and every write
- * takes the full path, which must give the same results (test/core/send-shortcuts.test.ts).
+ * Switch for the summary bit and the deferred writes, for tests only: off, `quiet` stays
+ * clear, nothing is deferred and every write takes the full path at once, which must give
+ * the same results (test/core/send-shortcuts.test.ts).
  */
 export const quietWritesEnabled = { on: true };

@@ -1,8 +1,10 @@
 /**
  * The sender's shortcuts (a dirty word sent at once; writes and hint zeroing steps that
  * touch other words fired ahead of it; zeroing steps deferred until a send, a chunk clear
- * or the end of the interleaving could see them) and the write path's summary bit (`quiet`: a write
- * that would change nothing costs one test, writes batched in two passes) must give
+ * or the end of the interleaving could see them), the write path's summary bit (`quiet`: a write
+ * that would change nothing costs one test, writes batched in two passes) and deferred writes
+ * (`GuestMemory.pendingWords`: a writer's run under write-protect sets one bit a write,
+ * applied when the sender, a sync, a chunk clear or a hint reaches the word) must give
  * exactly the results of the page-by-page loop with every write on the full path: random small guests, with and without QEMUFile accounting, lazy or sync clear,
  * write-protect, PML or dirty-ring tracking, faults that slow the guest or not, coarse
  * granules, hints on or off, several writers, are simulated both ways and compared field
