@@ -257,17 +257,17 @@ export class GuestMemory {
   }
 
   /**
-   * Whether writePages defers its writes (`pendingWords`): tracking on, under write-protect
-   * (a fault is a count, whichever vCPU takes it; a PML or dirty-ring entry goes to the
-   * current vCPU's buffer, which a later settle would not know), one page per granule,
-   * content defined, before any postcopy switch, and the summary bit on (off, the tests'
-   * reference path writes every page in full).
+   * Whether writePages defers its writes (`pendingWords`): with tracking off (the writes
+   * before migration: each sets three flags at random), or on under write-protect (a fault
+   * is a count, whichever vCPU takes it; a PML or dirty-ring entry goes to the current
+   * vCPU's buffer, which a later settle would not know) with one page per granule; content
+   * defined, not a postcopy destination, and the summary bit on (off, the tests' reference
+   * path writes every page in full). Every change of `trackingOn` settles all first, so a
+   * pending write is applied in the mode it was made in.
    */
   private deferWrites(): boolean {
     return (
-      this.trackingOn &&
-      this.bufferEntries === 0 &&
-      this.granulePages === 1 &&
+      (!this.trackingOn || (this.bufferEntries === 0 && this.granulePages === 1)) &&
       this.undefinedContent === null &&
       this.notReceived === null &&
       quietWritesEnabled.on
@@ -275,8 +275,9 @@ export class GuestMemory {
   }
 
   /**
-   * Applies word w's pending writes. Each is what writePages' full path does to its page
-   * (populated, non-zero, stale, quiet; logged with a fault unless logged or snapped): the
+   * Applies word w's pending writes. Each is what writePage does to its page (populated,
+   * non-zero, stale; with tracking on also quiet, and logged with a fault unless logged or
+   * snapped): the
    * flags change per page and a second write to a page changes nothing, so one word
    * operation gives the state the writes in order gave, as long as nothing read or changed
    * the word in between (what every settle call site guarantees).
@@ -291,6 +292,8 @@ export class GuestMemory {
     this.populatedWords[w] |= bits;
     this.zeroWords[w] &= ~bits;
     this.staleWords[w] |= bits;
+    // With tracking off a write logs nothing and no page is quiet (writePage).
+    if (!this.trackingOn) return;
     this.quietWords[w] |= bits;
     const loggedWord = this.loggedWords[w];
     const fresh = bits & ~(loggedWord | this.snapWords[w]);

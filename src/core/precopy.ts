@@ -476,6 +476,8 @@ export class Precopy {
 
   private startLogging(): void {
     const memory = this.memory;
+    // The writes deferred with tracking off are applied as such (GuestMemory.deferWrites).
+    memory.settleAll();
     memory.logged.clearAll();
     if (this.lazyClear) {
       memory.snap.setAll();

@@ -233,3 +233,16 @@ test('writes deferred under write-protect touch no flag until their word is sett
   assert.deepEqual(fullState(deferred), fullState(single));
   assert.equal(deferred.faults, 5);
 });
+
+test('writes deferred with tracking off apply as tracking-off writes: populated, non-zero, stale, no log, not quiet', () => {
+  const deferred = new GuestMemory(64, 1);
+  const single = new GuestMemory(64, 1);
+  for (const m of [deferred, single]) for (let p = 0; p < 64; p += 3) m.writePage(p, true);
+  const pfns = [0, 1, 2, 3, 40, 1];
+  deferred.writePages(Int32Array.from(pfns), 0, pfns.length);
+  for (const p of pfns) single.writePage(p, false);
+  assert.ok(deferred.zero.test(3) && !deferred.populated.test(1), 'nothing applied before a settle');
+  assert.deepEqual(fullState(deferred), fullState(single));
+  assert.ok(!deferred.zero.test(3) && deferred.stale.test(40) && deferred.logged.countSet() === 0 && deferred.quiet.countSet() === 0);
+  assert.equal(deferred.faults, 0);
+});
