@@ -713,12 +713,19 @@ function strategyCharts(rows: readonly ResultRow[], options: SummaryChartOptions
   const perSeed = seeds > workloads.length ? '; the bar is the mean over seeds, a tick each seed' : '';
   const strategies = runs.filter((run) => run !== 'none');
   const facet = { field: 'workload', type: 'nominal', title: null, sort: workloads };
+  // Several workloads (a baseline's summary): each panel lists only its own runs, on its
+  // own scale, or a 1 TiB guest's saving flattens every other workload's bars and every
+  // panel lists every strategy of every workload.
+  const several = workloads.length > 1;
+  const independent = several ? { resolve: { scale: { x: 'independent', y: 'independent' } } } : {};
+  const runsPerPanel = several ? Math.max(...workloads.map((workload) => new Set(rows.filter((row) => text(row, 'workload') === workload).map((row) => text(row, 'run'))).size)) : runs.length;
   // Horizontal bars: a run label of any length stays readable beside its bar.
-  const panelHeight = Math.max(60, 22 * runs.length);
+  const panelHeight = Math.max(60, 22 * runsPerPanel);
   const panel = (layers: Record<string, unknown>[], values: unknown[]) => ({
     data: { values },
     facet,
     columns: 2,
+    ...independent,
     spec: { width: PANEL_WIDTH, height: panelHeight, layer: layers },
   });
   const bars = (y: Record<string, unknown>, x: Record<string, unknown>, color: Record<string, unknown>, label: Record<string, unknown>, tooltip: unknown[]) => {
@@ -830,7 +837,7 @@ function strategyCharts(rows: readonly ResultRow[], options: SummaryChartOptions
             column: { field: 'metric', type: 'nominal', title: null, sort: metrics.map((metric) => metric.title) },
             ...(workloads.length > 1 ? { row: { ...facet, header: { labelAngle: 0, labelAlign: 'left' } } } : {}),
           },
-          resolve: { scale: { x: 'independent' } },
+          resolve: { scale: { x: 'independent', ...(several ? { y: 'independent' } : {}) } },
           spec: {
             width: 200,
             height: panelHeight,

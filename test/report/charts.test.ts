@@ -273,6 +273,28 @@ describe('chart specifications', () => {
     assert.ok(!JSON.stringify(charts.map((chart) => chart.spec)).includes('"line"'));
     assert.ok(JSON.stringify(charts[0].spec).includes('"tick"'), 'a tick per seed');
   });
+
+  it('several workloads (a baseline): each panel lists only its runs, on its own scales, sized for the most runs of one workload', () => {
+    const summary = summaryRows([
+      makeRun('none', { workload: 'big' }),
+      makeRun('free-page-hint', { workload: 'big', savedBytes: 200 * 2 ** 30, costs: { hintCalls: 9 } }),
+      makeRun('none', { workload: 'small' }),
+      makeRun('page-reporting', { workload: 'small', savedBytes: 2 ** 20, costs: { hintCalls: 2 } }),
+      makeRun('per-page', { workload: 'small', savedBytes: 2 ** 19, costs: { hintCalls: 3 } }),
+    ]);
+    const charts = summaryCharts(summary.rows, summary.columns, { standardColumns: STANDARD_SUMMARY_COLUMNS });
+    assert.deepEqual(charts.map((chart) => chart.name), ['summary-saved-bytes', 'summary-downtime', 'summary-guest-cost']);
+    for (const chart of charts) {
+      const body = (chart.spec as { vconcat?: unknown[] }).vconcat?.at(-1) ?? chart.spec;
+      const text = JSON.stringify(body);
+      assert.match(text, /"resolve":\{"scale":\{"x":"independent","y":"independent"\}\}/, chart.name);
+      // small has 3 runs (none and two strategies), the most of one workload: 22 px a run; 5 runs in all would be 110.
+      assert.match(text, /"height":66\b/, chart.name);
+    }
+    // One workload: one shared scale, as before.
+    const one = summaryRows([makeRun('none'), makeRun('free-page-hint', { savedBytes: 1 })]);
+    for (const chart of summaryCharts(one.rows, one.columns, { standardColumns: STANDARD_SUMMARY_COLUMNS })) assert.doesNotMatch(JSON.stringify(chart.spec), /"y":"independent"/, chart.name);
+  });
 });
 
 /** The aria-labels of the marks (bars, points, lines) of a Vega SVG. */
