@@ -274,6 +274,18 @@ describe('chart specifications', () => {
     assert.ok(JSON.stringify(charts[0].spec).includes('"tick"'), 'a tick per seed');
   });
 
+  it('pages dirtied when no sync set any (postcopy after round 1): whole pages from 0 to 10, and the subtitle says so', () => {
+    const run = makeRun('none', { iterateCount: 0 });
+    for (const round of run.rounds) round.dirtyPages = 0;
+    const dirty = chartsOfResults([{ workload: { name: 'tiny', migration: { downtimeLimitSec: 0.3 } }, results: [run] }]).find((chart) => chart.name.endsWith('-dirty-pages'));
+    assert.ok(dirty !== undefined);
+    const text = JSON.stringify(dirty.spec);
+    assert.match(text, /"scale":\{"domain":\[0,10\]\},"axis":\{"format":"d"\}/);
+    assert.match(text, /bits the dirty-log sync ending each round set: none, in every round here/);
+    // Some dirty pages: the scale is Vega's own, as before.
+    assert.doesNotMatch(JSON.stringify(chartsOfResults([{ workload: { name: 'tiny', migration: { downtimeLimitSec: 0.3 } }, results: [makeRun('none')] }]).find((chart) => chart.name.endsWith('-dirty-pages'))!.spec), /"domain":\[0,10\]/);
+  });
+
   it('several workloads (a baseline): each panel lists only its runs, on its own scales, sized for the most runs of one workload', () => {
     const summary = summaryRows([
       makeRun('none', { workload: 'big' }),
