@@ -257,6 +257,37 @@ export class GuestMemory {
   }
 
   /**
+   * writePages of pfns[from, end) up to, not including, the first pfn in bitmap word
+   * `avoidWord` (−1: none) or in [avoidFromPfn, avoidFromPfn + avoidSpanPages) (span 0:
+   * none); returns where it stopped (`end` when no pfn is avoided). Deferred, the test and
+   * the pending bit go in one pass over the batch, as the speed-of-light loop's one pass.
+   */
+  writePagesUntil(pfns: Int32Array, from: number, end: number, avoidWord: number, avoidFromPfn: number, avoidSpanPages: number): number {
+    if (this.deferWrites()) {
+      const pending = this.pendingWords;
+      let i = from;
+      for (; i < end; i++) {
+        const pfn = pfns[i];
+        // (pfn − from) as unsigned is below the span exactly when pfn is in the range.
+        if (pfn >>> 5 === avoidWord || (pfn - avoidFromPfn) >>> 0 < avoidSpanPages) break;
+        pending[pfn >>> 5] |= 1 << (pfn & 31);
+      }
+      if (i > from) this.writesPending = true;
+      return i;
+    }
+    let stop = end;
+    for (let i = from; i < end; i++) {
+      const pfn = pfns[i];
+      if (pfn >>> 5 === avoidWord || (pfn - avoidFromPfn) >>> 0 < avoidSpanPages) {
+        stop = i;
+        break;
+      }
+    }
+    this.writePages(pfns, from, stop - from);
+    return stop;
+  }
+
+  /**
    * Whether writePages defers its writes (`pendingWords`): with tracking off (the writes
    * before migration: each sets three flags at random), or on under write-protect (a fault
    * is a count, whichever vCPU takes it; a PML or dirty-ring entry goes to the current
@@ -406,14 +437,16 @@ export class GuestMemory {
    * was quiet only by its snap bit is no longer (its next write faults and logs it).
    */
   clearSnapRange(from: number, to: number): void {
-    this.settleRange(from, to);
-    this.snap.clearRange(from, to);
     if (from >= to) return;
-    const quiet = this.quietWords, logged = this.loggedWords;
+    const quiet = this.quietWords, logged = this.loggedWords, snap = this.snapWords;
+    const pending = this.pendingWords, settle = this.writesPending;
+    // One pass per word: its deferred writes (which read `snap`) first, then the clear.
     for (let w = from >>> 5, last = (to - 1) >>> 5; w <= last; w++) {
+      if (settle && pending[w] !== 0) this.applyPending(w, pending[w]);
       let mask = 0xffffffff;
       if (w === from >>> 5) mask &= 0xffffffff << (from & 31);
       if (w === last) mask &= 0xffffffff >>> (31 - ((to - 1) & 31));
+      snap[w] &= ~mask;
       quiet[w] &= logged[w] | ~mask;
     }
   }

@@ -297,20 +297,11 @@ export class Writer {
       if (this.drawnNext === this.drawnCount) this.drawAhead();
       const drawn = this.drawn;
       const from = this.drawnNext;
-      let end = Math.min(from + (count - written), this.drawnCount);
-      let blocked = false;
-      if (avoidWord >= 0 || avoidSpanPages > 0) {
-        for (let i = from; i < end; i++) {
-          const pfn = drawn[i];
-          // (pfn − from) as unsigned is below the span exactly when pfn is in the range.
-          if (pfn >>> 5 === avoidWord || (pfn - avoidFromPfn) >>> 0 < avoidSpanPages) {
-            end = i;
-            blocked = true;
-            break;
-          }
-        }
-      }
-      memory.writePages(drawn, from, end - from);
+      const batchEnd = Math.min(from + (count - written), this.drawnCount);
+      // Stops before the first avoided pfn (GuestMemory.writePagesUntil: the test and the
+      // write in one pass).
+      const end = memory.writePagesUntil(drawn, from, batchEnd, avoidWord, avoidFromPfn, avoidSpanPages);
+      const blocked = end < batchEnd;
       this.drawnNext = end;
       written += end - from;
       if (blocked) break;
