@@ -20,7 +20,7 @@ import type { PostcopyEngine } from './endings/postcopy.js';
 import { PostcopyVcpus, type Blockable } from './endings/postcopy-vcpus.js';
 import { throttleScale } from './endings/guest-throttle.js';
 import { DirtyLimitThrottle } from './endings/dirty-limit.js';
-import { HostCpu } from './host-cpu.js';
+import { HOST_CPU_COSTS, HostCpu } from './host-cpu.js';
 import { HINT_DRIVER_VCPU, HintDriverHold, holdsVcpu } from './hint-driver-hold.js';
 import type { InterleavedEvents } from './precopy.js';
 import { newCostCounters } from './result-columns.js';
@@ -258,9 +258,14 @@ class Simulation {
       const channels = migration.multifd === null ? 0 : migration.multifd.channels;
       // The balloon's iothread polls the free-page queue while hints come, unless the one
       // stream's page loop holds the bitmap mutex it needs (host-cpu.ts).
-      this.host = new HostCpu(workload.host, channels, undefined, channels > 0 && fph !== null);
+      // The destination's CPU per normal page is the workload's `loadCost` when it sets one:
+      // it is mostly the host's first touch of the page's memory, 2 us or 16 us on the same
+      // testbed depending on whether its hypervisor still backs that memory
+      // (validation/issue12x-host-first-touch); HOST_CPU_COSTS' 12.6 us is the testbed's usual.
+      const costs = migration.loadCostSec > 0 ? { ...HOST_CPU_COSTS, destinationNormalPageSec: migration.loadCostSec } : HOST_CPU_COSTS;
+      this.host = new HostCpu(workload.host, channels, costs, channels > 0 && fph !== null);
       // `cores: unlimited`: every thread has a core, nothing waits (not even at the costs' floors).
-      if (Number.isFinite(workload.host.cores)) this.precopy.paceByHost(channels);
+      if (Number.isFinite(workload.host.cores)) this.precopy.paceByHost(channels, costs);
       this.setStrategyScale(this.throttleScale, this.host.guestShare);
     }
   }
