@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
@@ -28,4 +29,18 @@ test('npm pack ships bin, dist/src, workloads/, validation/ and docs/model.md', 
     }
   }
   assert.ok(![...files].some((path) => path.startsWith('test/') || path.startsWith('src/') || path.endsWith('.log')), 'no tests, sources or trace logs');
+});
+
+test('a clone not built yet: bin/migsim.js says to run npm run build, one line, exit 2 (was a stack trace)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'migsim-unbuilt-'));
+  try {
+    mkdirSync(join(dir, 'bin'));
+    copyFileSync(join(REPO_ROOT, 'bin', 'migsim.js'), join(dir, 'bin', 'migsim.js'));
+    const result = spawnSync(process.execPath, [join(dir, 'bin', 'migsim.js'), '--help'], { encoding: 'utf8' });
+    assert.equal(result.status, 2);
+    assert.equal(result.stdout, '');
+    assert.equal(result.stderr, `migsim: not built: run \`npm run build\` in ${dir}/ first (npm start and npm test build too)\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
