@@ -46,7 +46,7 @@ import { newTransportCounters } from './wire/transport.js';
  * host while the sender sends (its hint waits for the iteration's end) fires inside the
  * sender's run instead of ending it (InterleavedEvents.passLimit).
  */
-export const engineShortcuts = { sendWordsAtOnce: true, sendWordGroups: true, deferZeroing: true, arrivalsInside: true };
+export const engineShortcuts = { sendWordsAtOnce: true, sendWordGroups: true, sendPrefixAtOnce: true, deferZeroing: true, arrivalsInside: true };
 
 /**
  * Most dirty words a group sends at once (sendPages), and the most bitmap words it spans.
@@ -818,6 +818,57 @@ export class Precopy {
           t = endSec;
           continue;
         }
+      } else if (wordAtOnce && engineShortcuts.sendPrefixAtOnce && pfn >>> 5 !== sentOneByOne) {
+        // The word crosses the limit (a hint report's arrival, passed below, about 87 k a
+        // 1 TiB hinted run): its pages whose sends start by limitSec at once, as above, and
+        // the events before limitSec (all that fire before the sender passes it) fired
+        // ahead when none touches the word. Otherwise the pages go one by one below.
+        const w = pfn >>> 5;
+        const bits = dirtyWords[w] & (0xffffffff << (pfn & 31));
+        memory.settleWord(w);
+        const zeroWord = zeroWords[w];
+        // The prefix: pages while the next one's start (the clock as below) is by limitSec.
+        let rest = bits;
+        let prefix = 0;
+        let prefixNormal = 0;
+        let prefixZero = 0;
+        let lastM = 0;
+        let endSec = t;
+        while (rest !== 0 && endSec <= limitSec) {
+          const m = rest & -rest;
+          rest ^= m;
+          prefix |= m;
+          lastM = m;
+          if (detectZero && (zeroWord & m) !== 0) prefixZero++;
+          else prefixNormal++;
+          endSec = anchorSec + (normalBase + normal + prefixNormal) * normalSec + (zeroBase + zero + prefixZero) * zeroSec + eosPart;
+        }
+        const horizonSec = endSec < limitSec ? endSec : limitSec;
+        let fits = endSec < deadlineSec && endSec < maxWaitEnd && (events === null || events.nextSec >= horizonSec || events.firesAheadOf(w));
+        let slot = slotBytes;
+        if (fits) {
+          slot = transport.sendWord(w, prefix, zeroWord, slotBytes, budget);
+          fits = slot >= 0;
+        }
+        if (fits && events !== null && events.nextSec < horizonSec) {
+          events.horizonSec = horizonSec;
+          fits = events.fireBeforeHorizon(w);
+          if (!fits) transport.takeBackWord();
+        }
+        if (fits) {
+          dirtyWords[w] &= ~prefix;
+          staleWords[w] &= ~prefix;
+          quietWords[w] &= ~prefix;
+          dstWords[w] = (dstWords[w] & ~prefix) | (prefix & ~zeroWord);
+          normal += prefixNormal;
+          zero += prefixZero;
+          slotBytes = slot;
+          pipeline.writeRun(prefixNormal, prefixZero, endSec, detectZero && (zeroWord & lastM) !== 0);
+          position = w * 32 + 31 - Math.clz32(lastM) + 1;
+          t = endSec;
+          continue;
+        }
+        sentOneByOne = w;
       }
       // The sender reads the page when its send starts: kind, bytes and content.
       const w = pfn >>> 5;

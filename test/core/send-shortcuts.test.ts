@@ -56,12 +56,14 @@ function simulateBothWays(workload: Workload, hinted: boolean): [unknown, unknow
   try {
     engineShortcuts.sendWordsAtOnce = false;
     engineShortcuts.sendWordGroups = false;
+    engineShortcuts.sendPrefixAtOnce = false;
     engineShortcuts.deferZeroing = false;
     engineShortcuts.arrivalsInside = false;
     quietWritesEnabled.on = false;
     const slow = simulateWithDigests(workload, hint);
     engineShortcuts.sendWordsAtOnce = true;
     engineShortcuts.sendWordGroups = true;
+    engineShortcuts.sendPrefixAtOnce = true;
     engineShortcuts.deferZeroing = true;
     engineShortcuts.arrivalsInside = true;
     quietWritesEnabled.on = true;
@@ -70,6 +72,7 @@ function simulateBothWays(workload: Workload, hinted: boolean): [unknown, unknow
   } finally {
     engineShortcuts.sendWordsAtOnce = true;
     engineShortcuts.sendWordGroups = true;
+    engineShortcuts.sendPrefixAtOnce = true;
     engineShortcuts.deferZeroing = true;
     engineShortcuts.arrivalsInside = true;
     quietWritesEnabled.on = true;
