@@ -1,13 +1,16 @@
 /**
  * Checks output paths before anything is simulated: a long run must not end with
  * "cannot write" after the work is done. Each path must be `-` (stdout), or a file whose
- * directory exists and is writable (a link is followed, a device or FIFO is fine), as
- * write-atomic.ts will write it. The write itself can still fail later (a full disk); this
- * catches the typo and the missing directory. MigsimError 'output.write-failed' (exit 2)
- * names the option and the path.
+ * directory exists and takes a new file (a link is followed, a device or FIFO is fine), as
+ * write-atomic.ts will write it. The directory is proven by creating (and removing) the
+ * temp file write-atomic.ts writes there: access(W_OK) says yes to root everywhere, also on
+ * /proc, where the create then fails with ENOENT after the whole run. The write itself can
+ * still fail later (a full disk); this catches the typo, the missing directory and the
+ * file system that takes no files. MigsimError 'output.write-failed' (exit 2) names the
+ * option and the path.
  */
-import { accessSync, constants, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, openSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 import { MigsimError } from '../core/errors.js';
 import { errnoCode, outputTarget } from './write-atomic.js';
@@ -38,12 +41,27 @@ function checkOutputPath(option: string, path: string): void {
   const dir = dirname(target.path);
   try {
     if (!statSync(dir).isDirectory()) throw fail(`${dir} is not a directory`);
-    accessSync(dir, constants.W_OK);
   } catch (error) {
     if (error instanceof MigsimError) throw error;
     const code = errnoCode(error);
     throw fail(code === 'ENOENT' ? `no directory ${dir}` : code);
   }
+  try {
+    probeCreate(`${target.path}.${process.pid}.tmp`);
+  } catch (error) {
+    throw fail(errnoCode(error));
+  }
+}
+
+/**
+ * Creates `file` (exclusively: nothing planted there is followed) and removes it again: the
+ * one test of a directory that holds for root and for every file system. A stale file of a
+ * killed process with our pid is removed first, as writeFileAtomic does.
+ */
+function probeCreate(file: string): void {
+  rmSync(file, { force: true });
+  closeSync(openSync(file, 'wx'));
+  rmSync(file, { force: true });
 }
 
 /** A directory the command will create if missing (plot --out-dir): its nearest existing ancestor must be a writable directory. */
@@ -53,8 +71,6 @@ export function checkOutputDir(option: string, dir: string): void {
     try {
       const stats = statSync(current);
       if (!stats.isDirectory()) throw new MigsimError('output.write-failed', `${option} ${dir}: cannot write (${current} is not a directory)`);
-      accessSync(current, constants.W_OK);
-      return;
     } catch (error) {
       if (error instanceof MigsimError) throw error;
       const code = errnoCode(error);
@@ -62,6 +78,14 @@ export function checkOutputDir(option: string, dir: string): void {
       const parent = dirname(current);
       if (parent === current) throw new MigsimError('output.write-failed', `${option} ${dir}: cannot write (no directory)`);
       current = parent;
+      continue;
     }
+    // The directory, or the ancestor makeDirectory will create it in: it must take a new entry.
+    try {
+      probeCreate(join(current, `.migsim.${process.pid}.tmp`));
+    } catch (error) {
+      throw new MigsimError('output.write-failed', `${option} ${dir}: cannot write (${errnoCode(error)} on ${current})`);
+    }
+    return;
   }
 }

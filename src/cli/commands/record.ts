@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
 import { MigsimError } from '../../core/errors.js';
+import { checkOutputPaths } from '../../io/output-paths.js';
 import { errnoCode, writeFileAtomic } from '../../io/write-atomic.js';
 import { parseDuration } from '../../workload/units.js';
 
@@ -56,6 +57,8 @@ export async function recordCommand(options: RecordOptions): Promise<number> {
       fail(`--duration ${(error as Error).message} (got ${options.duration})`);
     }
   }
+  // A capture can last minutes: a bad --out must not be found out at its end, with the trace lost.
+  checkOutputPaths([{ option: '--out', path: options.out }]);
   const instance = join(tracefs, 'instances', `migsim-${process.pid}`);
   try {
     mkdirSync(instance);
