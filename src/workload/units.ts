@@ -80,14 +80,20 @@ function finite(n: number): number {
   return n;
 }
 
-/** A number followed by an optional space and a unit. Signs are matched so "-5/s" gets "must be >= 0". */
-const QUANTITY_RE = /^([+-]?)(\d+)?(?:\.(\d+))?\s*(.*)$/;
+/**
+ * A number followed by an optional space and a unit. Signs are matched so "-5/s" gets "must be >= 0".
+ * An exponent (`1e12/s`, `2.5e-3s`) is read as JavaScript and YAML read it; no unit starts
+ * with e or E, so `1e6/s` cannot mean anything else.
+ */
+const QUANTITY_RE = /^([+-]?)(\d+)?(?:\.(\d+))?(?:[eE]([+-]?\d+))?\s*(.*)$/;
 
 interface Quantity {
   negative: boolean;
   /** The digits before and after the decimal point (either may be empty, not both). */
   intDigits: string;
   fracDigits: string;
+  /** The power of ten after `e` (0 without one); huge exponents stay huge (1e400 is Infinity). */
+  exponent: number;
   value: number;
   unit: string;
 }
@@ -100,13 +106,15 @@ function splitQuantity(text: string): Quantity | null {
   const intDigits = m[2] ?? '';
   const fracDigits = m[3] ?? '';
   if (intDigits === '' && fracDigits === '') return null;
-  const magnitude = Number(`${intDigits || '0'}.${fracDigits || '0'}`);
+  const exponent = m[4] === undefined ? 0 : Number(m[4]);
+  const magnitude = Number(`${intDigits || '0'}.${fracDigits || '0'}e${m[4] ?? '0'}`);
   return {
     negative: m[1] === '-' && magnitude !== 0,
     intDigits,
     fracDigits,
+    exponent,
     value: m[1] === '-' ? -magnitude : magnitude,
-    unit: m[4],
+    unit: m[5],
   };
 }
 
@@ -115,9 +123,9 @@ function splitQuantity(text: string): Quantity | null {
  * the two digit runs makes the split unique, so a long run of digits followed by a wrong
  * character fails in linear time (`\d+\.?\d*` backtracked quadratically).
  */
-const DECIMAL = String.raw`(?:\d+(?:\.\d*)?|\.\d+)`;
+const DECIMAL = String.raw`(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?`;
 const BARE_NUMBER_RE = new RegExp(String.raw`^\s*[+-]?${DECIMAL}\s*$`);
-const ZERO_RE = /^\s*[+-]?(?:0+(?:\.0*)?|\.0+)\s*$/;
+const ZERO_RE = /^\s*[+-]?(?:0+(?:\.0*)?|\.0+)(?:[eE][+-]?\d+)?\s*$/;
 const PERCENT_RE = new RegExp(String.raw`^\s*([+-]?${DECIMAL})\s*%\s*$`);
 const MULTIPLE_RE = new RegExp(String.raw`^\s*([+-]?${DECIMAL})\s*x\s*$`);
 
@@ -168,9 +176,16 @@ export function parseSize(value: unknown): number {
     throw new Error(`has an unknown unit ${q.unit} (sizes take ${SIZE_UNIT_LIST})`);
   }
   if (q.negative) throw new Error(NEGATIVE);
-  // Exact decimal arithmetic: 1.1GB is 1100000000 bytes, not 1100000000.0000002.
-  const scaled = BigInt(q.intDigits + q.fracDigits) * BigInt(unitBytes);
-  const scale = 10n ** BigInt(q.fracDigits.length);
+  // Exact decimal arithmetic: 1.1GB is 1100000000 bytes, not 1100000000.0000002; 1.5e3KiB
+  // is 1536000. The digits times 10^shift, shift from the exponent less the decimals.
+  const digits = BigInt(q.intDigits + q.fracDigits);
+  const shift = q.exponent - q.fracDigits.length;
+  // Beyond these, a nonzero value is over 8 PiB or below a byte (and 10n ** 1e99 would never end).
+  if (digits !== 0n && shift > 40) throw new Error('is too large (at most 8 PiB)');
+  if (digits !== 0n && shift < -200) throw new Error('must be a whole number of bytes');
+  if (digits === 0n) return 0;
+  const scaled = digits * BigInt(unitBytes) * (shift > 0 ? 10n ** BigInt(shift) : 1n);
+  const scale = shift < 0 ? 10n ** BigInt(-shift) : 1n;
   if (scaled % scale !== 0n) throw new Error('must be a whole number of bytes');
   const bytes = scaled / scale;
   if (bytes > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error('is too large (at most 8 PiB)');

@@ -176,6 +176,13 @@ describe('migsim run', () => {
     assert.ok(workload.runs[0].summary.total_time_s < defaults.workloads[0].runs[0].summary.total_time_s);
   });
 
+  it('--set takes numbers with an exponent, in rates and durations, as plain numbers', () => {
+    const plain = migsim(['run', TINY, '--json', '--hints', 'none']);
+    const exponent = migsim(['run', TINY, '--json', '--hints', 'none', '--set', 'phases[0].writes[0].rate=2e3/s', '--set', 'migration.start=1e3ms']);
+    assert.equal(exponent.status, 0, exponent.stderr);
+    assert.equal(exponent.stdout, plain.stdout);
+  });
+
   it('writes byte-identical CSVs on every run, with the fixed headers', () => {
     const outputs = [0, 1].map((index) => {
       const csv = join(scratch, `rounds-${index}.csv`);

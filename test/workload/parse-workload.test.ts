@@ -197,6 +197,13 @@ describe('parseWorkload defaults', () => {
     assert.equal(w.phases[0].writes[0].ratePagesPerSec, 40960);
   });
 
+  it('reads numbers with an exponent in YAML strings (rate: 1e6/s, 1.6e2MiB/s, 6.4e1MiB)', () => {
+    const w = parse(withTop('phases: [{writes: [{rate: 1e6/s, workingSet: 6.4e1MiB}, {rate: 1.6e2MiB/s, workingSet: 64MiB}]}]\n'));
+    assert.equal(w.phases[0].writes[0].ratePagesPerSec, 1e6);
+    assert.equal(w.phases[0].writes[1].ratePagesPerSec, 40960);
+    rejects(withTop('phases: [{writes: [{rate: 1e6/s, workingSet: 1e-1B}]}]\n'), `${FILE}: phases[0].writes[0].workingSet must be a whole number of bytes (got 1e-1B)`);
+  });
+
   it('reads churn orders as a weighted map', () => {
     const w = parse(withTop('phases: [{churn: [{rate: 500/s, order: {0: 0.95, 9: 0.05}, lifetime: 2s, fill: zero}]}]\n'));
     assert.deepEqual(w.phases[0].churn[0].orders, [

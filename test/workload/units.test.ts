@@ -88,6 +88,52 @@ describe('parseSize', () => {
   });
 });
 
+describe('numbers with an exponent (1e12/s, 2.5e-3s), where a plain number is accepted', () => {
+  it('sizes: exact, within the same bounds', () => {
+    assert.equal(parseSize('1e3KiB'), 1000 * KiB);
+    assert.equal(parseSize('1.5e3 KiB'), 1536000);
+    assert.equal(parseSize('2.5E-1KiB'), 256);
+    assert.equal(parseSize('1e+1GB'), 1e10);
+    assert.equal(parseSize('0e5'), 0);
+    assert.equal(parseSize('0e99999KiB'), 0);
+    throwsMessage(() => parseSize('1e3'), 'needs a unit, e.g. 4KiB');
+    throwsMessage(() => parseSize('1e-1B'), 'must be a whole number of bytes');
+    throwsMessage(() => parseSize('1e-9999999999B'), 'must be a whole number of bytes');
+    throwsMessage(() => parseSize('1e4TiB'), 'is too large (at most 8 PiB)');
+    throwsMessage(() => parseSize(`1e${'9'.repeat(90)}KiB`), 'is too large (at most 8 PiB)');
+    throwsMessage(() => parseSize('-1e3KiB'), 'must be >= 0');
+    throwsMessage(() => parseSize('1e/s'), 'has an unknown unit e/s (sizes take B, KiB, MiB, GiB, TiB, KB, MB, GB, TB)');
+  });
+
+  it('durations', () => {
+    assert.equal(parseDuration('2.5e-3s'), 0.0025);
+    assert.equal(parseDuration('3e2ms'), 0.3);
+    assert.equal(parseDuration('1e9s'), 1e9);
+    throwsMessage(() => parseDuration('1.1e9s'), 'must be at most 1000000000 s (31 years)');
+    throwsMessage(() => parseDuration('1e400s'), 'is too large (beyond a double)');
+    throwsMessage(() => parseDuration('-1e-3s'), 'must be >= 0');
+    throwsMessage(() => positive(parseDuration)('1e-400s'), 'must be > 0');
+  });
+
+  it('rates and byte rates', () => {
+    assert.deepEqual(parseRate('1e12/s'), { perSec: 1e12, unit: 'count' });
+    assert.deepEqual(parseRate('4e4 /s'), { perSec: 40000, unit: 'count' });
+    assert.deepEqual(parseRate('1.6e2MiB/s'), { perSec: 160 * MiB, unit: 'bytes' });
+    assert.equal(parseByteRate('1e1Gbit/s'), 1.25e9);
+    assert.equal(parseBandwidth('2.5e1Gbit/s'), 3.125e9);
+    throwsMessage(() => parseRate('1e400/s'), 'is too large (beyond a double)');
+    throwsMessage(() => parseRate('-1e3/s'), 'must be >= 0');
+    throwsMessage(() => parseRate(1e6), 'needs a unit, e.g. 40000/s');
+    throwsMessage(() => parseRate('1e6'), 'needs a unit, e.g. 40000/s');
+  });
+
+  it('percentages and multiples of memory', () => {
+    assert.equal(parsePercent('2e1%'), 20);
+    throwsMessage(() => parsePercent('2e3%'), 'must be a percentage from 0 to 100');
+    assert.equal(parseSizeOrMultiple('2.5e0x', GiB), 2.5 * GiB);
+  });
+});
+
 describe('parseDuration', () => {
   it('reads every unit into seconds', () => {
     assert.equal(parseDuration('10ns'), 1e-8);
