@@ -7,6 +7,7 @@
  * are checked the same way by hand; `npm run check` covers their runs through the baseline).
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,5 +78,29 @@ test('postcopy-start.yaml\'s sweep command reproduces its committed CSV byte for
     assert.equal(readFileSync(join(dir, 'out.csv'), 'utf8'), committed);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('npm run docs:comparisons runs a command that writes every file under docs/plots/comparisons', () => {
+  const scripts = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')).scripts;
+  assert.match(scripts['docs:comparisons'], /node scripts\/docs-comparisons\.mjs/);
+  const listed = spawnSync(process.execPath, ['scripts/docs-comparisons.mjs', '--list'], { cwd: REPO_ROOT, encoding: 'utf8' });
+  assert.equal(listed.status, 0, listed.stderr);
+  const commands = listed.stdout.trim().split('\n').map((line) => line.slice(line.indexOf(': ') + 2));
+  // Every workload's sweep and plot, and the shell line that joins two CSVs, as the comments say them.
+  for (const name of FILES) {
+    for (const command of commentCommands(join(DIR, name))) assert.ok(commands.includes(command.join(' ')), `${name}: ${command.join(' ')} is not run`);
+  }
+  const written = new Set<string>();
+  const plotted: string[] = [];
+  for (const command of commands) {
+    const words = command.split(/\s+/);
+    for (const [index, word] of words.entries()) if (word === '--csv' || word === '>') written.add(words[index + 1]);
+    if (words[1] === 'plot') plotted.push(words[2].replace(/\.csv$/, '-'));
+  }
+  for (const file of readdirSync(join(REPO_ROOT, 'docs', 'plots', 'comparisons'))) {
+    const path = `docs/plots/comparisons/${file}`;
+    const made = file.endsWith('.csv') ? written.has(path) : plotted.some((prefix) => path.startsWith(prefix));
+    assert.ok(made, `${path}: no command of npm run docs:comparisons writes it`);
   }
 });
