@@ -19,6 +19,7 @@
  *   decide: pending < threshold (qemu) ──▶ sync, else ──▶ sending
  *   sync: switchover? ──▶ stop-and-copy ──▶ done, else ──▶ sending after syncTime
  */
+import { seedDoubleFields } from './double-fields.js';
 import { Bitmap, popcount32 } from './bitmap.js';
 import type { GuestMemory } from './guest-memory.js';
 import { DeferredHints } from './hint-deferral.js';
@@ -62,6 +63,20 @@ export const PRIORITY_SENDER = 0;
 export const PRIORITY_HINT = 1;
 export const PRIORITY_GUEST = 2;
 export const PRIORITY_DECISION = 3;
+
+/** Why sendPages stopped; the caller's next step (endSends). */
+const enum SendEnd {
+  /** At the limit, or an interleaved event stopped the sender: the caller picks the next event. */
+  Stopped,
+  /** Deadline (maxDuration) or maxTotal reached: switchover at sendEndSec. */
+  Switchover,
+  /** No dirty page left in the walk: the iteration ends (pass presets: the round too). */
+  IterationEnd,
+  /** The slot's rate budget is spent: idle until the slot ends. */
+  Budget,
+  /** maxWait reached. */
+  MaxWait,
+}
 
 const enum SenderState {
   Idle,
@@ -171,6 +186,12 @@ const DISCARD_COMMAND_BYTES = 5 + 3 + 'pc.ram'.length;
 const DISCARD_RANGE_BYTES = 16;
 const DISCARDS_PER_COMMAND = 12;
 
+const PRECOPY_DOUBLE_FIELDS = [
+  'dirtyCount', 'totalBytes', 'downtimeSec', 'expectedDowntimeSec', 'noRollbackSec', 'actionSec', 'anchorSec',
+  'iterationStartSec', 'slotStartSec', 'slotEndSec', 'slotBaseSec', 'slotBytes', 'slotStartTotalBytes',
+  'bandwidthEstimate', 'thresholdBytes', 'roundStartSec', 'roundBytes',
+] as const;
+
 export class Precopy {
   readonly dirty: Bitmap;
   /** Set bits in the migration bitmap (QEMU's migration_dirty_pages). */
@@ -222,6 +243,8 @@ export class Precopy {
    * (16 bytes a page, about a third of the page-by-page path's CPU; docs/performance.md).
    */
   private readonly firedBeforeSec = new Float64Array(1);
+  /** The switchover time when sendPages stops at SendEnd.Switchover (deadline or maxTotal). */
+  private readonly sendEndSec = new Float64Array(1);
   private readonly passMode: boolean;
   private readonly deadlineSec: number;
   /** Hints wait while an iteration holds the bitmap (qemu preset only). */
@@ -314,6 +337,8 @@ export class Precopy {
     } else if (config.estimate === 'configured') {
       this.thresholdBytes = config.bandwidthBytesPerSec * config.downtimeLimitSec;
     }
+    // Times and byte counts (past 2^31 at 1 TiB) that start at 0 but become doubles.
+    seedDoubleFields(this, PRECOPY_DOUBLE_FIELDS);
   }
 
   get done(): boolean {
@@ -359,7 +384,9 @@ export class Precopy {
       if (state === SenderState.Done) return false;
       if (state === SenderState.Postcopy) return this.runPostcopy(limitSec);
       if (state === SenderState.Sending) {
-        if (!this.sendPages(limitSec, events)) return true;
+        const end = this.sendPages(limitSec, events);
+        if (end === SendEnd.Stopped) return true;
+        this.endSends(end);
         if (events !== null) return false;
         continue;
       }
@@ -563,7 +590,7 @@ export class Precopy {
    * The per-page state lives in locals and is stored back (`storeSends`) before anything
    * that reads it: a field read and written per page costs more than the page's bits.
    */
-  private sendPages(limitSec: number, events: InterleavedEvents | null): boolean {
+  private sendPages(limitSec: number, events: InterleavedEvents | null): SendEnd {
     const memory = this.memory;
     const transport = this.transport;
     const dirtyWords = this.dirty.words;
@@ -616,14 +643,18 @@ export class Precopy {
     // defers some must apply when the sender stops: endDeferral).
     const firedBefore = this.firedBeforeSec;
     firedBefore[0] = -Infinity;
-    for (;;) {
+    // How the sends stop. Every stop leaves the loop to one tail (the deferral's end and
+    // storeSends) and the caller does the rest (endSends): code that first runs after V8
+    // optimized sendPages (a stop not seen yet) deoptimized it, and each recompile of this
+    // large function costs 30-80 ms of CPU (a fresh 1 TiB hinted run recompiled it 16 times).
+    let end = SendEnd.Stopped;
+    sending: for (;;) {
       if (events !== null) {
         // The events before this send happen first; they do not move the sender's clock.
         while (events.nextSec < t && events.nextSec < limitSec) {
           if (events.fire()) {
-            events.endDeferral(events.nextSec);
-            this.storeSends(normal, zero, position, slotBytes);
-            return false;
+            firedBefore[0] = events.nextSec;
+            break sending;
           }
         }
         // Math.min, not `t < limitSec ? t : limitSec`: limitSec is untyped to V8 (a call's
@@ -639,24 +670,28 @@ export class Precopy {
             groups = engineShortcuts.sendWordGroups && events.groupsWords();
             continue;
           }
-          events.endDeferral(firedBefore[0]);
         }
-        this.storeSends(normal, zero, position, slotBytes);
-        return false;
+        break;
       }
       if (t >= deadlineSec) {
-        if (events !== null) events.endDeferral(firedBefore[0]);
-        this.storeSends(normal, zero, position, slotBytes);
-        this.switchoverNow(deadlineSec);
-        return true;
+        this.sendEndSec[0] = deadlineSec;
+        end = SendEnd.Switchover;
+        break;
       }
       // The lowest set bit at or after position, whole zero words skipped (bits past
       // totalPages are never set).
       let pfn = -1;
       if (position < totalPages) {
-        let wordIndex = position >>> 5;
-        let word = dirtyWords[wordIndex] & (0xffffffff << (position & 31));
-        while (word === 0 && ++wordIndex < wordCount) word = dirtyWords[wordIndex];
+        // Every operation of this scan runs on the first word too: one that had not yet run
+        // when V8 optimized sendPages (a zero word skipped) has no type feedback and
+        // deoptimized it the first time (twice: a 30-80 ms recompile each, in a fresh process).
+        let wordIndex = (position >>> 5) - 1;
+        let mask = 0xffffffff << (position & 31);
+        let word = 0;
+        do {
+          word = dirtyWords[++wordIndex]! & mask;
+          mask = -1;
+        } while (wordIndex + 1 < wordCount && word === 0);
         if (word !== 0) pfn = wordIndex * 32 + (31 - Math.clz32(word & -word));
       }
       // QEMU's walk wraps around to pfn 0 (the transport's wrap: multifd syncs there); a
@@ -666,17 +701,8 @@ export class Precopy {
         pfn = this.nextDirtyPfn(0);
       }
       if (pfn < 0) {
-        if (events !== null) events.endDeferral(firedBefore[0]);
-        this.storeSends(normal, zero, position, slotBytes);
-        this.endIteration();
-        if (passMode) {
-          // The pass is complete and ends the round.
-          this.position = 0;
-          this.scheduleAction(SenderState.Sync, this.now());
-        } else {
-          this.scheduleAction(SenderState.Decide, this.now());
-        }
-        return true;
+        end = SendEnd.IterationEnd;
+        break;
       }
       if (events !== null && pfn >= events.observedFromPfn && pfn < events.observedToPfn) {
         // A page whose state deferred events change: they are applied up to this send, and
@@ -904,27 +930,52 @@ export class Precopy {
         pipeline.writeRun(sentZero ? 0 : 1, sentZero ? 1 : 0, t, sentZero);
       }
       if (maxTotal !== null && transport.wireBytes >= maxTotal) {
-        if (events !== null) events.endDeferral(firedBefore[0]);
-        this.storeSends(normal, zero, position, slotBytes);
-        this.switchoverNow(t);
-        return true;
+        this.sendEndSec[0] = t;
+        end = SendEnd.Switchover;
+        break;
       }
       if (transport.overBudget(slotBytes, budget)) {
         // The page that crosses the budget is sent (with a QEMUFile queue: the flush that
         // crosses it, as migration_rate_exceeded sees); the sender idles until the slot ends.
-        if (events !== null) events.endDeferral(firedBefore[0]);
-        this.storeSends(normal, zero, position, slotBytes);
-        this.endIteration();
-        this.scheduleAction(SenderState.Decide, Math.max(this.now(), this.slotEndSec));
-        return true;
+        end = SendEnd.Budget;
+        break;
       }
       if (t >= maxWaitEnd) {
-        if (events !== null) events.endDeferral(firedBefore[0]);
-        this.storeSends(normal, zero, position, slotBytes);
+        end = SendEnd.MaxWait;
+        break;
+      }
+    }
+    if (events !== null) events.endDeferral(firedBefore[0]);
+    this.storeSends(normal, zero, position, slotBytes);
+    return end;
+  }
+
+  /** What the sender does after sendPages stopped (its sends stored): see SendEnd. */
+  private endSends(end: SendEnd): void {
+    switch (end) {
+      case SendEnd.Stopped:
+        return;
+      case SendEnd.Switchover:
+        this.switchoverNow(this.sendEndSec[0]!);
+        return;
+      case SendEnd.IterationEnd:
+        this.endIteration();
+        if (this.passMode) {
+          // The pass is complete and ends the round.
+          this.position = 0;
+          this.scheduleAction(SenderState.Sync, this.now());
+        } else {
+          this.scheduleAction(SenderState.Decide, this.now());
+        }
+        return;
+      case SendEnd.Budget:
+        this.endIteration();
+        this.scheduleAction(SenderState.Decide, Math.max(this.now(), this.slotEndSec));
+        return;
+      case SendEnd.MaxWait:
         this.endIteration();
         this.scheduleAction(SenderState.Decide, this.now());
-        return true;
-      }
+        return;
     }
   }
 

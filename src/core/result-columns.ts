@@ -35,6 +35,7 @@
  *
  * Pure data and getters: no formatting here (that is src/columns/cells.ts).
  */
+import { seedDoubleFields } from './double-fields.js';
 import type { RoundStats, RunSummary } from './types.js';
 
 export type ColumnKind = 'text' | 'count' | 'seconds' | 'number' | 'boolean';
@@ -89,6 +90,8 @@ export type CostCounters = { [Name in CostCounterName]: number };
 export function newCostCounters(): CostCounters {
   const costs = {} as CostCounters;
   for (const spec of COST_COUNTERS) costs[spec.counter] = 0;
+  // Seconds and counts that outgrow a small integer: double fields from the start (double-fields.ts).
+  seedDoubleFields(costs, COST_COUNTERS.map((spec) => spec.counter));
   return costs;
 }
 

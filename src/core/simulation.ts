@@ -7,6 +7,7 @@
  * order at equal times is: sender, hint arrivals, guest events, decisions (§1.1).
  * Pure and synchronous: no I/O; `hooks` is the only way out (progress bars).
  */
+import { seedDoubleFields } from './double-fields.js';
 import { BuddyAllocator } from './buddy-allocator.js';
 import { ConfigError, InvariantError } from './errors.js';
 import { GuestMemory } from './guest-memory.js';
@@ -88,6 +89,12 @@ const SOURCE_DIRTY_LIMIT = 7;
 /** A read stream (Phase.reads): it has events only after a postcopy switch. */
 const SOURCE_READ = 8;
 
+function seededClock(): SimClock {
+  const clock = { nowSec: 0 };
+  seedDoubleFields(clock, ['nowSec']);
+  return clock;
+}
+
 class Simulation {
   private readonly workload: Workload;
   private readonly label: string;
@@ -103,7 +110,8 @@ class Simulation {
   private readonly strategy: HintStrategy | null = null;
   private readonly costs = newCostCounters();
   /** The time of the event being fired, for strategies driven from the allocator. */
-  private readonly clock: SimClock = { nowSec: 0 };
+  // nowSec becomes a fraction: a double field from the start (double-fields.ts).
+  private readonly clock: SimClock = seededClock();
   private readonly lowPages: number;
   private readonly costsSlowGuest: boolean;
   private readonly faultCostSec: number;
@@ -803,6 +811,8 @@ class WriterLane implements InterleavedEvents {
   private readonly faultCostSec: number;
 
   constructor(memory: GuestMemory, costsSlowGuest: boolean, faultCostSec: number) {
+    // Byte counts past 2^31 and times that start at 0 (double-fields.ts).
+    seedDoubleFields(this, ['avoidFromPfn', 'avoidSpanPages']);
     this.memory = memory;
     this.costsSlowGuest = costsSlowGuest;
     this.faultCostSec = faultCostSec;
@@ -1076,6 +1086,8 @@ class MergedLane implements InterleavedEvents {
   private readonly writerGranules: Bitmap;
 
   constructor(writes: WriterLane, steps: GuestStepLane, granulePages: number, writerGranules: Bitmap) {
+    // Byte counts past 2^31 and times that start at 0 (double-fields.ts).
+    seedDoubleFields(this, ['blockFromPfn', 'blockToPfn']);
     this.writes = writes;
     this.steps = steps;
     this.granulePages = granulePages;

@@ -6,6 +6,7 @@
  * last event. Poisson streams draw exponential gaps. Streams do not touch guest state:
  * the simulation asks them for the next time and the next draw.
  */
+import { seedDoubleFields } from './double-fields.js';
 import { ConfigError } from './errors.js';
 import { Rng } from './rng.js';
 import { FeistelPermutation, ZipfSampler } from './zipf.js';
@@ -30,6 +31,7 @@ class ArrivalClock {
   constructor(startSec: number, endSec: number, ratePerSec: number, arrivals: Arrivals, rng: Rng) {
     this.anchorSec = startSec;
     this.lastSec = startSec;
+    seedDoubleFields(this, ['anchorSec', 'lastSec']);
     this.endSec = endSec;
     this.ratePerSec = ratePerSec;
     this.arrivals = arrivals;

@@ -12,6 +12,7 @@
  * alloc_pages (no time of its own here: 0); the in-place walk reports each block from
  * under the zone lock (walk_free_mem_block), so it holds it for `callCost` per block.
  */
+import { seedDoubleFields } from '../double-fields.js';
 import type { BuddyAllocator } from '../buddy-allocator.js';
 import type { GuestMemory } from '../guest-memory.js';
 import type { Precopy } from '../precopy.js';
@@ -88,6 +89,8 @@ export class FreePageHint implements HintStrategy {
   private reportIndex = 0;
 
   constructor(options: FreePageHintOptions, context: FreePageHintContext) {
+    // Byte counts past 2^31 and times that start at 0 (double-fields.ts).
+    seedDoubleFields(this, ['commandStartSec', 'blockStartSec', 'populatedPageSec', 'untouchedPageSec']);
     this.options = options;
     this.context = context;
     this.blockPages = 2 ** options.order;

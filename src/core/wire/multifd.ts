@@ -33,6 +33,7 @@
  *   compression a channel's time per page is its compression CPU, and the link bounds the
  *   compressed bytes through the rate slots.
  */
+import { seedDoubleFields } from '../double-fields.js';
 import type { MigrationConfig, MultifdConfig } from '../types.js';
 import { rawPayload } from './multifd-compression.js';
 import type { MultifdPayload } from './multifd-compression.js';
@@ -79,6 +80,8 @@ export class Multifd implements Transport {
   private markWireBytes = 0;
 
   constructor(config: MigrationConfig, multifd: MultifdConfig, pageSizeBytes: number, payload: MultifdPayload = rawPayload(pageSizeBytes)) {
+    // Byte counts past 2^31 and times that start at 0 (double-fields.ts).
+    seedDoubleFields(this, ['wireBytes', 'markWireBytes', 'groupWireBytes']);
     const wire = config.wire;
     this.channels = multifd.channels;
     this.packetPages = multifd.packetPages;

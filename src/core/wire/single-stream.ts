@@ -10,6 +10,7 @@
  * (`socketBufferBytes`, socket-pipeline.ts); with none (lockstep: the contract's §3.1, the
  * pass and xen presets, XBZRLE's stream) it is a third stage of the page's time.
  */
+import { seedDoubleFields } from '../double-fields.js';
 import { popcount32 } from '../bitmap.js';
 import type { MigrationConfig } from '../types.js';
 import { QemuFile } from './qemu-file.js';
@@ -37,6 +38,8 @@ export class SingleStream implements Transport {
 
   /** `socketBufferBytes`: how far the source may run ahead of the destination's loads; 0 lockstep. */
   constructor(config: MigrationConfig, pageSizeBytes: number, socketBufferBytes = 0) {
+    // Byte counts past 2^31 and times that start at 0 (double-fields.ts).
+    seedDoubleFields(this, ['wireBytes', 'markWireBytes', 'groupWireBytes']);
     const wire = config.wire;
     this.normalPageBytes = wire.pageHeaderBytes + pageSizeBytes;
     this.zeroPageBytes = wire.zeroPageBytes;

@@ -26,6 +26,7 @@
  * largest page that fits in the buffer, plus one per load-time change while it is behind
  * (`setLoadTimes` makes room if it must). No allocation after construction.
  */
+import { seedDoubleFields } from '../double-fields.js';
 import { InvariantError } from '../errors.js';
 
 /** What the destination's side shows the rest of the simulation. */
@@ -71,6 +72,8 @@ export class SocketPipeline implements DestinationLoad {
    * (`normalLoadSec`, `zeroLoadSec`) queue only when one of them is longer.
    */
   constructor(bufferBytes: number, normalBytes: number, zeroBytes: number, normalLoadSec: number, zeroLoadSec: number, sourceMinPageSec: number) {
+    // Byte counts past 2^31 and times that start at 0 (double-fields.ts).
+    seedDoubleFields(this, ['loadedSec']);
     this.bufferBytes = bufferBytes;
     this.normalBytes = normalBytes;
     this.zeroBytes = zeroBytes;

@@ -40,6 +40,7 @@
  * Not modelled: the age is the number of completed bitmap walks (QEMU's dirty_sync_count:
  * one sync per round).
  */
+import { seedDoubleFields } from '../double-fields.js';
 import type { MigrationConfig, XbzrleConfig } from '../types.js';
 import { QemuFile } from './qemu-file.js';
 import { SingleStream } from './single-stream.js';
@@ -110,6 +111,8 @@ export class Xbzrle implements Transport {
 
   /** `guest` null: every hit page changed whole (the unit tests' bare transport). */
   constructor(config: MigrationConfig, xbzrle: XbzrleConfig, pageSizeBytes: number, guest: XbzrleGuestView | null = null) {
+    // Byte counts past 2^31 and times that start at 0 (double-fields.ts).
+    seedDoubleFields(this, ['wireBytes']);
     this.stream = new SingleStream(config, pageSizeBytes);
     // The sender's time per non-zero page is its CPU work (send, encode, the destination's
     // load), not a full page at link speed: a delta is 22 bytes, and max-bandwidth (never
