@@ -27,6 +27,10 @@ describe('outputs are checked before simulating', () => {
     ['run --html into /proc', ['run', 'workloads/default.yaml', '--html', '/proc/x.html'], /^migsim: --html \/proc\/x\.html: cannot write \((ENOENT|EACCES)\)\n$/],
     ['sweep --csv into /proc', ['sweep', 'test/fixtures/tiny.yaml', '--vary', 'seed=1,2', '--csv', '/proc/x.csv'], /^migsim: --csv \/proc\/x\.csv: cannot write \((ENOENT|EACCES)\)\n$/],
     ['plot --out-dir under /proc', ['plot', 'test/fixtures/tiny.yaml', '--out-dir', '/proc/plots'], /^migsim: --out-dir \/proc\/plots: cannot write \((ENOENT|EACCES) on \/proc\)\n$/],
+    ['workload from-dirty-rate --out into /proc', ['workload', 'from-dirty-rate', 'test/fixtures/qemu/query-dirty-rate-dirty-bitmap.json', '--memory', '16GiB', '--out', '/proc/x.yaml'], /^migsim: --out \/proc\/x\.yaml: cannot write \((ENOENT|EACCES)\)\n$/],
+    // A missing shard: the output is checked before any input is read.
+    ['merge --csv into /proc', ['merge', '/nonexistent/shard.csv', '--csv', '/proc/x.csv'], /^migsim: --csv \/proc\/x\.csv: cannot write \((ENOENT|EACCES)\)\n$/],
+    ['buddyinfo --out into /proc', ['buddyinfo', 'test/fixtures/buddyinfo/tcg-garbage.buddyinfo', '--memory', '1GiB', '--out', '/proc/x.txt'], /^migsim: --out \/proc\/x\.txt: cannot write \((ENOENT|EACCES)\)\n$/],
     ['plot --out-dir under a file', ['plot', 'test/fixtures/tiny.yaml', '--out-dir', 'package.json/plots'], /^migsim: --out-dir package\.json\/plots: cannot write/],
   ];
   for (const [title, args, message] of cases) {

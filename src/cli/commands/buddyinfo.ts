@@ -9,6 +9,7 @@
 import { basename } from 'node:path';
 
 import { MigsimError } from '../../core/errors.js';
+import { checkOutputPaths } from '../../io/output-paths.js';
 import { INPUT_LIMITS, readInputText } from '../../io/read-input.js';
 import { errnoCode, writeFileAtomic } from '../../io/write-atomic.js';
 import { buddyinfoFreePages, parseBuddyinfo } from '../../workload/buddyinfo.js';
@@ -31,6 +32,10 @@ function readText(file: string, what: string): string {
 }
 
 export function buddyinfoCommand(file: string, options: BuddyinfoOptions): number {
+  const snapshot = options.out ?? 'buddyinfo.txt';
+  // The snapshot path (also the default one, in the current directory) is proven before
+  // anything is read: a bad path is one line naming --out.
+  checkOutputPaths([{ option: '--out', path: snapshot }]);
   const text = readText(file, 'buddyinfo');
   let counts: number[];
   try {
@@ -51,7 +56,6 @@ export function buddyinfoCommand(file: string, options: BuddyinfoOptions): numbe
     if (match === null) throw new MigsimError('workload.invalid', `${options.meminfo}: has no MemTotal line; give --memory`);
     memoryBytes = Math.ceil((Number(match[1]) * 1024) / MAX_ORDER_BLOCK_BYTES) * MAX_ORDER_BLOCK_BYTES;
   }
-  const snapshot = options.out ?? 'buddyinfo.txt';
   writeFileAtomic(snapshot, text);
   const orders = counts.map((count, order) => `${order}:${count}`).join(' ');
   process.stdout.write(

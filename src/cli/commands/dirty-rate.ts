@@ -9,6 +9,7 @@ import { basename } from 'node:path';
 
 import { DEFAULT_SAMPLE_PAGES_PER_GIB, simulateDirtyRate, type DirtyRateReport } from '../../core/dirty-rate.js';
 import { UsageError } from '../../core/errors.js';
+import { checkOutputPaths } from '../../io/output-paths.js';
 import { readDirtyRateFile } from '../../io/read-dirty-rate.js';
 import { readWorkload } from '../../io/read-workload.js';
 import { writeFileAtomic } from '../../io/write-atomic.js';
@@ -100,6 +101,9 @@ export function fromDirtyRateCommand(file: string, options: FromDirtyRateCommand
   for (const [name, bytes] of [['memory', memoryBytes], ['used', usedBytes], ['working-set', workingSetBytes]] as const) {
     if (bytes !== null && bytes % pageSizeBytes !== 0) throw new UsageError(`--${name} must be a whole number of ${pageSizeBytes}-byte pages`);
   }
+  // --out is proven (a probe file created and removed) before the measurement is read: a bad
+  // path is one line naming --out, with nothing read or planned.
+  checkOutputPaths([{ option: '--out', path: options.out }]);
   const measured = readDirtyRateFile(file);
   const fromOptions = {
     memoryBytes,

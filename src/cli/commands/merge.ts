@@ -6,10 +6,13 @@
 
 import { MigsimError } from '../../core/errors.js';
 import { mergeSweepCsvs } from '../../io/sweep-csv.js';
+import { checkOutputPaths } from '../../io/output-paths.js';
 import { INPUT_LIMITS, readInputText } from '../../io/read-input.js';
 import { errnoCode, writeFileAtomic } from '../../io/write-atomic.js';
 
 export function mergeCommand(files: readonly string[], options: { csv: string }): number {
+  // --csv is proven before the shards are read and merged: a bad path is one line naming --csv.
+  checkOutputPaths([{ option: '--csv', path: options.csv }]);
   const inputs = files.map((file) => {
     try {
       return { file, text: readInputText(file, INPUT_LIMITS.csvBytes) };
