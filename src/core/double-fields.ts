@@ -12,7 +12,9 @@
 export function seedDoubleFields(obj: object, names: readonly string[]): void {
   const fields = obj as Record<string, number>;
   for (const name of names) {
-    const value = fields[name]!;
+    const value = fields[name];
+    // A misspelt or renamed field would be added here, changing the map this is meant to keep.
+    if (typeof value !== 'number') throw new Error(`seedDoubleFields: ${name} is not a number field`);
     fields[name] = 0.5;
     fields[name] = value;
   }
